@@ -1,0 +1,3 @@
+"""Troubleshooting knowledge base with runnable playbooks."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,109 @@
+"""The registry of check kinds: name -> arguments model and implementation.
+
+This module is light on purpose: the loader, the schema and `runner --help` read it, and
+none of them may pay for importing the docker SDK. Implementations live one family per
+module (``runner/checks/docker.py``, ``git.py``, ...) and are imported when a check runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Args(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class NoArgs(Args):
+    pass
+
+
+class ImageArgs(Args):
+    image: str = Field(description="image reference or ID")
+
+
+class ContainerArgs(Args):
+    container: str = Field(description="container name or ID")
+
+
+class FileInArtifactArgs(Args):
+    """Read a file from an image or a container without running it."""
+
+    image: str | None = None
+    container: str | None = None
+    path: str = Field(description="absolute path inside the image or container")
+    pattern: str | None = Field(default=None, description="regular expression to look for")
+
+
+class GitArgs(Args):
+    path: str = Field(description="a directory inside the checkout")
+    fetch: bool = Field(default=False, description="fetch the upstream first (network; off by default)")
+
+
+class ContextArgs(Args):
+    context: str = Field(description="the build context directory")
+    dockerfile: str = Field(default="Dockerfile", description="path relative to the context")
+
+
+class DockerignoreArgs(ContextArgs):
+    paths: tuple[str, ...] = Field(default=(), description="context-relative paths to test")
+
+
+class HttpArgs(Args):
+    url: str
+    method: str = "HEAD"
+    expect_status: int | None = None
+    header: str | None = Field(default=None, description="a header to report, e.g. Location")
+    matches: str | None = Field(default=None, description="regular expression the header must match")
+    timeout: float = 5.0
+
+
+class CommandArgs(Args):
+    run: tuple[str, ...] = Field(min_length=1, description="argument list; never a shell string")
+    expect_exit: int = 0
+    expect_output: str | None = Field(default=None, description="regular expression over stdout+stderr")
+    cwd: str | None = None
+
+
+class ImageVsContextArgs(ContextArgs):
+    image: str = Field(description="the tag the person deployed")
+    container: str | None = Field(default=None, description="the container that serves it")
+
+
+@dataclass(frozen=True)
+class CheckKind:
+    name: str
+    args: type[Args]
+    impl: str  # "module:function", imported on first use
+    summary: str
+
+
+CHECK_KINDS: dict[str, CheckKind] = {
+    kind.name: kind
+    for kind in (
+        CheckKind("engine", NoArgs, "runner.checks.docker:engine",
+                  "the engine answers: ID, name, version; the client can do BuildKit builds"),
+        CheckKind("image", ImageArgs, "runner.checks.docker:image",
+                  "inspect an image: ID, created, tags, labels"),
+        CheckKind("container", ContainerArgs, "runner.checks.docker:container",
+                  "inspect a container: image ID, mounts, start time, compose labels"),
+        CheckKind("build-cache", NoArgs, "runner.checks.docker:build_cache",
+                  "build-cache usage by record type"),
+        CheckKind("file-in-image", FileInArtifactArgs, "runner.checks.docker:file_in_image",
+                  "read a file from an image or container without running it"),
+        CheckKind("git", GitArgs, "runner.checks.git:git_state",
+                  "HEAD, upstream, ahead/behind, uncommitted changes, submodules"),
+        CheckKind("dockerignore", DockerignoreArgs, "runner.checks.context:dockerignore",
+                  ".dockerignore matching with Docker's own semantics"),
+        CheckKind("dockerfile", ContextArgs, "runner.checks.context:dockerfile",
+                  "COPY/ADD sources of each Dockerfile stage"),
+        CheckKind("image-vs-context", ImageVsContextArgs, "runner.checks.compare:image_vs_context",
+                  "does the image hold what the context would build now?"),
+        CheckKind("http", HttpArgs, "runner.checks.http:http_probe",
+                  "HTTP status and headers of a URL"),
+        CheckKind("command", CommandArgs, "runner.checks.command:command",
+                  "run an argument list with a timeout; expect an exit code or output"),
+    )
+}

@@ -1,0 +1,124 @@
+"""The command line: a thin boundary. Parse, call one library function, map errors to exit codes.
+
+Subcommands are imported only when invoked so that `runner --help` stays fast; the table
+below carries their one-line help.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from runner import __version__, exitcodes
+
+# name -> ("module:attribute", one-line help shown by `runner --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "list": ("runner.commands.catalogue:list_command", "List the playbooks, with tags and severity."),
+    "show": ("runner.commands.catalogue:show_command", "Show a whole playbook in the terminal."),
+    "validate": ("runner.commands.catalogue:validate_command", "Validate playbook files; report file:line:col."),
+    "schema": ("runner.commands.catalogue:schema_command", "Print or write the playbook JSON Schema."),
+    "diagnose": ("runner.commands.diagnose:diagnose_command",
+                 "Run a playbook's read-only checks and name the cause."),
+    "fix": ("runner.commands.fix:fix_command", "Apply the fix for the diagnosed cause, with consent."),
+    "lab": ("runner.commands.lab:lab_command", "Replay a playbook's reproduction on a real engine."),
+    "site": ("runner.commands.site:site_group", "Export the knowledge base as Markdown pages."),
+    "triage": ("runner.commands.triage:triage_command", "Rank playbooks by the symptoms in a log."),
+    "search": ("runner.commands.triage:search_command", "Find playbooks by words, in Korean or English."),
+    "import": ("runner.commands.authoring:import_command", "Convert a Markdown write-up into a playbook."),
+    "new": ("runner.commands.authoring:new_command", "Write a commented skeleton playbook."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, (target, _) in COMMANDS.items() if _importable(target)]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module_name, attribute = COMMANDS[name][0].split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return None
+            raise
+        return getattr(module, attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _importable(target: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(target.split(":")[0]) is not None
+
+
+EPILOG = """\b
+Examples:
+  runner list
+  runner show buildkit-stale --lang en
+  runner diagnose buildkit-stale --param image=app:staging --param context=. --param container=app
+  runner validate playbooks
+
+\b
+Exit codes: 0 ok, 1 problem found, 2 could not run (or usage error),
+3 invalid playbook, 70 internal error, 130 interrupted.
+"""
+
+
+@click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--playbooks", "playbooks_dir", envvar="RUNNER_PLAYBOOKS", metavar="DIR",
+              type=click.Path(file_okay=False), help="Folder of playbooks [env RUNNER_PLAYBOOKS; "
+              "default ./playbooks, else the one shipped with the runner].")
+@click.version_option(__version__, prog_name="runner")
+@click.pass_context
+def cli(ctx: click.Context, playbooks_dir: str | None) -> None:
+    """Troubleshooting knowledge base with runnable playbooks.
+
+    Each playbook is one YAML file: symptoms, causes and how to recognise them, wrong
+    attempts, fixes, prevention and lessons. The runner reads them, checks a live system
+    for the cause, and applies the fix with your consent.
+    """
+    ctx.obj = {"playbooks_dir": playbooks_dir}
+
+
+def main() -> None:
+    from runner.errors import PlaybookError, RunnerError
+
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(exitcodes.INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(exitcodes.INTERRUPTED)
+    except PlaybookError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(exitcodes.INVALID_PLAYBOOK)
+    except RunnerError as exc:
+        click.echo(f"runner: {exc}", err=True)
+        sys.exit(getattr(exc, "exit_code", exitcodes.CANNOT))
+    except BrokenPipeError:
+        # `runner list | head`: the reader left; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(exitcodes.OK)
+    except Exception:  # noqa: BLE001 - the one place that turns a bug into a report
+        import traceback
+
+        traceback.print_exc()
+        click.echo("runner: internal error (a bug): please report it with the traceback above", err=True)
+        sys.exit(exitcodes.INTERNAL)
+    sys.exit(code if isinstance(code, int) else exitcodes.OK)

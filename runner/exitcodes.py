@@ -1,0 +1,8 @@
+"""Exit codes of every `runner` command, named once (documented in the README)."""
+
+OK = 0  # nothing wrong / the command did its job
+PROBLEM = 1  # a problem was found (diagnose), a fix did not resolve it, no match (triage)
+CANNOT = 2  # could not do the job: engine unreachable, missing image, bad parameter; also click's usage errors
+INVALID_PLAYBOOK = 3  # a playbook file does not validate
+INTERNAL = 70  # a bug in the runner (EX_SOFTWARE): please report it
+INTERRUPTED = 130  # Ctrl-C

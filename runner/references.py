@@ -1,0 +1,148 @@
+"""Checks that span a whole playbook: unique ids, references that resolve, declared params,
+registered check kinds with valid arguments."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import ValidationError
+
+from runner.checks.kinds import CHECK_KINDS
+from runner.model import (
+    PARAM_REF,
+    AllCondition,
+    AnyCondition,
+    FieldCondition,
+    NotCondition,
+    Playbook,
+    StatusCondition,
+)
+
+Finding = tuple[tuple, str, str, bool]  # (location, message, hint, points at the key)
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return "known: " + ", ".join(known) if known else "none is defined"
+
+
+def param_refs(value: Any) -> Iterator[str]:
+    """Names of `{{param}}` references anywhere inside a value."""
+    if isinstance(value, str):
+        yield from PARAM_REF.findall(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from param_refs(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from param_refs(item)
+
+
+def _condition_checks(condition: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(condition, (StatusCondition, FieldCondition)):
+        yield (*loc, "check"), condition.check
+        if isinstance(condition, FieldCondition):
+            for name in ("same_as", "differs_from"):
+                other = getattr(condition, name)
+                if other is not None:
+                    yield (*loc, name), other.split(".", 1)[0]
+    elif isinstance(condition, (AllCondition, AnyCondition)):
+        items = condition.all if isinstance(condition, AllCondition) else condition.any
+        key = "all" if isinstance(condition, AllCondition) else "any"
+        for i, item in enumerate(items):
+            yield from _condition_checks(item, (*loc, key, i))
+    elif isinstance(condition, NotCondition):
+        yield from _condition_checks(condition.not_, (*loc, "not"))
+
+
+def cross_reference_problems(playbook: Playbook, data: dict) -> list[Finding]:
+    found: list[Finding] = []
+
+    def unique(section: str, items: tuple) -> list[str]:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            if item.id is None:
+                continue
+            if item.id in seen:
+                found.append(((section, i, "id"), f"duplicate id {item.id!r}",
+                              f"also {section}[{seen[item.id]}]", False))
+            seen.setdefault(item.id, i)
+        return list(seen)
+
+    checks = unique("checks", playbook.checks)
+    unique("causes", playbook.causes)
+    fixes = unique("fixes", playbook.fixes)
+    alternatives = unique("alternatives", playbook.alternatives)
+    claims = unique("claims", playbook.claims)
+    unique("wrong_attempts", playbook.wrong_attempts)
+    unique("symptoms", playbook.symptoms)
+    for fix_id in set(fixes) & set(alternatives):
+        found.append((("alternatives", alternatives.index(fix_id), "id"),
+                      f"id {fix_id!r} is used by a fix and an alternative", "", False))
+
+    def refer(loc: tuple, name: str, known: list[str], what: str) -> None:
+        if name not in known:
+            found.append((loc, f"{what} {name!r} does not exist", _did_you_mean(name, known), False))
+
+    for i, check in enumerate(playbook.checks):
+        kind = CHECK_KINDS.get(check.kind)
+        if kind is None:
+            found.append((("checks", i, "kind"), f"unknown check kind {check.kind!r}",
+                          _did_you_mean(check.kind, sorted(CHECK_KINDS)), False))
+        else:
+            found.extend(_args_problems(kind.args, check.args, ("checks", i, "args")))
+        for j, required in enumerate(check.requires):
+            refer(("checks", i, "requires", j), required, checks, "check")
+
+    for i, cause in enumerate(playbook.causes):
+        for loc, name in _condition_checks(cause.when, ("causes", i, "when")):
+            refer(loc, name, checks, "check")
+        for j, name in enumerate(cause.evidence):
+            refer(("causes", i, "evidence", j), name, checks, "check")
+        if cause.fix is not None:
+            refer(("causes", i, "fix"), cause.fix, fixes + alternatives, "fix")
+
+    for section in ("fixes", "alternatives"):
+        for i, fix in enumerate(getattr(playbook, section)):
+            for j, name in enumerate(fix.verify):
+                refer((section, i, "verify", j), name, checks, "check")
+
+    for section in ("causes", "wrong_attempts", "fixes", "alternatives", "prevention", "lessons"):
+        for i, item in enumerate(getattr(playbook, section)):
+            for j, name in enumerate(item.claims):
+                refer((section, i, "claims", j), name, claims, "claim")
+    if playbook.reported_cause is not None:
+        for j, name in enumerate(playbook.reported_cause.claims):
+            refer(("reported_cause", "claims", j), name, claims, "claim")
+
+    declared = sorted(playbook.params)
+    for section in ("checks", "fixes", "alternatives"):
+        for i, item in enumerate(data.get(section) or []):
+            for used in dict.fromkeys(param_refs(item)):
+                if used not in playbook.params:
+                    found.append(((section, i), f"param {used!r} is used but not declared",
+                                  f"declare it under params: ({_did_you_mean(used, declared)})", False))
+    return found
+
+
+def _args_problems(args_model: type, args: dict, loc: tuple) -> list[Finding]:
+    try:
+        args_model.model_validate(args)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            where = (*loc, *error["loc"])
+            if error["type"] == "extra_forbidden":
+                known = sorted(args_model.model_fields)
+                problems.append((where, f"unknown argument {error['loc'][-1]!r}",
+                                 _did_you_mean(str(error["loc"][-1]), known), True))
+            elif error["type"] == "missing":
+                problems.append((where, "required argument is missing", "", False))
+            else:
+                problems.append((where, error["msg"][:1].lower() + error["msg"][1:], "", False))
+        return problems
+    return []

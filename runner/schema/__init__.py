@@ -1,0 +1,33 @@
+"""The published JSON Schema of a playbook, generated from the models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SCHEMA_PATH = Path(__file__).with_name("playbook.schema.json")
+SCHEMA_ID = "https://runner.invalid/schema/playbook.schema.json"
+
+
+def generate() -> str:
+    from runner.checks.kinds import CHECK_KINDS
+    from runner.model import Playbook
+
+    schema = Playbook.model_json_schema(by_alias=True)
+    defs = schema.setdefault("$defs", {})
+    # Each kind's arguments, so that an editor completes `args:` once `kind:` is set.
+    branches = []
+    for name, kind in sorted(CHECK_KINDS.items()):
+        args_schema = kind.args.model_json_schema()
+        for def_name, definition in args_schema.pop("$defs", {}).items():
+            defs.setdefault(def_name, definition)
+        args_schema["description"] = kind.summary
+        branches.append({"if": {"properties": {"kind": {"const": name}}},
+                         "then": {"properties": {"args": args_schema}}})
+    defs["Check"]["allOf"] = branches
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        **schema,
+    }
+    return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
