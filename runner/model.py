@@ -200,6 +200,13 @@ class FieldCondition(Frozen):
     same_as: str | None = Field(default=None, description="another check's value: 'check-id.path'")
     differs_from: str | None = Field(default=None, description="another check's value: 'check-id.path'")
 
+    @model_validator(mode="after")
+    def _one_test_at_least(self) -> FieldCondition:
+        if not (self.model_fields_set - {"check", "field"}):
+            raise ValueError("say what to test: equals, not_equals, one_of, matches, exists, truthy, "
+                             "gt, lt, same_as or differs_from")
+        return self
+
 
 class AllCondition(Frozen):
     all: tuple[Condition, ...] = Field(min_length=1)

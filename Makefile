@@ -1,0 +1,61 @@
+# Two commands matter: `make run` (set up, build and serve the site) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install system-deps engine site serve bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[site,test]'
+	touch $@
+
+install: $(STAMP)
+
+# Debian packages the tests need: git, the static busybox for fixture images, Chromium for
+# the browser tests. Installed only when missing (needs root, as on CI).
+system-deps:
+	@missing=""; \
+	command -v git >/dev/null || missing="$$missing git"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	dpkg -s busybox-static >/dev/null 2>&1 || missing="$$missing busybox-static"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# Starts Debian's dockerd when no engine answers; never touches one that does.
+engine:
+	@.ci/ensure-engine
+
+site: install
+	$(BIN)/runner validate playbooks
+	$(BIN)/mkdocs build --strict
+
+serve: site
+	@echo ""
+	@echo "  Knowledge base: http://$(HOST):$(PORT)/"
+	@echo "  Try the runner: $(BIN)/runner diagnose buildkit-stale --param image=app:staging --param context=. --param container=app"
+	@echo "                  $(BIN)/runner list ; $(BIN)/runner show buildkit-stale --lang en"
+	@echo ""
+	$(BIN)/mkdocs serve --dev-addr $(HOST):$(PORT)
+
+run: serve
+
+test: install system-deps engine
+	$(BIN)/runner validate playbooks
+	$(BIN)/runner schema --check
+	$(BIN)/pytest
+
+bench: install engine
+	$(BIN)/python bench/diagnose.py
+	$(BIN)/python bench/fix.py
+	$(BIN)/python bench/site.py
+	$(BIN)/python bench/triage.py
+
+clean:
+	rm -rf site build test-output .pytest_cache

@@ -1,0 +1,128 @@
+"""Run a playbook's checks, then name the first cause that holds. Data in, data out.
+
+Causes are tried in the order the playbook lists them (its documented precedence); the
+first whose condition is true is the cause. Nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import importlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from runner.checks.kinds import CHECK_KINDS
+from runner.checks.result import CheckContext, CheckResult
+from runner.conditions import evaluate
+from runner.model import Check, Playbook, localize
+from runner.params import substitute, unresolved
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    id: str
+    kind: str
+    status: str
+    summary: str
+    evidence: dict[str, Any]
+    ms: int
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    playbook: str
+    status: str  # "ok" | "problem" | "error"
+    cause: dict[str, Any] | None
+    checks: tuple[CheckOutcome, ...]
+    fix: str | None
+    ms: int
+    params: dict[str, str] = field(default_factory=dict)
+    engine: str | None = None
+    errors: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "playbook": self.playbook, "status": self.status, "cause": self.cause,
+            "checks": [{"id": c.id, "status": c.status, "summary": c.summary, "evidence": c.evidence, "ms": c.ms}
+                       for c in self.checks],
+            "fix": self.fix, "ms": self.ms, "params": self.params, "engine": self.engine,
+            "errors": list(self.errors),
+        }
+
+
+def implementation(kind: str) -> Callable[..., CheckResult]:
+    module_name, function = CHECK_KINDS[kind].impl.split(":")
+    return getattr(importlib.import_module(module_name), function)
+
+
+def run_check(check: Check, ctx: CheckContext) -> CheckResult:
+    """One check with its arguments substituted and validated, bounded by its timeout."""
+    raw_args = substitute(check.args, ctx.params)
+    missing = unresolved(raw_args)
+    if missing:
+        return CheckResult("skip", f"needs param {', '.join(missing)} (give --param {missing[0]}=...)")
+    try:
+        args = CHECK_KINDS[check.kind].args.model_validate(raw_args)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        return CheckResult("error", f"bad argument {'.'.join(map(str, first['loc']))}: {first['msg']}")
+    function = implementation(check.kind)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"check-{check.id}")
+    try:
+        return pool.submit(function, args, ctx).result(timeout=check.timeout)
+    except concurrent.futures.TimeoutError:
+        return CheckResult("error", f"timed out after {check.timeout:g} s")
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+Progress = Callable[[Check, CheckResult | None], None]
+
+
+def diagnose(playbook: Playbook, params: dict[str, str], *, docker_host: str | None = None,
+             cwd: Path | None = None, progress: Progress | None = None, lang: str = "en") -> Diagnosis:
+    started = time.monotonic()
+    results: dict[str, CheckResult] = {}
+    outcomes: list[CheckOutcome] = []
+    for check in playbook.checks:
+        blocked = [r for r in check.requires if results.get(r) is None or results[r].status not in ("pass", "warn")]
+        if progress:
+            progress(check, None)
+        check_started = time.monotonic()
+        if blocked:
+            result = CheckResult("skip", f"skipped: {', '.join(blocked)} did not pass")
+        else:
+            ctx = CheckContext(params=params, docker_host=docker_host, cwd=cwd or Path.cwd(), results=dict(results))
+            result = run_check(check, ctx)
+        ms = round((time.monotonic() - check_started) * 1000)
+        results[check.id] = result
+        outcomes.append(CheckOutcome(check.id, check.kind, result.status, result.summary, result.evidence, ms))
+        if progress:
+            progress(check, result)
+
+    cause = next((c for c in playbook.causes if evaluate(c.when, results) is True), None)
+    errors = tuple(f"{o.id}: {o.summary}" for o in outcomes if o.status == "error")
+    engine = next((o.evidence.get("host") for o in outcomes if o.kind == "engine"), docker_host)
+    elapsed = round((time.monotonic() - started) * 1000)
+    if cause is not None:
+        evidence_ids = cause.evidence or tuple(_checks_named(cause.when))
+        return Diagnosis(
+            playbook.id, "problem",
+            {"id": cause.id, "title": localize(cause.title, lang),
+             "explanation": localize(cause.explanation, lang),
+             "evidence": {i: {"summary": results[i].summary, **results[i].evidence}
+                          for i in evidence_ids if i in results}},
+            tuple(outcomes), cause.fix, elapsed, params, engine, errors)
+    return Diagnosis(playbook.id, "error" if errors else "ok", None, tuple(outcomes), None, elapsed,
+                     params, engine, errors)
+
+
+def _checks_named(condition: Any) -> list[str]:
+    from runner.references import condition_checks
+
+    return list(dict.fromkeys(name for _loc, name in condition_checks(condition, ())))
