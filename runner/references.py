@@ -42,7 +42,7 @@ def param_refs(value: Any) -> Iterator[str]:
             yield from param_refs(item)
 
 
-def _condition_checks(condition: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
+def condition_checks(condition: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
     if isinstance(condition, (StatusCondition, FieldCondition)):
         yield (*loc, "check"), condition.check
         if isinstance(condition, FieldCondition):
@@ -54,9 +54,9 @@ def _condition_checks(condition: Any, loc: tuple) -> Iterator[tuple[tuple, str]]
         items = condition.all if isinstance(condition, AllCondition) else condition.any
         key = "all" if isinstance(condition, AllCondition) else "any"
         for i, item in enumerate(items):
-            yield from _condition_checks(item, (*loc, key, i))
+            yield from condition_checks(item, (*loc, key, i))
     elif isinstance(condition, NotCondition):
-        yield from _condition_checks(condition.not_, (*loc, "not"))
+        yield from condition_checks(condition.not_, (*loc, "not"))
 
 
 def cross_reference_problems(playbook: Playbook, data: dict) -> list[Finding]:
@@ -99,7 +99,7 @@ def cross_reference_problems(playbook: Playbook, data: dict) -> list[Finding]:
             refer(("checks", i, "requires", j), required, checks, "check")
 
     for i, cause in enumerate(playbook.causes):
-        for loc, name in _condition_checks(cause.when, ("causes", i, "when")):
+        for loc, name in condition_checks(cause.when, ("causes", i, "when")):
             refer(loc, name, checks, "check")
         for j, name in enumerate(cause.evidence):
             refer(("causes", i, "evidence", j), name, checks, "check")
