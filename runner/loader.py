@@ -7,6 +7,7 @@ object exists, and every pydantic error can be pointed back at its line.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import types
 import typing
@@ -36,6 +37,7 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",
 }
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 Loc = tuple[str | int, ...]
 
@@ -58,8 +60,10 @@ class Positions:
 
 
 class _Invalid(Exception):
-    def __init__(self, message: str, mark: yaml.Mark | None, hint: str = "", loc: Loc = ()):
+    def __init__(self, message: str, mark: yaml.Mark | None, hint: str = "", loc: Loc = (),
+                 position: tuple[int, int] | None = None):
         self.message, self.mark, self.hint, self.loc = message, mark, hint, loc
+        self.position = position or _mark(mark)
 
 
 def _mark(mark: yaml.Mark | None) -> tuple[int, int]:
@@ -71,43 +75,81 @@ class _Builder:
         self.positions = Positions()
         self.count = 0
         self.constructor = yaml.SafeLoader("")  # only its scalar constructors are used
+        self.seen: set[int] = set()
+        self.alias_at: Loc | None = None  # where the outermost alias being expanded is used
 
     def build(self, node: yaml.Node, loc: Loc, depth: int = 0) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise _Invalid(f"document expands to more than {MAX_NODES} values",
-                           node.start_mark, "aliases expanding without bound?", loc)
+            # Name the key whose aliases blow up, not a node deep inside the anchored value.
+            where = self.alias_at if self.alias_at is not None else loc
+            while where and where not in self.positions.of_key:
+                where = where[:-1]
+            raise _Invalid(f"document expands to more than {MAX_NODES} values", node.start_mark,
+                           "aliases expanding without bound?", where, self.positions.of_key.get(where))
         if depth > MAX_DEPTH:
             raise _Invalid(f"nested deeper than {MAX_DEPTH} levels", node.start_mark, loc=loc)
         self.positions.of_value.setdefault(loc, _mark(node.start_mark))
         if node.tag not in _STANDARD_TAGS:
             raise _Invalid(f"tag {node.tag!r} is not allowed", node.start_mark,
                            "playbooks hold plain data: strings, numbers, lists and mappings", loc)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, loc, depth)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.CollectionNode):
+            outermost = id(node) in self.seen and self.alias_at is None
+            self.seen.add(id(node))
+            if outermost:
+                self.alias_at = loc
+            try:
+                if isinstance(node, yaml.MappingNode):
+                    return self._mapping(node, loc, depth)
+                return [self.build(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
+            finally:
+                if outermost:
+                    self.alias_at = None
         try:
             return self.constructor.construct_object(node, deep=True)
-        except (yaml.constructor.ConstructorError, ValueError) as exc:
-            raise _Invalid(f"cannot read value: {exc}", node.start_mark, loc=loc) from None
+        except Exception as exc:  # noqa: BLE001 - the safe constructors also fail with AttributeError, ...
+            kind = node.tag.rsplit(":", 1)[-1]
+            detail = f": {exc}" if isinstance(exc, ValueError) else ""
+            raise _Invalid(f"cannot read {node.value!r} as {kind}{detail}", node.start_mark, loc=loc) from None
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
-        self.constructor.flatten_mapping(node)  # resolves `<<:` merge keys
         result: dict[str, Any] = {}
+        merges: list[yaml.Node] = []
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _Invalid("a key must be a plain string", key_node.start_mark, loc=loc)
-            key = self.constructor.construct_object(key_node)
-            if not isinstance(key, str):
-                key = str(key).lower() if isinstance(key, bool) else str(key)
+            if key_node.tag == _MERGE_TAG:
+                merges.append(value_node)
+                continue
+            key = self._key(key_node, loc)
             if key in result:
                 first = self.positions.of_key[(*loc, key)][0]
                 raise _Invalid(f"duplicate key {key!r}", key_node.start_mark,
                                f"first defined on line {first}", (*loc, key))
             self.positions.of_key[(*loc, key)] = _mark(key_node.start_mark)
             result[key] = self.build(value_node, (*loc, key), depth + 1)
+        for value_node in merges:  # `<<: *anchor`: keys written here win, then earlier merges
+            for key, value in self._merged(value_node, loc, depth).items():
+                result.setdefault(key, value)
         return result
+
+    def _key(self, node: yaml.Node, loc: Loc) -> str:
+        # A key is its text as written: `on:` is the key "on", not the YAML 1.1 boolean true.
+        if not isinstance(node, yaml.ScalarNode):
+            raise _Invalid("a key must be a plain string", node.start_mark, loc=loc)
+        if node.tag not in _STANDARD_TAGS:
+            raise _Invalid(f"tag {node.tag!r} is not allowed", node.start_mark,
+                           "playbooks hold plain data: strings, numbers, lists and mappings", loc)
+        return node.value
+
+    def _merged(self, node: yaml.Node, loc: Loc, depth: int) -> dict[str, Any]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        merged: dict[str, Any] = {}
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise _Invalid("'<<' merges a mapping or a list of mappings", source.start_mark,
+                               "e.g. <<: *defaults", loc)
+            for key, value in self.build(source, loc, depth + 1).items():
+                merged.setdefault(key, value)
+        return merged
 
 
 def parse_yaml(text: str) -> tuple[Any, Positions]:
@@ -115,7 +157,18 @@ def parse_yaml(text: str) -> tuple[Any, Positions]:
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
-        raise _Invalid(f"not valid YAML: {exc.problem}", exc.problem_mark) from None
+        problem = exc.problem or exc.context or "syntax error"
+        hint = "indent with spaces, not tabs" if "'\\t'" in problem else ""
+        start, end = exc.context_mark, exc.problem_mark
+        if exc.context and start and end and start.line != end.line:  # e.g. an unclosed [ or "
+            hint = f"{exc.context} started on line {start.line + 1}"
+        raise _Invalid(f"not valid YAML: {problem}", end or start, hint) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids; it has no line, only a position
+        before = text[: exc.position]
+        where = (before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1)
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise _Invalid(f"not valid YAML: character U+{char:04X} is not allowed", None,
+                       "remove control characters", position=where) from None
     except yaml.YAMLError as exc:
         raise _Invalid(f"not valid YAML: {exc}", None) from None
     except RecursionError:
@@ -140,7 +193,7 @@ def read_text(path: Path) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise _Invalid(f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", None,
-                       "save the file as UTF-8", loc=("__pos__", line, col)) from None
+                       "save the file as UTF-8", position=(line, col)) from None
 
 
 def load_file(path: Path) -> Playbook:
@@ -149,13 +202,7 @@ def load_file(path: Path) -> Playbook:
     try:
         data, positions = parse_yaml(read_text(path))
     except _Invalid as exc:
-        line, col = _mark(exc.mark)
-        if exc.loc[:1] == ("__pos__",):
-            _, line, col = exc.loc
-            loc: Loc = ()
-        else:
-            loc = exc.loc
-        raise PlaybookError([Problem(path, exc.message, line, col, _dotted(loc), exc.hint)]) from None
+        raise PlaybookError([Problem(path, exc.message, *exc.position, _dotted(exc.loc), exc.hint)]) from None
     except OSError as exc:
         raise PlaybookError([Problem(path, f"cannot read: {exc.strerror or exc}")]) from None
     return validate_data(data, positions, path)
@@ -163,7 +210,7 @@ def load_file(path: Path) -> Playbook:
 
 def validate_data(data: Any, positions: Positions, path: Path) -> Playbook:
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a single {type(data).__name__} value"
+        kind = "a list" if isinstance(data, list) else f"a single value ({_yaml_kind(data)})"
         line, col = positions.find(())
         raise PlaybookError([Problem(path, f"the top level is {kind}, not a mapping", line, col,
                                      hint="a playbook is a mapping: id: ..., title: ..., ...")])
@@ -211,12 +258,29 @@ def load_all(paths: list[Path]) -> tuple[list[Playbook], list[Problem]]:
             problems.extend(exc.problems)
             continue
         if playbook.id in first_file:
-            problems.append(Problem(path, f"id {playbook.id!r} is already used", 1, 1, "id",
+            problems.append(Problem(path, f"id {playbook.id!r} is already used", *_id_position(path), "id",
                                     f"by {first_file[playbook.id]}"))
             continue
         first_file[playbook.id] = path
         playbooks.append(playbook)
     return playbooks, problems
+
+
+def _id_position(path: Path) -> tuple[int, int]:
+    try:
+        return parse_yaml(read_text(path))[1].find(("id",))
+    except (_Invalid, OSError):
+        return (1, 1)
+
+
+def _yaml_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return "a date"
+    return "a string" if isinstance(value, str) else "null"
 
 
 # --- pydantic errors -> problems -------------------------------------------------------
@@ -232,17 +296,22 @@ def _problems_from(exc: ValidationError, data: dict, positions: Positions, path:
     errors = exc.errors(include_url=False)
     locs = [tuple(e["loc"]) for e in errors]
     problems: dict[tuple, Problem] = {}
+    meant: set[Loc] = set()  # `symptom:` for `symptoms:` is one mistake: say it once
     for error, raw_loc in zip(errors, locs):
         # A union's wrapper error repeats what a deeper error already says.
         if any(other != raw_loc and other[: len(raw_loc)] == raw_loc for other in locs):
             continue
         loc, is_text = _data_loc(raw_loc, data)
+        if error["type"] == "extra_forbidden" and loc and (close := _close_field(raw_loc)):
+            meant.add((*loc[:-1], close))
         message, hint = _explain(error, loc, raw_loc, is_text, data)
         key = error["type"] in ("extra_forbidden",)
         line, col = positions.find(loc, key=key)
         problem = Problem(path, message, line, col, _dotted(loc), hint)
         problems.setdefault((loc, message), problem)
-    return sorted(problems.values(), key=lambda p: (p.line or 0, p.column or 0))
+    kept = [p for (loc, message), p in problems.items()
+            if not (message == "required field is missing" and loc in meant)]
+    return sorted(kept, key=lambda p: (p.line or 0, p.column or 0))
 
 
 def _data_loc(raw_loc: tuple, data: Any) -> tuple[Loc, bool]:
@@ -276,12 +345,19 @@ def _explain(error: dict, loc: Loc, raw_loc: tuple, is_text: bool, data: Any) ->
     if kind == "extra_forbidden":
         name = loc[-1] if loc else "?"
         known = _known_fields(raw_loc[:-1])
-        close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else ("expected one of: " + ", ".join(sorted(known))
-                                                             if known else "")
+        close = _close_field(raw_loc)
+        hint = f"did you mean {close!r}?" if close else ("expected one of: " + ", ".join(known)
+                                                         if known else "")
         return f"unknown key {name!r}", hint
     if is_text and kind in ("string_type", "model_type", "model_attributes_type", "dict_type"):
         return "expected text", "a string, or a mapping with ko and/or en"
+    if kind in ("tuple_type", "list_type", "set_type"):
+        given = error.get("input")
+        return "expected a list", (f"e.g. [{given}]" if isinstance(given, (str, int, float)) else "")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "expected a mapping", "key: value pairs"
+    if kind == "string_type":
+        return "expected a string", ""
     if kind == "string_pattern_mismatch":
         pattern = ctx.get("pattern", "")
         return f"{error['input']!r} is not a valid name", _PATTERN_HINTS.get(pattern, f"must match {pattern}")
@@ -293,6 +369,12 @@ def _explain(error: dict, loc: Loc, raw_loc: tuple, is_text: bool, data: Any) ->
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
     return message[:1].lower() + message[1:], ""
+
+
+def _close_field(raw_loc: tuple) -> str | None:
+    """The accepted field an unknown key at `raw_loc` most likely meant."""
+    close = difflib.get_close_matches(str(raw_loc[-1]), _known_fields(raw_loc[:-1]), n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _known_fields(raw_loc: tuple) -> list[str]:

@@ -42,6 +42,19 @@ def param_refs(value: Any) -> Iterator[str]:
             yield from param_refs(item)
 
 
+def _param_uses(value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
+    """(location, name) of each `{{param}}` reference inside a value of the raw data."""
+    if isinstance(value, str):
+        for name in PARAM_REF.findall(value):
+            yield loc, name
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _param_uses(item, (*loc, key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _param_uses(item, (*loc, i))
+
+
 def condition_checks(condition: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
     if isinstance(condition, (StatusCondition, FieldCondition)):
         yield (*loc, "check"), condition.check
@@ -121,11 +134,14 @@ def cross_reference_problems(playbook: Playbook, data: dict) -> list[Finding]:
 
     declared = sorted(playbook.params)
     for section in ("checks", "fixes", "alternatives"):
-        for i, item in enumerate(data.get(section) or []):
-            for used in dict.fromkeys(param_refs(item)):
-                if used not in playbook.params:
-                    found.append(((section, i), f"param {used!r} is used but not declared",
-                                  f"declare it under params: ({_did_you_mean(used, declared)})", False))
+        reported: set[str] = set()  # each undeclared name once per section, where first used
+        for loc, used in _param_uses(data.get(section) or [], (section,)):
+            if used not in playbook.params and used not in reported:
+                reported.add(used)
+                close = difflib.get_close_matches(used, declared, n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]!r}? or declare it under params" if close else \
+                    "declare it under params"
+                found.append((loc, f"param {used!r} is used but not declared", hint, False))
     return found
 
 
