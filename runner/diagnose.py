@@ -81,7 +81,7 @@ def run_check(check: Check, ctx: CheckContext) -> CheckResult:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-Progress = Callable[[Check, CheckResult | None], None]
+Progress = Callable[[Check, "CheckOutcome | None"], None]
 
 
 def diagnose(playbook: Playbook, params: dict[str, str], *, docker_host: str | None = None,
@@ -103,7 +103,7 @@ def diagnose(playbook: Playbook, params: dict[str, str], *, docker_host: str | N
         results[check.id] = result
         outcomes.append(CheckOutcome(check.id, check.kind, result.status, result.summary, result.evidence, ms))
         if progress:
-            progress(check, result)
+            progress(check, outcomes[-1])
 
     cause = next((c for c in playbook.causes if evaluate(c.when, results) is True), None)
     errors = tuple(f"{o.id}: {o.summary}" for o in outcomes if o.status == "error")

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from runner.checks.kinds import ContainerArgs, FileInArtifactArgs, ImageArgs, NoArgs
+from runner.checks.kinds import ContainerArgs, FileInArtifactArgs, ImageArgs, MountsArgs, NoArgs
 from runner.checks.result import CheckContext, CheckResult
 from runner.dockerhost import client_for, docker_clients, other_endpoints, resolve_endpoint
 from runner.errors import EngineUnavailable
@@ -244,3 +244,41 @@ def file_in_image(args: FileInArtifactArgs, ctx: CheckContext) -> CheckResult:
         return CheckResult("pass", f"{args.path} in {source} has {len(lines)} line(s) matching /{args.pattern}/",
                            evidence)
     return CheckResult("fail", f"{args.path} in {source} has no line matching /{args.pattern}/", evidence)
+
+
+def mounts(args: MountsArgs, ctx: CheckContext) -> CheckResult:
+    """A mount hides the image when the image holds files at or below its destination and
+    the container serves different bytes there."""
+    try:
+        client = engine_client(ctx)
+        running = client.containers.get(args.container)
+    except EngineUnavailable as exc:
+        return CheckResult("error", str(exc))
+    except Exception as exc:  # noqa: BLE001
+        if _not_found(exc):
+            return CheckResult("error", f"no container {args.container!r} on this engine")
+        raise
+    found = running.attrs.get("Mounts") or []
+    if not found:
+        return CheckResult("pass", f"{running.name} has no mounts", {"mounts": [], "shadowing": []})
+    described, shadowing = [], []
+    with readable(client, image=args.image) as pristine:
+        for mount in found:
+            destination = mount.get("Destination") or ""
+            in_image = {p: e for p, e in (read_tree(pristine, destination) or {}).items() if e.kind == "file"}
+            served = read_tree(running, destination) or {}
+            differing = sorted(path for path, entry in in_image.items()
+                               if served.get(path) is None or served[path].sha256 != entry.sha256)
+            item = {"type": mount.get("Type"), "name": mount.get("Name"), "source": mount.get("Source"),
+                    "destination": destination, "image_files": len(in_image), "differing": differing[:20],
+                    "differing_count": len(differing)}
+            described.append(item)
+            if differing:
+                shadowing.append(item)
+    evidence = {"mounts": described, "shadowing": shadowing}
+    if shadowing:
+        first = shadowing[0]
+        what = first["name"] or first["source"]
+        return CheckResult("fail", f"{first['type']} mount {what} at {first['destination']} hides "
+                           f"{first['differing_count']} file(s) of {args.image}", evidence)
+    return CheckResult("pass", f"{len(found)} mount(s); none hides a file of {args.image}", evidence)

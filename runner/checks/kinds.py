@@ -69,7 +69,12 @@ class CommandArgs(Args):
 
 class ImageVsContextArgs(ContextArgs):
     image: str = Field(description="the tag the person deployed")
-    container: str | None = Field(default=None, description="the container that serves it")
+    build: bool = Field(default=True, description="build the context (cached, untagged) to compare image IDs")
+
+
+class MountsArgs(Args):
+    container: str = Field(description="container name or ID")
+    image: str = Field(description="the image whose files the mounts may hide")
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,8 @@ CHECK_KINDS: dict[str, CheckKind] = {
                   "inspect an image: ID, created, tags, labels"),
         CheckKind("container", ContainerArgs, "runner.checks.docker:container",
                   "inspect a container: image ID, mounts, start time, compose labels"),
+        CheckKind("mounts", MountsArgs, "runner.checks.docker:mounts",
+                  "volumes and bind mounts that hide files the image holds"),
         CheckKind("build-cache", NoArgs, "runner.checks.docker:build_cache",
                   "build-cache usage by record type"),
         CheckKind("file-in-image", FileInArtifactArgs, "runner.checks.docker:file_in_image",

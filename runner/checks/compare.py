@@ -1,0 +1,187 @@
+"""Does the image hold what the build context would build now? The check behind
+image-not-rebuilt, change-excluded-by-dockerignore and stale-context-transfer.
+
+Three pieces of evidence, none of them a timestamp on a file (a fresh clone's files are
+all newer than an image rebuilt from cache, which keeps its original `Created`):
+1. files the final stage copies verbatim from the context, compared byte for byte with
+   the image's copies;
+2. files changed since the image was created (by git: commits after it, uncommitted
+   edits) that a COPY/ADD would include but `.dockerignore` excludes;
+3. an image ID built now from the context with the cache: identical inputs rebuild the
+   identical image, so a different ID means the tag does not hold the current sources.
+   The build tags nothing and the image it makes is removed unless it existed before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from runner.checks.docker import engine_client, read_tree, readable
+from runner.checks.kinds import ImageVsContextArgs
+from runner.checks.result import CheckContext, CheckResult
+from runner.dockerhost import buildkit_client, resolve_endpoint
+from runner.errors import EngineUnavailable
+
+BUILD_TIMEOUT = 600
+_STEP = re.compile(r"^#(\d+) \[(?P<name>[^\]]+)\]")
+_CACHED = re.compile(r"^#(\d+) CACHED$")
+
+
+def _parse_created(text: str) -> dt.datetime:
+    # Docker prints nanoseconds; Python keeps microseconds.
+    text = re.sub(r"(\.\d{6})\d*", r"\1", text.replace("Z", "+00:00"))
+    return dt.datetime.fromisoformat(text)
+
+
+def compare_verbatim(target: Any, pairs: list[tuple[str, str]], context: Path) -> list[dict[str, Any]]:
+    """Files whose bytes in the image differ from the context's; one archive read per folder."""
+    by_folder: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for relpath, image_path in pairs:
+        by_folder[os.path.dirname(image_path) or "/"].append((relpath, image_path))
+    import hashlib
+
+    mismatched = []
+    for folder, members in sorted(by_folder.items()):
+        tree = read_tree(target, folder) or {}
+        for relpath, image_path in members:
+            entry = tree.get(image_path)
+            local = context / relpath
+            try:
+                data = local.read_bytes()
+                stat = local.stat()
+            except OSError:
+                continue
+            local_sha = hashlib.sha256(data).hexdigest()
+            if entry is None or entry.sha256 != local_sha:
+                mismatched.append({
+                    "path": relpath, "image_path": image_path,
+                    "context_sha256": local_sha[:16], "image_sha256": (entry.sha256 or "")[:16] if entry else None,
+                    "context_size": stat.st_size, "image_size": entry.size if entry else None,
+                    "same_size": bool(entry and entry.size == stat.st_size),
+                })
+    return mismatched
+
+
+def build_now(context: Path, dockerfile: str, host: str, known_ids: set[str]) -> dict[str, Any]:
+    """Build the context with the cache, tagging nothing; report the image ID it yields."""
+    client = buildkit_client()
+    with tempfile.TemporaryDirectory(prefix="runner-build-") as tmp:
+        iidfile = Path(tmp) / "iid"
+        argv = [client.path, "build", "--progress=plain", "--iidfile", str(iidfile),
+                "-f", str(context / dockerfile), str(context)]
+        env = {**os.environ, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": host}
+        started = time.monotonic()
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=BUILD_TIMEOUT, env=env)
+        except subprocess.TimeoutExpired:
+            return {"ran": True, "failed": True, "error": f"build timed out after {BUILD_TIMEOUT} s"}
+        seconds = round(time.monotonic() - started, 2)
+        log = done.stdout + done.stderr
+        steps = {m.group(1) for line in log.splitlines() if (m := _STEP.match(line))}
+        cached = {m.group(1) for line in log.splitlines() if (m := _CACHED.match(line))}
+        if done.returncode != 0 or not iidfile.exists():
+            tail = [line for line in log.splitlines() if line.strip()][-6:]
+            return {"ran": True, "failed": True, "seconds": seconds, "client": client.path,
+                    "error": "\n".join(tail)}
+        image_id = iidfile.read_text().strip()
+    return {"ran": True, "failed": False, "image_id": image_id, "seconds": seconds, "client": client.path,
+            "steps": len(steps), "cached_steps": len(cached & steps),
+            "all_cached": bool(steps) and steps <= cached | _non_cacheable(log, steps),
+            "created_new_image": image_id not in known_ids}
+
+
+def _non_cacheable(log: str, steps: set[str]) -> set[str]:
+    """Steps BuildKit never reports as CACHED: loading the Dockerfile, context, metadata."""
+    internal = set()
+    for line in log.splitlines():
+        m = _STEP.match(line)
+        if m and m.group("name").startswith("internal]"):
+            internal.add(m.group(1))
+    return internal
+
+
+def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult:
+    from runner.checks.context import DockerIgnore, copied_context_files, verbatim_files
+    from runner.checks.git import changed_since
+
+    context = Path(args.context)
+    if not context.is_dir():
+        return CheckResult("error", f"build context {context} is not a directory")
+    if not (context / args.dockerfile).is_file():
+        return CheckResult("error", f"no {args.dockerfile} in {context}")
+    host = ctx.docker_host or resolve_endpoint().host
+    try:
+        client = engine_client(ctx)
+        tagged = client.images.get(args.image)
+    except EngineUnavailable as exc:
+        return CheckResult("error", str(exc))
+    except Exception as exc:  # noqa: BLE001
+        from runner.checks.docker import _not_found
+
+        if _not_found(exc):
+            return CheckResult("error", f"no image {args.image!r} on this engine")
+        raise
+    created = _parse_created(tagged.attrs["Created"])
+    evidence: dict[str, Any] = {"image": args.image, "image_id": tagged.id, "image_created": tagged.attrs["Created"]}
+
+    pairs = verbatim_files(context, args.dockerfile)
+    with readable(client, image=args.image) as target:
+        mismatched = compare_verbatim(target, pairs, context)
+    evidence["verbatim_compared"] = len(pairs)
+    evidence["verbatim_mismatched"] = mismatched
+
+    ignore = DockerIgnore.from_file(context / ".dockerignore")
+    changed = changed_since(context, created)
+    excluded_changes = []
+    if changed is not None:
+        copied = set(copied_context_files(context, args.dockerfile, honour_dockerignore=False))
+        for relpath in changed:
+            excluded, pattern = ignore.excluded(relpath)
+            if excluded and relpath in copied:
+                excluded_changes.append({"path": relpath, "pattern": pattern})
+    evidence["changed_since_image"] = changed[:50] if changed is not None else None
+    evidence["excluded_changes"] = excluded_changes
+
+    if args.build:
+        known = {image.id for image in client.images.list(all=True)}
+        build = build_now(context, args.dockerfile, host, known)
+        if build.get("created_new_image"):
+            try:
+                client.images.remove(build["image_id"])
+                build["removed"] = True
+            except Exception:  # noqa: BLE001 - still used by a container the build did not make
+                build["removed"] = False
+        build["same_as_image"] = None if build.get("failed") else build["image_id"] == tagged.id
+    else:
+        build = {"ran": False, "same_as_image": None}
+    evidence["build"] = build
+
+    stale = [m for m in mismatched if not ignore.excluded(m["path"])[0]]
+    evidence["stale_files"] = stale if build.get("same_as_image") else []
+    evidence["not_rebuilt"] = build.get("same_as_image") is False or (not build["ran"] and bool(stale))
+
+    built_note = ""
+    if build["ran"]:
+        built_note = (f"; built the context to compare ({build.get('seconds', '?')} s, "
+                      f"{'failed' if build.get('failed') else 'no tag'}"
+                      f"{', image removed' if build.get('removed') else ''})")
+    if build.get("failed"):
+        return CheckResult("fail", f"the context does not build now{built_note}", evidence)
+    if evidence["not_rebuilt"]:
+        return CheckResult("fail", f"{args.image} is not what the context builds now{built_note}", evidence)
+    if evidence["stale_files"]:
+        names = ", ".join(m["path"] for m in stale[:3])
+        return CheckResult("fail", f"the image holds old bytes of {names}, yet the build is all cached{built_note}",
+                           evidence)
+    if excluded_changes:
+        names = ", ".join(f"{c['path']} (by {c['pattern']!r})" for c in excluded_changes[:3])
+        return CheckResult("fail", f"changed but excluded by .dockerignore: {names}{built_note}", evidence)
+    return CheckResult("pass", f"{args.image} holds what the context builds now{built_note}", evidence)

@@ -1,0 +1,108 @@
+"""`runner diagnose`."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from runner import exitcodes
+from runner.catalogue import load_playbook, playbook_dir
+from runner.commands.options import json_option, lang_option, param_option, parse_params
+
+docker_host_option = click.option(
+    "--docker-host", "-H", metavar="URL", envvar="RUNNER_DOCKER_HOST",
+    help="Engine to talk to: unix://, tcp://host:2376, ssh://user@host "
+         "[default: DOCKER_HOST, else the current docker context, else the local socket].")
+
+EXIT_FOR_STATUS = {"ok": exitcodes.OK, "problem": exitcodes.PROBLEM, "error": exitcodes.CANNOT}
+
+
+class _Spinner:
+    """A spinner on stderr for a check that runs longer than half a second (terminals only)."""
+
+    def __init__(self, console) -> None:  # noqa: ANN001
+        self.console = console
+        self.timer: threading.Timer | None = None
+        self.status = None
+
+    def start(self, label: str) -> None:
+        if not self.console.is_terminal:
+            return
+        self.timer = threading.Timer(0.5, self._show, args=(label,))
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _show(self, label: str) -> None:
+        self.status = self.console.status(label)
+        self.status.start()
+
+    def stop(self) -> None:
+        if self.timer:
+            self.timer.cancel()
+        if self.status:
+            self.status.stop()
+            self.status = None
+
+
+@click.command("diagnose")
+@click.argument("playbook_id", metavar="ID")
+@param_option
+@docker_host_option
+@json_option
+@lang_option
+@click.pass_obj
+def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docker_host: str | None,
+                     as_json: bool, lang: str) -> None:
+    """Run a playbook's read-only checks against the live system and name the cause.
+
+    \b
+    Example:
+      runner diagnose buildkit-stale --param image=app:staging \\
+          --param context=. --param container=app
+
+    Checks only read: they inspect the engine, images, containers, the git checkout and the
+    build context. Where a cause can only be decided by building (what would this context
+    build now?), the build uses the cache, tags nothing, removes the image it made, and says
+    so in its output.
+
+    \b
+    Exit codes: 0 nothing wrong, 1 problem found (the cause is named),
+    2 could not diagnose (engine unreachable, missing image or container, bad param).
+    JSON (--json): {"playbook", "status": "ok"|"problem"|"error",
+      "cause": {"id", "title", "explanation", "evidence"} | null,
+      "checks": [{"id", "status", "summary", "evidence", "ms"}], "fix": id | null, "ms"}
+    """
+    from rich.console import Console
+
+    from runner.diagnose import diagnose
+    from runner.model import localize
+    from runner.params import resolve_params
+    from runner.report import check_line, print_verdict, to_json
+
+    playbook = load_playbook(playbook_id, playbook_dir(obj["playbooks_dir"]))
+    values = resolve_params(playbook, parse_params(params), Path.cwd())
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    spinner = _Spinner(err)
+
+    def progress(check, outcome) -> None:  # noqa: ANN001
+        if outcome is None:
+            spinner.start(f"{check.id}: {localize(check.title, lang) if check.title else check.kind} ...")
+            return
+        spinner.stop()
+        if not as_json:
+            out.print(check_line(outcome))
+
+    try:
+        diagnosis = diagnose(playbook, values, docker_host=docker_host, progress=progress, lang=lang)
+    finally:
+        spinner.stop()
+    if as_json:
+        click.echo(to_json(diagnosis))
+    else:
+        print_verdict(out, playbook, diagnosis, lang, docker_host)
+    sys.exit(EXIT_FOR_STATUS[diagnosis.status])
+

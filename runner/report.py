@@ -1,0 +1,91 @@
+"""Diagnoses as text for a person (rich) or JSON for machines. Presentation only."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from runner.diagnose import CheckOutcome, Diagnosis
+from runner.model import Playbook, localize
+from runner.render import command_line
+
+MARK = {"pass": ("✓", "green"), "fail": ("✗", "red"), "warn": ("!", "yellow"), "error": ("✗", "bold red"),
+        "skip": ("-", "dim")}
+VERDICT = {"ok": ("nothing wrong found", "green"), "problem": ("problem found", "bold red"),
+           "error": ("could not diagnose", "bold red")}
+
+
+def check_line(outcome: CheckOutcome | Any, width: int = 22) -> Text:
+    mark, style = MARK.get(outcome.status, ("?", ""))
+    line = Text(f"{mark} ", style=style)
+    line.append(f"{outcome.id:<{width}}", style="bold")
+    line.append(outcome.summary)
+    line.append(f"  {outcome.ms} ms", style="dim")
+    return line
+
+
+def _evidence_lines(evidence: dict[str, Any], indent: str = "    ") -> list[str]:
+    lines = []
+    for key, value in evidence.items():
+        if key == "summary" or value in (None, [], {}, ""):
+            continue
+        rendered = json.dumps(value, ensure_ascii=False, default=str)
+        if len(rendered) > 160:
+            rendered = rendered[:157] + "..."
+        lines.append(f"{indent}{key}: {rendered}")
+    return lines
+
+
+def fix_command(playbook: Playbook, diagnosis: Diagnosis, docker_host: str | None) -> str:
+    argv = ["runner", "fix", playbook.id]
+    for name, value in diagnosis.params.items():
+        if name in playbook.params and playbook.params[name].default != value:
+            argv += ["--param", f"{name}={value}"]
+    if docker_host:
+        argv += ["--docker-host", docker_host]
+    return command_line(argv)
+
+
+def print_verdict(console: Console, playbook: Playbook, diagnosis: Diagnosis, lang: str,
+                  docker_host: str | None = None) -> None:
+    label, style = VERDICT[diagnosis.status]
+    console.print()
+    console.print(Text(f"{label}", style=style), Text(f"({diagnosis.ms} ms)", style="dim"))
+    if diagnosis.status == "error":
+        for error in diagnosis.errors:
+            console.print(Text(f"  {error}", style="red"))
+        return
+    if diagnosis.cause is None:
+        console.print("  Every check passed and no cause holds: the deploy reflects the build context.")
+        return
+    cause = diagnosis.cause
+    console.print(Text(f"cause: {cause['id']}", style="bold"), Text(f"  {cause['title']}"))
+    console.print(Text(f"  {cause['explanation'].strip()}"))
+    console.print(Text("evidence:", style="bold"))
+    for check_id, evidence in cause["evidence"].items():
+        console.print(Text(f"  {check_id}: {evidence.get('summary', '')}"))
+        for line in _evidence_lines(evidence):
+            console.print(Text(line, style="dim"))
+    if diagnosis.fix:
+        fix = playbook.fix(diagnosis.fix)
+        console.print(Text("fix:", style="bold"), Text(localize(fix.title, lang)))
+        console.print(Text(f"  {fix_command(playbook, diagnosis, docker_host)}", style="green"))
+        for step in fix.steps:
+            if step.run:
+                from runner.params import substitute
+
+                env = " ".join(f"{k}={shlex.quote(v)}" for k, v in step.env.items())
+                argv = substitute(list(step.run), diagnosis.params)
+                console.print(Text(f"    [{step.effect.value}] {env + ' ' if env else ''}{command_line(argv)}",
+                                   style="dim"))
+            else:
+                console.print(Text(f"    [{step.effect.value}] {escape(localize(step.title, lang))}", style="dim"))
+
+
+def to_json(diagnosis: Diagnosis) -> str:
+    return json.dumps(diagnosis.to_json(), ensure_ascii=False, indent=2, default=str)
