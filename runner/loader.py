@@ -110,7 +110,8 @@ class _Builder:
         except Exception as exc:  # noqa: BLE001 - the safe constructors also fail with AttributeError, ...
             kind = node.tag.rsplit(":", 1)[-1]
             detail = f": {exc}" if isinstance(exc, ValueError) else ""
-            raise _Invalid(f"cannot read {node.value!r} as {kind}{detail}", node.start_mark, loc=loc) from None
+            hint = "write dates as YYYY-MM-DD" if kind == "timestamp" else ""
+            raise _Invalid(f"cannot read {node.value!r} as {kind}{detail}", node.start_mark, hint, loc) from None
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
