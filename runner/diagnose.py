@@ -77,6 +77,9 @@ def run_check(check: Check, ctx: CheckContext) -> CheckResult:
         return pool.submit(function, args, ctx).result(timeout=check.timeout)
     except concurrent.futures.TimeoutError:
         return CheckResult("error", f"timed out after {check.timeout:g} s")
+    except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others' evidence
+        return CheckResult("error", f"the {check.kind} check failed unexpectedly (a bug): "
+                                    f"{type(exc).__name__}: {exc}", {"bug": True})
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 

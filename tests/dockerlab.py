@@ -1,0 +1,158 @@
+"""Real-engine fixtures for tests: a busybox base image, git projects shaped like the seed's
+(multi-stage Dockerfile, compiled output), and a janitor that removes exactly what the tests
+created, images, containers, volumes and build-cache records, also after a failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DOCKER = "/usr/bin/docker"  # 20.10: BuildKit built in
+LABEL = "runner.test"
+SESSION = uuid.uuid4().hex[:8]
+BASE_IMAGE = f"runner-test-busybox:{SESSION}"
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Runner Test", "GIT_AUTHOR_EMAIL": "test@runner.invalid",
+    "GIT_COMMITTER_NAME": "Runner Test", "GIT_COMMITTER_EMAIL": "test@runner.invalid",
+    "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def run(argv: list[str], cwd: Path | None = None, check: bool = True, env: dict | None = None,
+        timeout: float = 300) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **GIT_ENV, "DOCKER_BUILDKIT": "1", **(env or {})}
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=full_env, timeout=timeout)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def docker(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return run([DOCKER, *args], **kwargs)
+
+
+def build_cache_ids() -> set[str]:
+    out = docker("system", "df", "-v", "--format", "{{json .BuildCache}}").stdout.strip()
+    import json
+
+    return {record["ID"] for record in json.loads(out or "[]") or []}
+
+
+@dataclass
+class Janitor:
+    """Everything a test session created on the shared engine, removed at the end."""
+
+    cache_before: set[str] = field(default_factory=set)
+
+    def start(self) -> None:
+        self.cache_before = build_cache_ids()
+
+    def clean(self) -> None:
+        label = f"label={LABEL}={SESSION}"
+        containers = docker("ps", "-aq", "--filter", label).stdout.split()
+        if containers:
+            docker("rm", "-f", "-v", *containers, check=False)
+        volumes = docker("volume", "ls", "-q", "--filter", label).stdout.split()
+        if volumes:
+            docker("volume", "rm", "-f", *volumes, check=False)
+        images = docker("images", "-aq", "--filter", label).stdout.split()
+        if images:
+            docker("rmi", "-f", *dict.fromkeys(images), check=False)
+        # Build-cache records cannot carry labels: remove the ones that appeared during the session.
+        for record in sorted(build_cache_ids() - self.cache_before):
+            docker("builder", "prune", "-f", "--filter", f"id={record}", check=False)
+
+
+def build_base_image(workdir: Path) -> str:
+    busybox = shutil.which("busybox") or "/bin/busybox"
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(busybox, workdir / "busybox")
+    (workdir / "Dockerfile").write_text(
+        "FROM scratch\n"
+        f"LABEL {LABEL}={SESSION}\n"
+        "COPY busybox /bin/busybox\n"
+        'RUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
+    )
+    docker("build", "-q", "-t", BASE_IMAGE, str(workdir))
+    return BASE_IMAGE
+
+
+# A project shaped like the seed's: TypeScript sources "compiled" in a builder stage, the
+# output copied into a runtime stage, plus static files copied verbatim.
+DOCKERFILE = """\
+FROM {base} AS backend-builder
+WORKDIR /src
+COPY server ./server
+RUN mkdir -p /out && sed 's/^/compiled: /' server/routes/authRoutes.ts > /out/authRoutes.js
+
+FROM {base}
+WORKDIR /app
+COPY --from=backend-builder /out ./dist/server/routes
+COPY public ./public
+CMD ["sh", "-c", "sleep 3600"]
+"""
+
+AUTH_V1 = "return res.redirect(`${frontendUrl}/login?error=no_token`);\n"
+AUTH_V2 = "return res.redirect('/login?error=no_token');\n"
+
+
+@dataclass
+class Project:
+    """A git checkout with a seed-like Dockerfile, an image tag and a container name."""
+
+    root: Path
+    image: str
+    container: str
+
+    @classmethod
+    def create(cls, tmp: Path, base: str = BASE_IMAGE) -> Project:
+        name = f"runner-test-{SESSION}-{uuid.uuid4().hex[:6]}"
+        root = tmp / "app"
+        (root / "server/routes").mkdir(parents=True)
+        (root / "public").mkdir()
+        (root / "Dockerfile").write_text(DOCKERFILE.format(base=base))
+        (root / "server/routes/authRoutes.ts").write_text(AUTH_V1)
+        (root / "public/index.html").write_text("<h1>version AAAA</h1>\n")
+        (root / "README.md").write_text("# app\n")
+        run(["git", "init", "-q", "-b", "main"], cwd=root)
+        project = cls(root, f"{name}:staging", name)
+        project.commit("initial")
+        return project
+
+    def write(self, relpath: str, text: str) -> None:
+        path = self.root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    def commit(self, message: str) -> None:
+        run(["git", "add", "-A"], cwd=self.root)
+        run(["git", "commit", "-q", "--allow-empty", "-m", message], cwd=self.root)
+
+    def build(self) -> str:
+        done = docker("build", "--progress=plain", "-t", self.image, str(self.root))
+        return done.stdout + done.stderr
+
+    def image_id(self) -> str:
+        return docker("image", "inspect", "-f", "{{.Id}}", self.image).stdout.strip()
+
+    def run_container(self, *extra: str) -> None:
+        docker("rm", "-f", self.container, check=False)
+        docker("run", "-d", "--name", self.container, "--label", f"{LABEL}={SESSION}", *extra, self.image)
+
+    def volume(self, suffix: str = "public") -> str:
+        name = f"{self.container}-{suffix}"
+        docker("volume", "create", "--label", f"{LABEL}={SESSION}", name)
+        return name
+
+    def container_image(self) -> str:
+        return docker("inspect", "-f", "{{.Image}}", self.container).stdout.strip()
+
+    def wait_a_second(self) -> None:
+        # Image `Created` and commit times have second resolution: keep them apart.
+        time.sleep(1.1)

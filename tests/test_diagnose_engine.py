@@ -1,0 +1,204 @@
+"""`runner diagnose buildkit-stale` against a real Docker Engine: each cause built for real."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+import dockerlab
+from dockerlab import AUTH_V2, docker
+
+pytestmark = pytest.mark.engine
+
+ROOT = dockerlab.Path(__file__).resolve().parent.parent
+
+
+def diagnose(project: dockerlab.Project, *extra: str, container: bool = True) -> tuple[int, dict]:
+    argv = [sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), "diagnose", "buildkit-stale",
+            "--json", "--param", f"image={project.image}", "--param", f"context={project.root}", *extra]
+    if container:
+        argv += ["--param", f"container={project.container}"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=project.root)
+    assert done.stdout, done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def checks(report: dict) -> dict[str, dict]:
+    return {c["id"]: c for c in report["checks"]}
+
+
+def test_healthy_deploy_is_ok(project):
+    project.build()
+    project.run_container()
+    code, report = diagnose(project)
+    assert report["status"] == "ok", report
+    assert report["cause"] is None and code == 0
+    assert checks(report)["source"]["evidence"]["build"]["same_as_image"] is True
+    assert "built the context" in checks(report)["source"]["summary"]
+
+
+def test_change_to_a_file_no_copy_includes_is_not_a_cause(project):
+    project.build()
+    project.run_container()
+    project.wait_a_second()
+    project.write("README.md", "# app\n\nnew docs\n")
+    project.commit("docs only")
+    code, report = diagnose(project)
+    assert (code, report["status"], report["cause"]) == (0, "ok", None), report
+
+
+def test_fresh_clone_newer_than_image_is_not_a_false_alarm(project, tmp_path):
+    project.build()
+    project.run_container()
+    project.wait_a_second()
+    clone = tmp_path / "clone"
+    dockerlab.run(["git", "clone", "-q", str(project.root), str(clone)])
+    fresh = dockerlab.Project(clone, project.image, project.container)
+    code, report = diagnose(fresh)
+    assert (code, report["status"]) == (0, "ok"), report
+
+
+def test_container_not_recreated(project):
+    project.build()
+    project.run_container()
+    old = project.container_image()
+    project.write("server/routes/authRoutes.ts", AUTH_V2)
+    project.commit("fix redirect")
+    project.build()
+    docker("restart", "-t", "0", project.container)  # the wrong attempt: restart keeps the image
+    code, report = diagnose(project)
+    assert code == 1 and report["cause"]["id"] == "container-not-recreated", report
+    evidence = report["cause"]["evidence"]
+    assert evidence["container"]["image_id"] == old
+    assert evidence["image"]["id"] == project.image_id() != old
+    assert report["fix"] == "recreate-container"
+
+
+def test_image_not_rebuilt(project):
+    project.build()
+    project.run_container()
+    project.write("server/routes/authRoutes.ts", AUTH_V2)
+    project.commit("fix redirect")  # pulled, but nobody rebuilt
+    before = {line for line in docker("images", "-aq", "--no-trunc").stdout.split()}
+    code, report = diagnose(project)
+    assert code == 1 and report["cause"]["id"] == "image-not-rebuilt", report
+    build = report["cause"]["evidence"]["source"]["build"]
+    assert build["same_as_image"] is False and build["removed"] is True
+    after = {line for line in docker("images", "-aq", "--no-trunc").stdout.split()}
+    assert after == before, "diagnose left an image behind"
+    assert project.image_id() != build["image_id"], "diagnose must not retag"
+
+
+def test_change_excluded_by_dockerignore(project):
+    project.write(".dockerignore", "**/*.local.ts\n")
+    project.write("server/routes/settings.local.ts", "export const url = 'old';\n")
+    project.commit("local settings")
+    project.build()
+    project.run_container()
+    project.wait_a_second()
+    project.write("server/routes/settings.local.ts", "export const url = 'new';\n")
+    project.commit("change local settings")
+    log = project.build()
+    assert "CACHED" in log
+    code, report = diagnose(project)
+    assert code == 1 and report["cause"]["id"] == "change-excluded-by-dockerignore", report
+    excluded = report["cause"]["evidence"]["source"]["excluded_changes"]
+    assert excluded == [{"path": "server/routes/settings.local.ts", "pattern": "**/*.local.ts"}]
+
+
+def test_mount_shadows_image(project):
+    project.build()
+    volume = project.volume()
+    project.run_container("-v", f"{volume}:/app/public")  # the empty volume is filled from v1
+    project.write("public/index.html", "<h1>version BBBB, longer</h1>\n")
+    project.commit("new page")
+    project.build()
+    project.run_container("-v", f"{volume}:/app/public")  # recreated, but the volume keeps v1
+    assert project.container_image() == project.image_id()
+    code, report = diagnose(project)
+    assert code == 1 and report["cause"]["id"] == "mount-shadows-image", report
+    shadowing = report["cause"]["evidence"]["mounts"]["shadowing"]
+    assert shadowing[0]["name"] == volume and "/app/public/index.html" in shadowing[0]["differing"]
+
+
+def test_git_not_updated(project, tmp_path):
+    remote = tmp_path / "remote.git"
+    dockerlab.run(["git", "clone", "-q", "--bare", str(project.root), str(remote)])
+    clone = tmp_path / "deploy"
+    dockerlab.run(["git", "clone", "-q", str(remote), str(clone)])
+    deployed = dockerlab.Project(clone, project.image, project.container)
+    deployed.build()
+    deployed.run_container()
+    # Someone pushes the fix; the server fetched it but the merge never happened.
+    project.write("server/routes/authRoutes.ts", AUTH_V2)
+    project.commit("fix redirect")
+    dockerlab.run(["git", "push", "-q", str(remote), "HEAD:main"], cwd=project.root)
+    dockerlab.run(["git", "fetch", "-q"], cwd=clone)
+    code, report = diagnose(deployed)
+    assert code == 1 and report["cause"]["id"] == "git-not-updated", report
+    assert report["cause"]["evidence"]["git"]["behind"] == 1
+
+
+def test_stale_context_transfer(project):
+    project.build()
+    project.run_container()
+    page = project.root / "public/index.html"
+    stat = page.stat()
+    page.write_text("<h1>version BBBB</h1>\n")  # same size
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime; mode unchanged
+    code, report = diagnose(project)
+    assert code == 1 and report["cause"]["id"] == "stale-context-transfer", report
+    stale = report["cause"]["evidence"]["source"]["stale_files"]
+    assert stale[0]["path"] == "public/index.html" and stale[0]["same_size"] is True
+
+
+def test_missing_image_is_exit_2_with_one_line(project):
+    done = subprocess.run(
+        [sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), "diagnose", "buildkit-stale",
+         "--param", "image=runner-test-absent:nope", "--param", f"context={project.root}"],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "no image 'runner-test-absent:nope'" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_unreachable_engine_is_exit_2_without_traceback(project):
+    done = subprocess.run(
+        [sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), "diagnose", "buildkit-stale",
+         "--docker-host", "unix:///nonexistent.sock", "--param", f"image={project.image}",
+         "--param", f"context={project.root}"],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "no Docker Engine answers at unix:///nonexistent.sock" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_context_not_a_directory_is_a_clear_error(project):
+    result = CliRunner().invoke(
+        __import__("runner.cli", fromlist=["cli"]).cli,
+        ["--playbooks", str(ROOT / "playbooks"), "diagnose", "buildkit-stale", "--param", "image=x:y",
+         "--param", f"context={project.root / 'nope'}"])
+    assert isinstance(result.exception, Exception)
+    assert "no such directory" in str(result.exception)
+
+
+def test_text_output_names_cause_evidence_and_fix(project):
+    project.build()
+    project.run_container()
+    project.write("server/routes/authRoutes.ts", AUTH_V2)
+    project.commit("fix redirect")
+    project.build()
+    done = subprocess.run(
+        [sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), "diagnose", "buildkit-stale",
+         "--lang", "en", "--param", f"image={project.image}", "--param", f"context={project.root}",
+         "--param", f"container={project.container}"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = done.stdout
+    assert "✓ engine" in out and "✗ source" not in out
+    assert "cause: container-not-recreated" in out
+    assert "evidence:" in out and "runner fix buildkit-stale" in out
