@@ -143,9 +143,10 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     excluded_changes = []
     if changed is not None:
         copied = set(copied_context_files(context, args.dockerfile, honour_dockerignore=False))
+        copied_dirs = tuple(path for path in copied if path.endswith("/"))
         for relpath in changed:
             excluded, pattern = ignore.excluded(relpath)
-            if excluded and relpath in copied:
+            if excluded and (relpath in copied or relpath.startswith(copied_dirs)):
                 excluded_changes.append({"path": relpath, "pattern": pattern})
     evidence["changed_since_image"] = changed[:50] if changed is not None else None
     evidence["excluded_changes"] = excluded_changes
