@@ -178,14 +178,19 @@ def playbook_renderables(playbook: Playbook, lang: str) -> list[RenderableType]:
         table = Table(show_header=False, box=None, padding=(0, 1))
         for claim in playbook.claims:
             where = "; ".join(f"{v.engine} ({v.on})" for v in claim.verified)
-            table.add_row(Text(claim.status.value, style=CLAIM_STYLE[claim.status.value]),
-                          Text(localize(claim.statement, lang)), Text(where, style="dim"))
+            statement = Text(localize(claim.statement, lang))
+            if claim.note:
+                statement.append(f"\n{localize(claim.note, lang)}", style="dim")
+            table.add_row(Text(claim.status.value, style=CLAIM_STYLE[claim.status.value]), statement,
+                          Text(where, style="dim"))
         out.append(table)
 
     if playbook.params:
         section("params")
         for name, param in playbook.params.items():
             default = f" = {param.default}" if param.default is not None else ""
+            default += " (required)" if param.required else ""
+            default += f", e.g. {param.example}" if param.example else ""
             out.append(Text(f"{name} ({param.type.value}{default}): {localize(param.description, lang)}"))
     if playbook.notes:
         section("notes")
