@@ -1,0 +1,84 @@
+"""MkDocs hook: adds one page per playbook at build time. Thin on purpose.
+
+Everything it shows comes from runner/site.py (Playbook -> Markdown) and
+runner/site_search.py (Korean index-time tokenisation); this file only connects them to
+MkDocs events, so the same pages can be written to disk by `runner site export DIR`.
+Referenced from mkdocs.yml as `hooks: [runner/mkdocs_hook.py]`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from runner import site
+from runner.model import Playbook
+
+log = logging.getLogger("mkdocs.hooks.playbooks")
+
+_playbooks: list[Playbook] = []
+
+
+def playbooks_folder(config: MkDocsConfig) -> Path:
+    """$RUNNER_PLAYBOOKS, else playbooks/ beside mkdocs.yml."""
+    if os.environ.get("RUNNER_PLAYBOOKS"):
+        return Path(os.environ["RUNNER_PLAYBOOKS"])
+    return Path(config.config_file_path).resolve().parent / "playbooks"
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    from runner.errors import PlaybookError
+    from runner.loader import load_all
+
+    folder = playbooks_folder(config)
+    if folder.is_dir():
+        found, problems = load_all([folder])
+        if problems:
+            raise PluginError("invalid playbooks:\n" + PlaybookError(problems).args[0])
+        _playbooks[:] = found
+        if str(folder) not in config.watch:
+            config.watch.append(str(folder))  # `mkdocs serve` rebuilds on a playbook edit
+    else:
+        log.warning("no playbooks folder at %s: the site has no playbook pages", folder)
+        _playbooks[:] = []
+    if config.nav is not None and not site.add_to_nav(config.nav, _playbooks):
+        raise PluginError(f"mkdocs.yml nav: no list holds {site.PLAYBOOK_DIR}/index.md, "
+                          "so the playbook pages have no place")
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    for path, text in {**site.generated_pages(_playbooks), **site.static_files()}.items():
+        if files.get_file_from_path(path) is not None:
+            raise PluginError(f"docs/{path} exists and would hide the page generated for it: remove it")
+        files.append(File.generated(config, path, content=text))
+    return files
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if page.file.generated_by is not None:
+        return markdown
+    try:
+        return site.expand_markers(markdown, _playbooks, page.file.src_uri)
+    except ValueError as exc:
+        raise PluginError(str(exc)) from None
+
+
+@event_priority(-100)  # after the search plugin has written its index
+def on_post_build(config: MkDocsConfig) -> None:
+    from runner.site_search import tokenise_index
+
+    path = Path(config.site_dir) / "search" / "search_index.json"
+    if not path.exists():
+        return
+    index = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(tokenise_index(index), ensure_ascii=False, separators=(",", ":")),
+                    encoding="utf-8")

@@ -1,0 +1,241 @@
+"""Korean search for Material's built-in search: index-time splitting of Hangul compounds.
+
+Material (lunr) splits Korean on its separator only and matches each query term as a
+prefix, so `캐시` finds `캐시를` but not `빌드캐시`. After the search plugin writes
+`search/search_index.json`, `tokenise_index` rewrites it:
+
+* every Hangul word is split into parts the site itself uses as words (its vocabulary:
+  each Hangul word of the index with a trailing particle or `하다` ending removed); a split
+  is made only when the whole word (less its ending) is covered by vocabulary words, so
+  `빌드캐시를` becomes `빌드|캐시를` but `리소스` stays whole even though `소스` is a word;
+* a split is marked with U+200B (zero-width space), which the search separator includes, so
+  the parts become tokens, the result text looks unchanged and highlighting marks the part;
+* each split word is also kept whole in an extra field `kw` (indexed, never shown), so the
+  query `빌드캐시` still finds it.
+
+Nothing here imports MkDocs; `evaluate` replays lunr's matching in Python to measure what
+the splitting does to precision and recall (see tests/site/test_search_precision.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+ZWSP = "\u200b"
+HANGUL = re.compile(r"[가-힣]+")
+TAG = re.compile(r"<[^>]*>")
+# The separator mkdocs.yml sets; U+200B is what makes the index-time splits count.
+SEPARATOR = r"[\s\u200b\-,:;!=\[\]()\"'/|`·、。]+|\.(?!\d)"
+
+# Particles and the endings of 하다/되다 verbs, removed before a word is split or learnt.
+ENDINGS = sorted({
+    "이", "가", "을", "를", "은", "는", "의", "에", "에서", "에게", "께", "로", "으로", "와", "과", "도", "만",
+    "까지", "부터", "보다", "처럼", "마다", "이나", "나", "이며", "며", "이고", "라고", "이라고", "이다", "입니다",
+    "이라는", "라는", "에는", "에서는", "으로는", "로는", "에도", "에서도", "와는", "과는", "이란", "란", "조차",
+    "밖에", "에서의", "로의", "으로의", "하다", "한다", "했다", "하는", "하면", "하고", "하지", "해도", "해야", "해서",
+    "하여", "하기", "할", "한", "함", "했고", "했는데", "했지만", "합니다", "했습니다", "하려면", "하므로", "하며",
+    "된다", "되는", "되면", "되고", "되지", "되어", "됐다", "되었다", "된", "될", "됨", "시킨다", "시키는", "해",
+}, key=len, reverse=True)
+# One-syllable prefixes that may start a compound: 재빌드 = 재 + 빌드.
+PREFIXES = frozenset("재비미무역탈초총")
+MIN_PART = 2
+
+
+def strip_ending(word: str) -> tuple[str, str]:
+    for ending in ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_PART:
+            return word[: -len(ending)], ending
+    return word, ""
+
+
+def plain_text(html: str) -> str:
+    return TAG.sub(" ", html)
+
+
+def vocabulary(texts: Iterable[str]) -> frozenset[str]:
+    words = set()
+    for text in texts:
+        for run in HANGUL.findall(plain_text(text)):
+            core, _ = strip_ending(run)
+            if len(core) >= MIN_PART:
+                words.add(core)
+    return frozenset(words)
+
+
+class Splitter:
+    """Splits Hangul words into vocabulary words; memoised, since words repeat."""
+
+    def __init__(self, words: frozenset[str]):
+        self.words = words
+        self.split_points = lru_cache(maxsize=None)(self._split_points)
+
+    def _split_points(self, word: str) -> tuple[int, ...]:
+        core, _ = strip_ending(word)
+        n = len(core)
+        if n < 2 * MIN_PART - 1:
+            return ()
+        # best[i]: the most parts covering core[:i] (None: cannot be covered)
+        best: list[tuple[int, tuple[int, ...]] | None] = [None] * (n + 1)
+        best[0] = (0, ())
+        for end in range(1, n + 1):
+            for start in range(end):
+                if best[start] is None:
+                    continue
+                part = core[start:end]
+                if not ((len(part) >= MIN_PART and part in self.words) or (start == 0 and part in PREFIXES)):
+                    continue
+                count, cuts = best[start]
+                candidate = (count + 1, (*cuts, start) if start else cuts)
+                if best[end] is None or candidate[0] > best[end][0]:
+                    best[end] = candidate
+        if best[n] is None or best[n][0] < 2:
+            return ()
+        return best[n][1]
+
+    def split_text(self, text: str) -> tuple[str, list[str]]:
+        """Text with U+200B at each split, and the whole words that were split."""
+        whole: list[str] = []
+
+        def split_run(match: re.Match) -> str:
+            run = match.group(0)
+            cuts = self.split_points(run)
+            if not cuts:
+                return run
+            whole.append(run)
+            pieces, last = [], 0
+            for cut in cuts:
+                pieces.append(run[last:cut])
+                last = cut
+            pieces.append(run[last:])
+            return ZWSP.join(pieces)
+
+        return HANGUL.sub(split_run, text), whole
+
+
+def tokenise_index(index: dict[str, Any]) -> dict[str, Any]:
+    """Material's search_index.json with Hangul compounds split (see the module's docstring)."""
+    docs = index.get("docs", [])
+    splitter = Splitter(vocabulary(f"{d.get('title', '')} {d.get('text', '')}" for d in docs))
+    for doc in docs:
+        compounds: list[str] = []
+        for field in ("title", "text"):
+            if doc.get(field):
+                doc[field], whole = splitter.split_text(doc[field])
+                compounds += whole
+        if compounds:
+            doc["kw"] = " ".join(dict.fromkeys(compounds))
+    config = index.setdefault("config", {})
+    separator = config.get("separator") or SEPARATOR
+    if ZWSP not in separator and "\\u200b" not in separator:
+        separator = f"[{ZWSP}]+|{separator}"
+    config["separator"] = separator
+    config.setdefault("fields", {}).setdefault("kw", {"boost": 1.0})
+    return index
+
+
+# --------------------------------------------------------------------------- measuring it
+
+
+def tokens(text: str, separator: str = SEPARATOR) -> list[str]:
+    return [t.lower() for t in re.split(separator, plain_text(text)) if t]
+
+
+def query_terms(query: str, separator: str = SEPARATOR) -> list[str]:
+    return [t.lower() for part in query.split() for t in re.split(separator, part) if t]
+
+
+def doc_tokens(doc: Mapping[str, Any], mode: str, separator: str = SEPARATOR) -> set[str]:
+    """The tokens lunr indexes for one section. mode: 'whitespace' (Material as shipped, on the
+    index before `tokenise_index`), 'split' (after it), 'substring' (every suffix of every Hangul
+    token: what splitting at every syllable would do)."""
+    fields = ["title", "text", "kw"] + (["tags"] if doc.get("tags") else [])
+    found: set[str] = set()
+    for field in fields:
+        value = doc.get(field)
+        if not value:
+            continue
+        for token in tokens(" ".join(value) if isinstance(value, list) else value, separator):
+            found.add(token)
+            if mode == "substring":
+                found.update(token[i:] for i in range(1, len(token)) if HANGUL.match(token[i:]))
+    return found
+
+
+def matches(doc_tokens_: set[str], query: str, separator: str = SEPARATOR) -> bool:
+    """Material's query semantics: terms are OR-ed and each is a prefix (`term*`)."""
+    terms = query_terms(query, separator)
+    return any(token.startswith(term) for term in terms for token in doc_tokens_)
+
+
+@dataclass(frozen=True)
+class Score:
+    mode: str
+    matched: int
+    relevant_matched: int
+    relevant: int
+
+    @property
+    def precision(self) -> float:
+        return self.relevant_matched / self.matched if self.matched else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.relevant_matched / self.relevant if self.relevant else 1.0
+
+
+def is_relevant(doc: Mapping[str, Any], glosses: Iterable[str]) -> bool:
+    """Judged by the English side: a bilingual section is about `캐시` when its English says
+    `cache...`. Independent of how Korean is tokenised, so it can judge every tokeniser."""
+    words = re.findall(r"[a-z]+", plain_text(f"{doc.get('title', '')} {doc.get('text', '')}").lower())
+    return any(word.startswith(gloss) for gloss in glosses for word in words)
+
+
+def evaluate(raw_docs: list[Mapping[str, Any]], split_docs: list[Mapping[str, Any]],
+             queries: Mapping[str, Iterable[str]]) -> dict[str, Score]:
+    """Micro-averaged precision and recall of each tokeniser over (query, section) pairs.
+
+    raw_docs: the index as Material writes it; split_docs: the same after tokenise_index
+    (same order). queries: Korean query -> English glosses that mark a relevant section.
+    """
+    modes = {"whitespace": raw_docs, "substring": raw_docs, "split": split_docs}
+    prepared = {mode: [doc_tokens(d, mode) for d in docs] for mode, docs in modes.items()}
+    totals = {mode: [0, 0, 0] for mode in modes}
+    for query, glosses in queries.items():
+        glosses = tuple(g.lower() for g in glosses)
+        relevant = [is_relevant(d, glosses) for d in raw_docs]
+        for mode in modes:
+            hits = [matches(t, query) for t in prepared[mode]]
+            totals[mode][0] += sum(hits)
+            totals[mode][1] += sum(h and r for h, r in zip(hits, relevant))
+            totals[mode][2] += sum(relevant)
+    return {mode: Score(mode, *values) for mode, values in totals.items()}
+
+
+# Korean queries a reader of the BuildKit playbooks types, with the English words whose
+# presence in the same section marks it as relevant.
+QUERIES: dict[str, tuple[str, ...]] = {
+    "캐시": ("cache",),
+    "빌드": ("build",),
+    "이미지": ("image",),
+    "삭제": ("delete", "remove", "rmi", "prune", "deleted"),
+    "컨테이너": ("container",),
+    "재생성": ("recreat",),
+    "볼륨": ("volume",),
+    "마운트": ("mount",),
+    "태그": ("tag",),
+    "레이어": ("layer",),
+    "컨텍스트": ("context",),
+    "원인": ("cause",),
+    "파일": ("file",),
+    "변경": ("chang", "edit", "modif"),
+    "엔진": ("engine", "daemon"),
+    "소스": ("source",),
+    "명령": ("command",),
+    "검증": ("verif", "confirm", "check"),
+    "빌드 캐시": ("build", "cache"),
+    "이미지 삭제": ("image", "rmi", "delete", "remove"),
+}
