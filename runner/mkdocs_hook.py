@@ -25,6 +25,7 @@ from runner.model import Playbook
 log = logging.getLogger("mkdocs.hooks.playbooks")
 
 _playbooks: list[Playbook] = []
+_generated: set[str] = set()
 
 
 def playbooks_folder(config: MkDocsConfig) -> Path:
@@ -56,7 +57,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
+    _generated.clear()
     for path, text in {**site.generated_pages(_playbooks), **site.static_files()}.items():
+        _generated.add(path)
         if files.get_file_from_path(path) is not None:
             raise PluginError(f"docs/{path} exists and would hide the page generated for it: remove it")
         files.append(File.generated(config, path, content=text))
@@ -64,7 +67,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    if page.file.generated_by is not None:
+    if page.file.src_uri in _generated:
         return markdown
     try:
         return site.expand_markers(markdown, _playbooks, page.file.src_uri)

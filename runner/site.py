@@ -147,7 +147,7 @@ def per_lang(render: Callable[[str], str]) -> str:
 def fence(code: str, lang: str = "text", title: str = "") -> str:
     longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
     ticks = "`" * max(3, longest + 1)
-    lexer = {"shell": "bash", "sh": "bash", "yml": "yaml", "": "text"}.get(lang, lang)
+    lexer = lang or "text"
     attrs = f' title="{title}"' if title and '"' not in title else ""
     return f"{ticks}{lexer}{attrs}\n{code.rstrip(chr(10))}\n{ticks}"
 
@@ -871,9 +871,10 @@ def static_files() -> dict[str, str]:
     return {}
 
 
-# mkdocs.yml may hold `!!python/name:` tags (pymdownx options); keep them as written.
-class _PyName(str):
-    pass
+# mkdocs.yml holds `!!python/...` tags (pymdownx options); they are carried over as written.
+class _PythonTag:
+    def __init__(self, tag: str, node_kind: str, value: Any):
+        self.tag, self.node_kind, self.value = tag, node_kind, value
 
 
 class _ConfigLoader(__import__("yaml").SafeLoader):
@@ -884,11 +885,24 @@ class _ConfigDumper(__import__("yaml").SafeDumper):
     pass
 
 
-def _construct_python_name(loader: Any, suffix: str, node: Any) -> _PyName:
-    return _PyName(suffix)
+def _construct_python_tag(loader: Any, suffix: str, node: Any) -> _PythonTag:
+    import yaml
+
+    tag = "tag:yaml.org,2002:python/" + suffix
+    if isinstance(node, yaml.MappingNode):
+        return _PythonTag(tag, "mapping", loader.construct_mapping(node, deep=True))
+    if isinstance(node, yaml.SequenceNode):
+        return _PythonTag(tag, "sequence", loader.construct_sequence(node, deep=True))
+    return _PythonTag(tag, "scalar", loader.construct_scalar(node))
 
 
-_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/name:", _construct_python_name)
-_ConfigLoader.add_multi_constructor("!!python/name:", _construct_python_name)
-_ConfigDumper.add_representer(
-    _PyName, lambda dumper, value: dumper.represent_scalar(f"tag:yaml.org,2002:python/name:{value}", ""))
+def _represent_python_tag(dumper: Any, data: _PythonTag) -> Any:
+    if data.node_kind == "mapping":
+        return dumper.represent_mapping(data.tag, data.value)
+    if data.node_kind == "sequence":
+        return dumper.represent_sequence(data.tag, data.value)
+    return dumper.represent_scalar(data.tag, data.value)
+
+
+_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_python_tag)
+_ConfigDumper.add_representer(_PythonTag, _represent_python_tag)

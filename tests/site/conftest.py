@@ -1,0 +1,87 @@
+"""Builds of the real site, shared by the site tests (each build takes about two seconds)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / "test-output" / "site"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@dataclass
+class Build:
+    site: Path
+    log: str
+    returncode: int
+
+
+def build_site(dest: Path, playbooks: Path | None = None, config: Path = ROOT / "mkdocs.yml") -> Build:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("RUNNER_PLAYBOOKS", None)
+    if playbooks is not None:
+        env["RUNNER_PLAYBOOKS"] = str(playbooks)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(dest)],
+        capture_output=True, text=True, env=env, cwd=config.parent, timeout=300)
+    return Build(dest, proc.stdout + proc.stderr, proc.returncode)
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The site exactly as `mkdocs build --strict` makes it from this repository."""
+    build = build_site(tmp_path_factory.mktemp("site") / "site")
+    assert build.returncode == 0, build.log
+    return build
+
+
+@pytest.fixture(scope="session")
+def compound_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The real playbooks plus a fixture written with Hangul compounds (빌드캐시, 이미지삭제)."""
+    folder = tmp_path_factory.mktemp("playbooks")
+    for path in sorted((ROOT / "playbooks").glob("*.yaml")):
+        shutil.copy(path, folder / path.name)
+    shutil.copy(FIXTURES / "compound-words.yaml", folder)
+    build = build_site(tmp_path_factory.mktemp("compound") / "site", playbooks=folder)
+    assert build.returncode == 0, build.log
+    return build
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def serve() -> Iterator:
+    """serve(folder) -> base URL of a static server on 127.0.0.1 (a free port)."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    return OUTPUT

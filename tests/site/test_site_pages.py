@@ -1,0 +1,175 @@
+"""runner/site.py: Playbook -> Markdown. Pure functions, checked on real playbook files."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from runner import site
+from runner.loader import load_file
+from runner.model import PARAM_REF, Playbook
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "tests" / "examples" / "valid").glob("*.yaml"))
+REAL = sorted((ROOT / "playbooks").glob("*.yaml"))
+
+
+def leaves(value, path=()):
+    """Every string, number and date of a dumped model, with its key path."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from leaves(item, (*path, key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from leaves(item, (*path, index))
+    elif value is not None and not isinstance(value, bool):
+        yield path, value
+
+
+@pytest.mark.parametrize("path", EXAMPLES + REAL, ids=lambda p: p.name)
+def test_every_value_of_the_playbook_is_on_its_page(path: Path) -> None:
+    """Generic coverage: no field of the model, present or future, is dropped from the page."""
+    playbook = load_file(path)
+    page = site.playbook_markdown(playbook)
+    skipped = {"timeout"}  # shown only when it differs from the default
+    missing = []
+    for key_path, value in leaves(playbook.model_dump(mode="json", exclude_defaults=True)):
+        if key_path[-1] in skipped:
+            continue
+        text = str(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = f"{value:g}" if isinstance(value, float) else str(value)
+        # {{param}} becomes the shell variable ${param}; the rest must be there as written
+        pieces = [p for p in PARAM_REF.split(text) if p.strip()] if PARAM_REF.search(text) else [text]
+        for piece in pieces:
+            probe = piece.strip()
+            if probe not in page and shlex.quote(probe) not in page and _loose(probe) not in _loose(page):
+                missing.append((".".join(map(str, key_path)), probe[:80]))
+    assert not missing, f"{len(missing)} values missing from the page: {missing[:10]}"
+
+
+def _loose(text: str) -> str:
+    """Whitespace, Markdown table escapes and JSON quoting do not count."""
+    return re.sub(r"\s+|\\\\|\\(?=\|)", "", text.replace("<br>", "")).replace('\\"', '"')
+
+
+def test_every_model_field_has_a_place_on_the_page() -> None:
+    assert set(Playbook.model_fields) <= site.HANDLED_FIELDS | {"__other__"}
+
+
+def test_an_unknown_field_still_reaches_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    playbook = load_file(ROOT / "tests/examples/valid/minimal.yaml")
+    monkeypatch.setattr(site, "HANDLED_FIELDS", site.HANDLED_FIELDS - {"notes", "tags"})
+    page = site.playbook_markdown(playbook.model_copy(update={"notes": ("a new kind of content",)}))
+    assert "## 기타 · Other fields {#other}" in page
+    assert "a new kind of content" in page
+
+
+def test_full_example_page_layout() -> None:
+    page = site.playbook_markdown(load_file(ROOT / "tests/examples/valid/stale-image.yaml"))
+    # front matter with the Korean title and the tags, for Material's tags plugin
+    front = yaml.safe_load(page.split("---")[1])
+    assert front["title"] == "빌드 후에도 예전 이미지가 실행됨"
+    assert front["tags"] == ["docker", "buildkit", "cache"]
+    # every section, Korean heading with the English beside it, with a stable anchor
+    for anchor in ("symptoms", "situation", "reported", "causes", "wrong", "fixes", "alternatives",
+                   "prevention", "lessons", "references", "claims", "checks", "params", "notes"):
+        assert re.search(rf"^## .+ · .+ \{{#{anchor}\}}$", page, re.M), anchor
+    assert "### 오래된 빌드 캐시 · Stale build cache {#cause-stale-cache}" in page
+    assert "{#fix-rebuild-no-cache}" in page
+    # both languages, in linked tabs
+    assert '===! "한국어"' in page and '=== "English"' in page
+    # signatures in code blocks
+    assert "```text\nCACHED \\[\\d+/\\d+\\] COPY\n^#\\d+ CACHED$\n```" in page.replace("    ", "")
+    # wrong attempt: a warning that says why
+    assert '!!! warning "✗ 실패: 이미지 삭제"' in page
+    assert '!!! warning "✗ fails: Removing the image"' in page
+    assert "rmi does not remove the build cache" in page
+    # the destructive step stands out and says what it loses
+    assert '!!! danger "destructive: Prune the build cache"' in page
+    assert "**Loses:** every build cache record" in page
+    assert 'pb-effect-destructive' in page and 'pb-effect-write' in page and 'pb-effect-read' in page
+    # fix commands are copyable: params become shell variables set just above
+    assert 'image=app:staging  # the deployed image tag' in page
+    assert 'DOCKER_BUILDKIT=1 docker build --no-cache -t "${image}" "${context}"' in page
+    # claims with status and the engine they were verified on
+    assert re.search(r'id="claim-rmi-keeps-cache".*확인됨.*Docker Engine 25\.0\.3 · 2024-04-01 · lab', page)
+    # the run-it box
+    assert re.search(r"runner diagnose stale-image \\\n\s+--param image=app:staging", page)
+    assert "runner fix stale-image" in page
+
+
+def test_a_missing_translation_falls_back_to_the_other_language() -> None:
+    page = site.playbook_markdown(load_file(ROOT / "tests/examples/valid/korean-only.yaml"))
+    assert '=== "English"' in page
+    assert page.count("엔진이 응답하지 않는다") == 2  # the Korean tab, and the English tab falling back
+
+
+@pytest.mark.parametrize("arg, expected", [
+    ("{{image}}", '"${image}"'),
+    ("--filter=id={{name}}", '"--filter=id=${name}"'),
+    ("{{.Server.Version}}", "'{{.Server.Version}}'"),
+    ("x; rm -rf /", "'x; rm -rf /'"),
+    ("$(id) {{p}}", '"\\$(id) ${p}"'),
+])
+def test_commands_quote_each_argument(arg: str, expected: str) -> None:
+    assert site.shell_word(arg) == expected
+
+
+def test_quoted_commands_run_as_the_same_arguments(tmp_path: Path) -> None:
+    """The shell reads back exactly the argv the playbook holds, params filled in."""
+    argv = ["printf", "%s\\n", "a b", "$(id)", "it's", "{{p}}/x", "`x`", '"q"']
+    line = f"p='v w'\n{site.command_text(argv)}"
+    out = subprocess.run(["bash", "-c", line], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["a b", "$(id)", "it's", "v w/x", "`x`", '"q"']
+
+
+def test_markers_expand_in_hand_written_pages() -> None:
+    playbooks = [load_file(p) for p in EXAMPLES]
+    table = site.expand_markers("<!-- runner:playbooks -->", playbooks, "index.md")
+    assert "[빌드 후에도 예전 이미지가 실행됨<br><small>The old image still runs after a build</small>]" \
+           "(playbooks/stale-image.md)" in table
+    assert table.index("stale-image") < table.index("minimal")  # high before medium
+    claims = site.expand_markers("<!-- runner:claims status=confirmed -->", playbooks, "onboarding/x.md")
+    assert "(../playbooks/stale-image.md#claim-rmi-keeps-cache)" in claims
+    with pytest.raises(ValueError, match="unknown marker"):
+        site.expand_markers("<!-- runner:nope -->", playbooks, "index.md")
+
+
+def test_cli_page_is_the_clis_own_help() -> None:
+    from click.testing import CliRunner
+
+    from runner.cli import cli
+
+    reference = site.cli_reference()
+    for name in ("list", "show", "validate", "site", "site export"):
+        help_text = CliRunner().invoke(cli, [*name.split(), "--help"], terminal_width=100).output
+        first = next(line for line in help_text.splitlines() if line.strip() and not line.startswith("Usage"))
+        assert f"### `runner {name}`" in reference
+        assert first.strip() in reference
+
+
+def test_authoring_example_is_a_valid_playbook(tmp_path: Path) -> None:
+    text = (ROOT / "docs/onboarding/writing-playbooks.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    path = tmp_path / "port-in-use.yaml"
+    path.write_text(example, encoding="utf-8")
+    assert load_file(path).id == "port-in-use"
+
+
+def test_no_generated_page_is_committed() -> None:
+    committed = {p.name for p in (ROOT / "docs" / "playbooks").glob("*.md")}
+    assert committed == {"index.md"}
+
+
+def test_runner_help_does_not_import_mkdocs() -> None:
+    code = "import sys; from runner.cli import cli; cli.main(['--help'], standalone_mode=False); " \
+           "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mkdocs', 'material')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("[]")
