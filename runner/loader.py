@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -296,11 +297,12 @@ _PATTERN_HINTS = {
 def _problems_from(exc: ValidationError, data: dict, positions: Positions, path: Path) -> list[Problem]:
     errors = exc.errors(include_url=False)
     locs = [tuple(e["loc"]) for e in errors]
+    above = {loc[:end] for loc in locs for end in range(len(loc))}  # strict prefixes: linear, not n²
     problems: dict[tuple, Problem] = {}
     meant: set[Loc] = set()  # `symptom:` for `symptoms:` is one mistake: say it once
     for error, raw_loc in zip(errors, locs):
         # A union's wrapper error repeats what a deeper error already says.
-        if any(other != raw_loc and other[: len(raw_loc)] == raw_loc for other in locs):
+        if raw_loc in above:
             continue
         loc, is_text = _data_loc(raw_loc, data)
         if error["type"] == "extra_forbidden" and loc and (close := _close_field(raw_loc)):
@@ -354,7 +356,9 @@ def _explain(error: dict, loc: Loc, raw_loc: tuple, is_text: bool, data: Any) ->
         return "expected text", "a string, or a mapping with ko and/or en"
     if kind in ("tuple_type", "list_type", "set_type"):
         given = error.get("input")
-        return "expected a list", (f"e.g. [{given}]" if isinstance(given, (str, int, float)) else "")
+        plain = isinstance(given, (int, float)) or (isinstance(given, str) and _PLAIN_KEY.fullmatch(given)
+                                                    and given.isprintable() and len(given) <= 40)
+        return "expected a list", (f"e.g. [{given}]" if plain else "e.g. [a, b], or one '- item' per line")
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return "expected a mapping", "key: value pairs"
     if kind == "string_type":
@@ -426,10 +430,18 @@ def _containers_inner(tp: Any, part: Any) -> list[Any]:
     return inner
 
 
+_PLAIN_KEY = re.compile(r"[^\s.\[\]'\"]+")
+
+
 def _dotted(loc: Loc) -> str:
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not (_PLAIN_KEY.fullmatch(part) and part.isprintable()):
+            text += f"[{part!r}]"  # keeps a problem on one line whatever the key holds
+        else:
+            text += f".{part}" if text else part
     return text
 
 

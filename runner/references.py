@@ -4,7 +4,8 @@ registered check kinds with valid arguments."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from itertools import islice
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,12 +23,18 @@ from runner.model import (
 
 Finding = tuple[tuple, str, str, bool]  # (location, message, hint, points at the key)
 
+MAX_SUGGESTIONS = 50  # each did-you-mean costs O(known): bound the work on a file full of mistakes
+MAX_LISTED = 10
 
-def _did_you_mean(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+
+def _did_you_mean(name: str, known: Collection[str], suggest: bool = True) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6) if suggest else []
     if close:
         return f"did you mean {close[0]!r}?"
-    return "known: " + ", ".join(known) if known else "none is defined"
+    if not known:
+        return "none is defined"
+    more = f", ... ({len(known) - MAX_LISTED} more)" if len(known) > MAX_LISTED else ""
+    return "known: " + ", ".join(islice(known, MAX_LISTED)) + more
 
 
 def param_refs(value: Any) -> Iterator[str]:
@@ -75,7 +82,8 @@ def condition_checks(condition: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
 def cross_reference_problems(playbook: Playbook, data: dict) -> list[Finding]:
     found: list[Finding] = []
 
-    def unique(section: str, items: tuple) -> list[str]:
+    def unique(section: str, items: tuple) -> dict[str, int]:
+        """The section's ids (in order, each with its first index); duplicates are findings."""
         seen: dict[str, int] = {}
         for i, item in enumerate(items):
             if item.id is None:
@@ -84,7 +92,7 @@ def cross_reference_problems(playbook: Playbook, data: dict) -> list[Finding]:
                 found.append(((section, i, "id"), f"duplicate id {item.id!r}",
                               f"also {section}[{seen[item.id]}]", False))
             seen.setdefault(item.id, i)
-        return list(seen)
+        return seen
 
     checks = unique("checks", playbook.checks)
     unique("causes", playbook.causes)
@@ -94,12 +102,19 @@ def cross_reference_problems(playbook: Playbook, data: dict) -> list[Finding]:
     unique("wrong_attempts", playbook.wrong_attempts)
     unique("symptoms", playbook.symptoms)
     for fix_id in set(fixes) & set(alternatives):
-        found.append((("alternatives", alternatives.index(fix_id), "id"),
+        found.append((("alternatives", alternatives[fix_id], "id"),
                       f"id {fix_id!r} is used by a fix and an alternative", "", False))
+    all_fixes = {**fixes, **alternatives}
+    suggestions = 0
 
-    def refer(loc: tuple, name: str, known: list[str], what: str) -> None:
+    def did_you_mean(name: str, known: Collection[str]) -> str:
+        nonlocal suggestions
+        suggestions += 1
+        return _did_you_mean(name, known, suggestions <= MAX_SUGGESTIONS)
+
+    def refer(loc: tuple, name: str, known: dict[str, int], what: str) -> None:
         if name not in known:
-            found.append((loc, f"{what} {name!r} does not exist", _did_you_mean(name, known), False))
+            found.append((loc, f"{what} {name!r} does not exist", did_you_mean(name, known), False))
 
     for i, check in enumerate(playbook.checks):
         kind = CHECK_KINDS.get(check.kind)
@@ -117,7 +132,7 @@ def cross_reference_problems(playbook: Playbook, data: dict) -> list[Finding]:
         for j, name in enumerate(cause.evidence):
             refer(("causes", i, "evidence", j), name, checks, "check")
         if cause.fix is not None:
-            refer(("causes", i, "fix"), cause.fix, fixes + alternatives, "fix")
+            refer(("causes", i, "fix"), cause.fix, all_fixes, "fix")
 
     for section in ("fixes", "alternatives"):
         for i, fix in enumerate(getattr(playbook, section)):
@@ -138,7 +153,9 @@ def cross_reference_problems(playbook: Playbook, data: dict) -> list[Finding]:
         for loc, used in _param_uses(data.get(section) or [], (section,)):
             if used not in playbook.params and used not in reported:
                 reported.add(used)
-                close = difflib.get_close_matches(used, declared, n=1, cutoff=0.6)
+                suggestions += 1
+                close = difflib.get_close_matches(used, declared, n=1, cutoff=0.6) \
+                    if suggestions <= MAX_SUGGESTIONS else []
                 hint = f"did you mean {close[0]!r}? or declare it under params" if close else \
                     "declare it under params"
                 found.append((loc, f"param {used!r} is used but not declared", hint, False))

@@ -272,3 +272,33 @@ def test_playbooks_are_immutable():
 def test_problem_format():
     assert str(Problem(Path("a.yaml"), "msg", 3, 4, "x.y[0]", "hint")) == "a.yaml:3:4: x.y[0]: msg (hint)"
     assert str(Problem(Path("a.yaml"), "msg")) == "a.yaml: msg"
+
+
+# --- files full of mistakes: bounded time and bounded lines ----------------------------------
+
+
+@pytest.mark.timeout(60)
+def test_thousands_of_type_errors_are_reported_in_linear_time(tmp_path: Path):
+    path = tmp_path / "tags.yaml"
+    path.write_text("id: tags\ntitle: t\nsummary: s\nsymptoms: [{text: t}]\ntags: [" + ", ".join(["A"] * 20000) + "]\n",
+                    encoding="utf-8")
+    start = time.monotonic()
+    problems = problems_of(path)
+    assert time.monotonic() - start < 15  # was ~60 s: each error compared with every other
+    assert len(problems) == 20000
+    assert problems[-1] == (f"{path}:5:{8 + 3 * 19999}: tags[19999]: 'A' is not a valid name "
+                            "(tags are lowercase, e.g. docker)")
+
+
+@pytest.mark.timeout(60)
+def test_thousands_of_dangling_references_are_reported_in_linear_time(tmp_path: Path):
+    path = tmp_path / "refs.yaml"
+    checks = "".join(f"  - {{id: check-{i}, kind: engine, requires: [missing-{i}]}}\n" for i in range(3000))
+    path.write_text("id: refs\ntitle: t\nsummary: s\nsymptoms: [{text: t}]\nchecks:\n" + checks, encoding="utf-8")
+    start = time.monotonic()
+    problems = problems_of(path)
+    assert time.monotonic() - start < 15  # was ~25 s: a did-you-mean over every id for every reference
+    assert len(problems) == 3000
+    # the hint names a few known ids, not all 3000
+    assert problems[0] == (f"{path}:6:44: checks[0].requires[0]: check 'missing-0' does not exist (known: "
+                           + ", ".join(f"check-{i}" for i in range(10)) + ", ... (2990 more))")
