@@ -33,6 +33,21 @@ from runner.checks.result import CheckContext, CheckResult
 
 EVIDENCE_LIMIT = 200  # longest list a check puts in its evidence; the count is always given
 
+# Two generations of the matcher a build client applies to the context it sends:
+LEGACY = "docker-20.10"  # docker CLI <= 20.10 (BuildKit built in): moby pkg/fileutils + old fsutil walker
+MODERN = "patternmatcher"  # buildx / docker >= 23: moby/patternmatcher + fsutil MatchesUsingParentResults
+FLAVORS = (LEGACY, MODERN)
+DEFAULT_FLAVOR = LEGACY  # what the engine of ARCHITECTURE.md (Docker 20.10.24) was seen to do
+
+
+def flavor_for_client(version: str) -> str:
+    """The matcher generation of a docker CLI version ("20.10.24" -> LEGACY, "28.1.1" -> MODERN)."""
+    try:
+        major = int(version.split(".")[0])
+    except ValueError:
+        return DEFAULT_FLAVOR
+    return LEGACY if major < 23 else MODERN
+
 
 class ContextError(Exception):
     """The context, its .dockerignore or its Dockerfile cannot be read as a build would."""
@@ -210,11 +225,12 @@ _FSUTIL_PATTERN_CHARS = frozenset("*[]?^\\")  # fsutil's patternChars on a '/' s
 
 @dataclass(frozen=True)
 class IgnorePattern:
-    """One pattern as patternmatcher keeps it: cleaned, without its `!`."""
+    """One pattern as the matcher keeps it: cleaned, without its `!`."""
 
     text: str
     exclusion: bool = False  # a `!` line: re-includes what earlier lines excluded
     line: int | None = None  # 1-based line in the .dockerignore; None when not from a file
+    flavor: str = DEFAULT_FLAVOR
     kind: str = field(default="exact", compare=False)
     regex: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
@@ -222,8 +238,10 @@ class IgnorePattern:
         return ("!" if self.exclusion else "") + self.text
 
     @classmethod
-    def parse(cls, pattern: str, line: int | None = None) -> IgnorePattern:
-        """patternmatcher.New for one entry: trim, Clean, split off `!`, check, compile."""
+    def parse(cls, pattern: str, line: int | None = None, flavor: str = DEFAULT_FLAVOR) -> IgnorePattern:
+        """NewPatternMatcher / New for one entry: trim, Clean, split off `!`, check, compile."""
+        if flavor not in FLAVORS:
+            raise ValueError(f"unknown flavor {flavor!r}: one of {', '.join(FLAVORS)}")
         text = go_clean(pattern.strip())
         exclusion = text.startswith("!")
         if exclusion:
@@ -231,8 +249,15 @@ class IgnorePattern:
             if not text:
                 raise BadPattern('illegal exclusion pattern: "!"')
         go_match(text, ".")  # filepath.Match's syntax check, as New does
-        kind, regex = _compile(text)
-        return cls(text, exclusion, line, kind, regex)
+        if flavor == LEGACY:
+            kind, regex = "regexp", _compile_legacy(text)
+        else:
+            kind, regex = _compile(text)
+        return cls(text, exclusion, line, flavor, kind, regex)
+
+    @property
+    def depth(self) -> int:
+        return len(self.text.split("/"))
 
     def match(self, path: str) -> bool:
         if self.kind == "exact":
@@ -253,8 +278,49 @@ class IgnorePattern:
         return text
 
 
+def _regex(pattern: str, reg: str) -> re.Pattern[str]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Python warns on "[[" that Go reads as a literal
+            return re.compile(reg + r"\Z")  # Go's `$` without (?m): the very end
+    except re.error as exc:
+        raise BadPattern(f"syntax error in pattern {pattern!r}: {exc}") from None
+
+
+def _compile_legacy(pattern: str) -> re.Pattern[str]:
+    """moby pkg/fileutils (20.10) Pattern.compile: always a regexp, only `.` and `$` escaped, so
+    `+ ( ) | { }` keep their regexp meaning."""
+    reg = "^"
+    pos, n = 0, len(pattern)
+    while pos < n:
+        ch = pattern[pos]
+        pos += 1
+        if ch == "*":
+            if pos < n and pattern[pos] == "*":
+                pos += 1
+                if pos < n and pattern[pos] == "/":
+                    pos += 1
+                reg += ".*" if pos >= n else "(.*/)?"
+            else:
+                reg += "[^/]*"
+        elif ch == "?":
+            reg += "[^/]"
+        elif ch in ".$":
+            reg += "\\" + ch
+        elif ch == "\\":
+            if pos < n:
+                nxt = pattern[pos]
+                pos += 1
+                reg += ("\\" + nxt) if nxt.isalnum() else re.escape(nxt)
+            else:
+                reg += "\\\\"
+        else:
+            reg += ch
+    return _regex(pattern, reg)
+
+
 def _compile(pattern: str) -> tuple[str, re.Pattern[str] | None]:
-    """Pattern.compile: exact, prefix (`dir/**`), suffix (`**/x`) or a regular expression."""
+    """moby/patternmatcher Pattern.compile: exact, prefix (`dir/**`), suffix (`**/x`) or a regexp."""
     reg = "^"
     kind = "exact"
     pos, n, step = 0, len(pattern), 0
@@ -301,12 +367,7 @@ def _compile(pattern: str) -> tuple[str, re.Pattern[str] | None]:
         step += 1
     if kind != "regexp":
         return kind, None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Python warns on "[[" that Go reads as a literal
-            return kind, re.compile(reg + r"\Z")
-    except re.error as exc:
-        raise BadPattern(f"syntax error in pattern {pattern!r}: {exc}") from None
+    return kind, _regex(pattern, reg)
 
 
 def read_ignore_lines(lines: Iterable[str]) -> list[tuple[int, str]]:
@@ -339,55 +400,68 @@ class IgnoreMatch(NamedTuple):
 
 
 class DockerIgnore:
-    """A `.dockerignore` with BuildKit's semantics: last match wins, parents count, `!` re-includes."""
+    """A `.dockerignore` as a build client applies it: last match wins, a matching parent directory
+    excludes what is below it, `!` re-includes; `flavor` picks the matcher generation."""
 
-    def __init__(self, patterns: Sequence[IgnorePattern] = (), source: Path | None = None):
+    def __init__(self, patterns: Sequence[IgnorePattern] = (), source: Path | None = None,
+                 flavor: str = DEFAULT_FLAVOR):
+        if flavor not in FLAVORS:
+            raise ValueError(f"unknown flavor {flavor!r}: one of {', '.join(FLAVORS)}")
         self.patterns = tuple(patterns)
         self.source = source
+        self.flavor = flavor
         self.has_exclusions = any(p.exclusion for p in self.patterns)
         self.only_prefix_exceptions = not any(
             p.exclusion and set(p.without_trailing_glob()) & _FSUTIL_PATTERN_CHARS for p in self.patterns)
 
     @classmethod
-    def from_lines(cls, lines: Iterable[str], source: Path | None = None) -> DockerIgnore:
+    def from_lines(cls, lines: Iterable[str], source: Path | None = None,
+                   flavor: str = DEFAULT_FLAVOR) -> DockerIgnore:
         patterns = []
         for number, text in read_ignore_lines(lines):
             try:
-                patterns.append(IgnorePattern.parse(text, number))
+                patterns.append(IgnorePattern.parse(text, number, flavor))
             except BadPattern as exc:
                 where = f"{source or '.dockerignore'}:{number}"
                 raise BadPattern(f"{where}: {exc} ({text!r})") from None
-        return cls(patterns, source)
+        return cls(patterns, source, flavor)
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> DockerIgnore:
+    def from_file(cls, path: str | os.PathLike[str], flavor: str = DEFAULT_FLAVOR) -> DockerIgnore:
         """A missing file is an empty .dockerignore, as for the docker CLI."""
         path = Path(path)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            return cls((), None)
+            return cls((), None, flavor)
         except OSError as exc:
             raise ContextError(f"cannot read {path}: {exc.strerror}") from None
-        return cls.from_lines(data.decode("utf-8", "surrogateescape").split("\n"), path)
+        return cls.from_lines(data.decode("utf-8", "surrogateescape").split("\n"), path, flavor)
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
 
     def _step(self, path: str, parent: list[bool] | None) -> tuple[bool, list[bool], IgnorePattern | None]:
-        """MatchesUsingParentResults: `parent` holds which patterns matched the parent directory."""
+        """One path. MODERN: MatchesUsingParentResults, `parent` = which patterns matched the
+        parent directory (None: look at every ancestor). LEGACY: fileutils Matches, which looks at
+        one ancestor only, the one as deep as the pattern (`parent` unused)."""
         matched = False
         decided: IgnorePattern | None = None
         info = [False] * len(self.patterns)
+        parent_dirs = path.split("/")[:-1]
         for i, pattern in enumerate(self.patterns):
-            hit = bool(parent) and parent[i]
-            if not hit:
-                if pattern.exclusion != matched:
-                    continue
+            if self.flavor == LEGACY:
                 hit = pattern.match(path)
-                if not hit and not parent:
-                    parent_dirs = path.split("/")[:-1]
-                    hit = any(pattern.match("/".join(parent_dirs[: j + 1])) for j in range(len(parent_dirs)))
+                if not hit and parent_dirs and pattern.depth <= len(parent_dirs):
+                    hit = pattern.match("/".join(parent_dirs[: pattern.depth]))
+            else:
+                hit = bool(parent) and parent[i]
+                if not hit:
+                    if pattern.exclusion != matched:
+                        continue
+                    hit = pattern.match(path)
+                    if not hit and not parent:
+                        hit = any(pattern.match("/".join(parent_dirs[: j + 1])) for j in range(len(parent_dirs)))
             info[i] = hit
             if hit:
                 matched = not pattern.exclusion
@@ -395,11 +469,18 @@ class DockerIgnore:
         return matched, info, decided
 
     def _prunable(self, directory: str) -> bool:
-        """fsutil skips an excluded directory unless an exception pattern may reach inside it."""
-        if not self.only_prefix_exceptions:
+        """fsutil does not enter an excluded directory unless an exception pattern may reach
+        inside it: one that starts with the directory (MODERN: also any with a wildcard)."""
+        if not self.has_exclusions:
+            return True
+        if self.flavor == MODERN and not self.only_prefix_exceptions:
             return False
         prefix = directory + "/"
-        return not any(p.exclusion and (p.without_trailing_glob() + "/").startswith(prefix) for p in self.patterns)
+        for p in self.patterns:
+            text = p.without_trailing_glob() if self.flavor == MODERN else p.text
+            if p.exclusion and (text + "/").startswith(prefix):
+                return False
+        return True
 
     def match(self, relpath: str) -> IgnoreMatch:
         """Is `relpath` (relative to the context, `/`-separated) kept out of the build?"""
@@ -417,7 +498,7 @@ class DockerIgnore:
         return IgnoreMatch(matched, decided)
 
     def excluded(self, relpath: str) -> tuple[bool, str | None]:
-        """(excluded, the deciding pattern as written after cleaning, `!x` if re-included)."""
+        """(excluded, the deciding pattern, `!x` when an exception re-included the path)."""
         result = self.match(relpath)
         return result.excluded, (str(result.pattern) if result.pattern else None)
 
@@ -461,7 +542,8 @@ class _Entry:
 
 
 def _walk(root: Path, ignore: DockerIgnore, unreadable: list[str] | None = None) -> Iterator[_Entry]:
-    """fsutil's walk: lexical order, parent match results passed down, excluded dirs pruned."""
+    """fsutil's walk of the context: lexical order, excluded directories skipped when no exception
+    can reach inside them, parent match results passed down (MODERN)."""
 
     def visit(directory: str, parent: list[bool] | None) -> Iterator[_Entry]:
         try:
@@ -486,7 +568,9 @@ def _walk(root: Path, ignore: DockerIgnore, unreadable: list[str] | None = None)
                 if matched and ignore._prunable(rel):
                     yield _Entry(rel, "pruned", True, decided)
                     continue
-                yield _Entry(rel, "dir", matched, decided)
+                # An excluded directory entered for an exception: the old walker sends it
+                # (`goto passedFilter`), the new one only as the parent of what it sends.
+                yield _Entry(rel, "dir", matched and ignore.flavor == MODERN, decided)
                 yield from visit(rel, info)
             else:
                 yield _Entry(rel, "symlink" if is_link else "file", matched, decided)
@@ -494,15 +578,17 @@ def _walk(root: Path, ignore: DockerIgnore, unreadable: list[str] | None = None)
     yield from visit("", None)
 
 
-def context_files(context_dir: str | os.PathLike[str], dockerignore: DockerIgnore | None = None) -> list[ContextFile]:
+def context_files(context_dir: str | os.PathLike[str], dockerignore: DockerIgnore | None = None,
+                  flavor: str = DEFAULT_FLAVOR) -> list[ContextFile]:
     """Every file of the context with whether the build sees it; skipped directories as one entry.
 
-    `dockerignore=None` reads `<context>/.dockerignore`. Dockerfile and .dockerignore are listed
-    as the patterns decide: an excluded Dockerfile is still read by the builder, but no COPY sees it.
+    `dockerignore=None` reads `<context>/.dockerignore` with `flavor`. Dockerfile and .dockerignore
+    are listed as the patterns decide: an excluded Dockerfile is still read by the builder, but no
+    COPY sees it (verified on 20.10: neither builder re-adds them for COPY).
     """
     root = Path(context_dir)
     if dockerignore is None:
-        dockerignore = DockerIgnore.from_file(root / ".dockerignore")
+        dockerignore = DockerIgnore.from_file(root / ".dockerignore", flavor)
     return [
         ContextFile(e.relpath, e.excluded, str(e.pattern) if e.pattern else None, e.kind == "pruned")
         for e in _walk(root, dockerignore) if e.kind != "dir"
@@ -1178,7 +1264,7 @@ def _overlaps(path: str, dest: str) -> bool:
 
 
 def analyze_context(context_dir: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = "Dockerfile",
-                    *, target: str | int | None = None) -> ContextAnalysis:
+                    *, target: str | int | None = None, flavor: str = DEFAULT_FLAVOR) -> ContextAnalysis:
     """Parse the Dockerfile, read the .dockerignore, walk the context and follow every context
     file that a COPY/ADD takes through the stages the build runs, up to the target stage."""
     root = Path(context_dir)
@@ -1187,7 +1273,7 @@ def analyze_context(context_dir: str | os.PathLike[str], dockerfile: str | os.Pa
     dockerfile_path = Path(dockerfile) if Path(dockerfile).is_absolute() else root / dockerfile
     parsed = read_dockerfile(dockerfile_path)
     ignore_path = find_dockerignore(root, dockerfile_path)
-    ignore = DockerIgnore.from_file(ignore_path) if ignore_path else DockerIgnore()
+    ignore = DockerIgnore.from_file(ignore_path, flavor) if ignore_path else DockerIgnore(flavor=flavor)
     unreadable: list[str] = []
     entries = tuple(_walk(root, ignore, unreadable))
     by_path = {e.relpath: e for e in entries}
@@ -1235,10 +1321,10 @@ def analyze_context(context_dir: str | os.PathLike[str], dockerfile: str | os.Pa
                                                       symlink=f.symlink)
                     dirs.update(_parents(f.image_path))
             elif copy.from_stage is not None:
-                written = _copy_between_stages(copy, stage_files.get(copy.from_stage, {}),
-                                               stage_dirs.get(copy.from_stage, {"/"}), dirs)
-                # The source stage may hold more than we track (RUN output): it may land over our files.
-                files = _mark_overlapping(files, dest, set(written))
+                written, unknown = _copy_between_stages(copy, stage_files.get(copy.from_stage, {}),
+                                                        stage_dirs.get(copy.from_stage, {"/"}), dirs)
+                if unknown:  # a directory or path we do not fully track (RUN output) lands at dest
+                    files = _mark_overlapping(files, dest, set(written))
                 files.update(written)
                 for path in written:
                     dirs.update(_parents(path))
@@ -1266,8 +1352,9 @@ def _mark_overlapping(files: dict[str, TrackedFile], dest: str, keep: set[str]) 
 
 
 def _copy_between_stages(copy: CopyInstruction, source_files: dict[str, TrackedFile], source_dirs: set[str],
-                         dest_dirs: set[str]) -> dict[str, TrackedFile]:
-    """`COPY --from=<stage>`: the context files we track in that stage, moved to their new path."""
+                         dest_dirs: set[str]) -> tuple[dict[str, TrackedFile], bool]:
+    """`COPY --from=<stage>`: the context files we track in that stage, moved to their new path,
+    and whether content we do not track may come along (a directory, a wildcard, an unknown path)."""
     tree = _Tree()
     for d in source_dirs:
         if d != "/":
@@ -1277,11 +1364,16 @@ def _copy_between_stages(copy: CopyInstruction, source_files: dict[str, TrackedF
     dest = copy.dest_abs.rstrip("/") or "/"
     several = len(copy.sources) > 1
     out: dict[str, TrackedFile] = {}
+    unknown = False
     for source in copy.sources:
-        items = tree.resolve(source) or []
+        resolved = tree.resolve(source)
+        if resolved is None or _has_wildcards(source):
+            unknown = True
+        items = resolved or []
         many = several or len(items) > 1
         for item in items:
             if tree.kind[item] == "dir":
+                unknown = True
                 for path in tree.below(item):
                     rel = path[len(item) + 1:] if item else path
                     new = _join_image_path(dest, rel)
@@ -1295,28 +1387,30 @@ def _copy_between_stages(copy: CopyInstruction, source_files: dict[str, TrackedF
             else:
                 new, alt = dest, into
             out[new] = _replace(source_files["/" + item], image_path=new, alt_image_path=alt)
-    return out
+    return out, unknown
 
 
 def verbatim_files(context_dir: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = "Dockerfile",
-                   *, target: str | int | None = None, include_modified: bool = False) -> list[VerbatimFile]:
+                   *, target: str | int | None = None, include_modified: bool = False,
+                   flavor: str = DEFAULT_FLAVOR) -> list[VerbatimFile]:
     """(context path, absolute image path) of each context file the final image holds unchanged.
 
     A file a later RUN (or a COPY of content we cannot see) may have rewritten is left out unless
     `include_modified`: its bytes may differ for a good reason. ADD-extracted archives and symlinks
     are never verbatim.
     """
-    return analyze_context(context_dir, dockerfile, target=target).verbatim(include_modified)
+    return analyze_context(context_dir, dockerfile, target=target, flavor=flavor).verbatim(include_modified)
 
 
 def copied_context_files(context_dir: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = "Dockerfile",
-                         *, honour_dockerignore: bool = True, target: str | int | None = None) -> list[str]:
+                         *, honour_dockerignore: bool = True, target: str | int | None = None,
+                         flavor: str = DEFAULT_FLAVOR) -> list[str]:
     """Context paths some COPY/ADD of the stages the build runs includes.
 
     With `honour_dockerignore=False`, what the sources name before .dockerignore filters them
     (an excluded directory the walk skips is listed once, with a trailing `/`).
     """
-    analysis = analyze_context(context_dir, dockerfile, target=target)
+    analysis = analyze_context(context_dir, dockerfile, target=target, flavor=flavor)
     out: set[str] = set()
     for expansion in analysis.copies:
         out.update(f.context_path for f in expansion.files)
