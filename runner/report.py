@@ -29,15 +29,23 @@ def check_line(outcome: CheckOutcome | Any, width: int = 22) -> Text:
     return line
 
 
+# The evidence a person needs to see; everything else is in --json.
+HEADLINE_KEYS = ("image_id", "built_image_id", "id", "found_elsewhere", "behind", "ahead", "upstream", "submodules",
+                 "excluded_changes", "stale_files", "verbatim_mismatched", "shadowing", "error")
+
+
 def _evidence_lines(evidence: dict[str, Any], indent: str = "    ") -> list[str]:
     lines = []
-    for key, value in evidence.items():
-        if key == "summary" or value in (None, [], {}, ""):
+    for key in HEADLINE_KEYS:
+        value = evidence.get(key)
+        if value in (None, [], {}, "", 0):
             continue
-        rendered = json.dumps(value, ensure_ascii=False, default=str)
-        if len(rendered) > 160:
-            rendered = rendered[:157] + "..."
-        lines.append(f"{indent}{key}: {rendered}")
+        items = value if isinstance(value, list) else [value]
+        for item in items[:5]:
+            rendered = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False, default=str)
+            lines.append(f"{indent}{key}: {rendered[:200]}")
+        if len(items) > 5:
+            lines.append(f"{indent}{key}: ... {len(items) - 5} more (see --json)")
     return lines
 
 

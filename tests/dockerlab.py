@@ -120,6 +120,8 @@ class Project:
         (root / "server/routes/authRoutes.ts").write_text(AUTH_V1)
         (root / "public/index.html").write_text("<h1>version AAAA</h1>\n")
         (root / "README.md").write_text("# app\n")
+        # Identical content builds identical image IDs: keep each project's images its own.
+        (root / "public/project.txt").write_text(name + "\n")
         run(["git", "init", "-q", "-b", "main"], cwd=root)
         project = cls(root, f"{name}:staging", name)
         project.commit("initial")

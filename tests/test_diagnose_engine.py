@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -199,6 +200,6 @@ def test_text_output_names_cause_evidence_and_fix(project):
          "--param", f"container={project.container}"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stdout + done.stderr
     out = done.stdout
-    assert "✓ engine" in out and "✗ source" not in out
+    assert re.search(r"^[✓!] engine ", out, re.M) and "✗ source" not in out
     assert "cause: container-not-recreated" in out
     assert "evidence:" in out and "runner fix buildkit-stale" in out

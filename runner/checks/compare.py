@@ -164,6 +164,7 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     else:
         build = {"ran": False, "same_as_image": None}
     evidence["build"] = build
+    evidence["built_image_id"] = build.get("image_id")
 
     stale = [m for m in mismatched if not ignore.excluded(m["path"])[0]]
     evidence["stale_files"] = stale if build.get("same_as_image") else []
