@@ -1,0 +1,153 @@
+"""The built site in Debian's Chromium: search in both languages, the playbook page, the tabs.
+
+Screenshots go to test-output/site/. Every request the pages make must stay on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+QUERIES = ["BuildKit", "CACHED", "builder prune", "캐시", "빌드 캐시", "이미지 삭제"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (make test installs it)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
+    page = context.new_page()
+    page.requests = []
+    page.on("request", lambda request: page.requests.append(request.url))
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def search(page, query: str) -> list[str]:
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill(query)
+    box.press("End")  # Material reacts to key events; fill() alone fires none
+    page.wait_for_selector(".md-search-result__item", timeout=10_000)
+    page.wait_for_timeout(150)  # the list is rendered in one go after the worker answers
+    return page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
+
+
+def slug(query: str) -> str:
+    return re.sub(r"\W+", "-", query).strip("-")
+
+
+def assert_local(page, base: str) -> None:
+    host = urlsplit(base).netloc
+    outside = [url for url in page.requests if urlsplit(url).scheme in ("http", "https")
+               and urlsplit(url).netloc != host]
+    assert outside == []
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_search_finds_the_buildkit_playbook(real_site, serve, page, output_dir, query: str) -> None:
+    base = serve(real_site.site)
+    page.goto(base)
+    links = search(page, query)
+    assert any("/playbooks/buildkit-stale/" in link for link in links), links
+    assert page.locator(".md-search-result mark").count() > 0  # the matched words are highlighted
+    page.screenshot(path=str(output_dir / f"search-{slug(query)}.png"))
+    assert_local(page, base)
+    assert page.errors == []
+
+
+def test_korean_compound_is_found_in_the_browser(compound_site, serve, page, output_dir) -> None:
+    base = serve(compound_site.site)
+    page.goto(base)
+    for query in ("정리", "삭제"):
+        links = search(page, query)
+        assert any("/playbooks/compound-words/" in link for link in links), (query, links)
+        page.screenshot(path=str(output_dir / f"search-compound-{slug(query)}.png"))
+
+
+def test_playbook_page_sections_and_language_tabs(real_site, serve, page, output_dir) -> None:
+    base = serve(real_site.site)
+    page.goto(base)
+    links = search(page, "builder prune")
+    target = next(link for link in links if "/playbooks/buildkit-stale/" in link)
+    page.locator(f'.md-search-result__item a[href="{target}"]').first.click()
+    page.wait_for_url(re.compile(r".*/playbooks/buildkit-stale/.*"))
+    page.wait_for_load_state("load")
+
+    for anchor in ("symptoms", "causes", "wrong", "fixes", "prevention", "lessons", "claims"):
+        assert page.locator(f"h2#{anchor}").count() == 1, anchor
+    assert page.locator(".admonition.tip").first.is_visible()  # the run-it box
+    assert "runner diagnose buildkit-stale" in page.locator(".admonition.tip").first.inner_text()
+    assert page.locator("button[data-md-type=copy]").count() > 3  # copy buttons on the code blocks
+    assert page.locator(".tabbed-set").count() > 10
+    page.screenshot(path=str(output_dir / "playbook-ko.png"))
+
+    # The wrong attempts are warnings that say why; the destructive steps stand out.
+    page.locator("h2#wrong").scroll_into_view_if_needed()
+    assert page.locator(".admonition.warning:visible").count() > 0
+    assert page.locator(".admonition.danger .pb-effect-destructive, .pb-effect-destructive").count() > 0
+    page.screenshot(path=str(output_dir / "playbook-wrong-attempts.png"))
+
+    # Korean is shown first; one click on "English" switches every linked tab on the page.
+    first = page.locator(".tabbed-set").first
+    korean_text = first.locator(".tabbed-block").nth(0).inner_text()
+    assert re.search(r"[가-힣]", korean_text)
+    first.locator("label", has_text="English").click()
+    page.wait_for_timeout(200)
+    visible = page.eval_on_selector_all(
+        ".tabbed-set", "sets => sets.map(s => s.querySelector('input:checked + input') ? 'en' : "
+        "([...s.querySelectorAll('input')].findIndex(i => i.checked) === 1 ? 'en' : 'ko'))")
+    assert visible.count("en") == len(visible), visible
+    english = page.locator("h2#symptoms ~ .tabbed-set").first.locator(".tabbed-block").nth(1)
+    assert english.is_visible() and re.search(r"[A-Za-z]{4,}", english.inner_text())
+    page.locator("h2#symptoms").scroll_into_view_if_needed()
+    page.screenshot(path=str(output_dir / "playbook-en.png"))
+
+    # The choice is remembered on the next page.
+    page.goto(base + "onboarding/builds-and-cache/")
+    checked = page.eval_on_selector(".tabbed-set", "s => [...s.querySelectorAll('input')].findIndex(i => i.checked)")
+    assert checked == 1
+
+    # Dark mode toggle.
+    page.goto(base + "playbooks/buildkit-stale/")
+    scheme = page.get_attribute("body", "data-md-color-scheme")
+    page.locator("label.md-header__button[for^='__palette']:visible").first.click()
+    page.wait_for_timeout(200)
+    assert page.get_attribute("body", "data-md-color-scheme") != scheme
+    page.screenshot(path=str(output_dir / "playbook-dark.png"))
+    assert_local(page, base)
+    assert page.errors == []
+
+
+def test_mobile_navigation(real_site, serve, browser, output_dir) -> None:
+    base = serve(real_site.site)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(base + "playbooks/buildkit-stale/")
+    page.locator("label.md-header__button[for='__drawer']").click()
+    page.wait_for_timeout(300)
+    drawer = page.locator(".md-sidebar--primary")
+    assert drawer.is_visible()
+    assert drawer.get_by_text("Docker BuildKit 캐시 문제").count() >= 1
+    page.screenshot(path=str(output_dir / "mobile-nav.png"))
+    context.close()

@@ -1,0 +1,89 @@
+"""Korean search: index-time splitting of Hangul compounds, and what it does to precision."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from runner.site_search import (
+    QUERIES,
+    ZWSP,
+    Splitter,
+    doc_tokens,
+    evaluate,
+    matches,
+    tokenise_index,
+    vocabulary,
+)
+
+REQUIRED = ["BuildKit", "CACHED", "builder prune", "캐시", "빌드 캐시", "이미지 삭제"]
+
+
+def untokenised(doc: dict) -> dict:
+    """The section as Material wrote it, before tokenise_index."""
+    return {k: v.replace(ZWSP, "") if isinstance(v, str) else v for k, v in doc.items() if k != "kw"}
+
+
+def load(site) -> list[dict]:
+    return json.loads((site.site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+
+
+def pages_found(docs: list[dict], query: str, mode: str) -> set[str]:
+    return {d["location"].split("#")[0] for d in docs if matches(doc_tokens(d, mode), query)}
+
+
+def test_splits_only_words_the_site_uses_as_words() -> None:
+    words = vocabulary(["빌드 캐시를 지웠다", "이미지 삭제", "리소스와 소스 코드", "빌드캐시가 남았다", "재빌드해도"])
+    splitter = Splitter(words)
+    assert splitter.split_text("빌드캐시를") == (f"빌드{ZWSP}캐시를", ["빌드캐시를"])
+    assert splitter.split_text("이미지삭제하면") == (f"이미지{ZWSP}삭제하면", ["이미지삭제하면"])
+    assert splitter.split_text("재빌드해도")[0] == f"재{ZWSP}빌드해도"
+    # 리소스 holds the word 소스, but 리 is no word: a false split would make `소스` find 리소스
+    assert splitter.split_text("리소스") == ("리소스", [])
+    assert splitter.split_text("캐시가 docker") == ("캐시가 docker", [])
+
+
+def test_tokenise_index_keeps_the_whole_word_findable() -> None:
+    index = {"config": {"separator": r"[\s\-]+"}, "docs": [
+        {"location": "a/", "title": "빌드캐시 정리", "text": "<p>빌드 캐시 이야기</p>"},
+        {"location": "b/", "title": "리소스", "text": "소스 코드"}]}
+    out = tokenise_index(index)
+    assert out["docs"][0]["title"] == f"빌드{ZWSP}캐시 정리" and out["docs"][0]["kw"] == "빌드캐시"
+    assert "kw" not in out["docs"][1]
+    assert ZWSP in out["config"]["separator"] and out["config"]["fields"]["kw"] == {"boost": 1.0}
+    docs = out["docs"]
+    assert pages_found(docs, "빌드캐시", "split") == {"a/"}  # the whole compound, through kw
+    assert pages_found(docs, "캐시", "split") == {"a/"}
+    assert pages_found(docs, "소스", "split") == {"b/"}
+
+
+@pytest.mark.parametrize("query", REQUIRED)
+def test_required_queries_find_the_buildkit_playbook(real_site, query: str) -> None:
+    assert "playbooks/buildkit-stale/" in pages_found(load(real_site), query, "split")
+
+
+def test_compounds_are_found_only_with_the_splitting(compound_site) -> None:
+    docs = load(compound_site)
+    raw = [untokenised(d) for d in docs]
+    for query in ("캐시", "삭제", "정리", "설치"):
+        assert "playbooks/compound-words/" in pages_found(docs, query, "split"), query
+    # Material as shipped: 캐시 is only a prefix of 캐시되지, never found inside 빌드캐시를
+    assert "playbooks/compound-words/" not in pages_found(raw, "삭제", "whitespace")
+    assert "playbooks/compound-words/" not in pages_found(raw, "정리", "whitespace")
+
+
+def test_precision_on_the_real_playbooks(real_site, capsys) -> None:
+    """Sections of the playbook pages; a section is relevant to a Korean query when its English
+    side holds the query's English word (e.g. 캐시 -> cache)."""
+    docs = [d for d in load(real_site) if d["location"].startswith("playbooks/") and d["location"] != "playbooks/"]
+    scores = evaluate([untokenised(d) for d in docs], docs, QUERIES)
+    with capsys.disabled():
+        print(f"\nKorean search on the real playbooks ({len(docs)} sections, {len(QUERIES)} queries):")
+        for score in scores.values():
+            print(f"  {score.mode:10s} precision {score.precision:.3f}  recall {score.recall:.3f}  "
+                  f"({score.relevant_matched}/{score.matched} matched sections relevant, {score.relevant} relevant)")
+    split, plain = scores["split"], scores["whitespace"]
+    assert split.recall >= plain.recall
+    assert split.precision >= plain.precision - 0.05
+    assert split.precision >= scores["substring"].precision
