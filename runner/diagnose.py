@@ -74,7 +74,8 @@ def run_check(check: Check, ctx: CheckContext) -> CheckResult:
     function = implementation(check.kind)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"check-{check.id}")
     try:
-        return pool.submit(function, args, ctx).result(timeout=check.timeout)
+        # Checks that start processes stop them at ctx.timeout; the grace lets them report it.
+        return pool.submit(function, args, ctx).result(timeout=check.timeout + GRACE)
     except concurrent.futures.TimeoutError:
         return CheckResult("error", f"timed out after {check.timeout:g} s")
     except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others' evidence
@@ -83,6 +84,8 @@ def run_check(check: Check, ctx: CheckContext) -> CheckResult:
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
+
+GRACE = 5.0
 
 Progress = Callable[[Check, "CheckOutcome | None"], None]
 
@@ -100,7 +103,8 @@ def diagnose(playbook: Playbook, params: dict[str, str], *, docker_host: str | N
         if blocked:
             result = CheckResult("skip", f"skipped: {', '.join(blocked)} did not pass")
         else:
-            ctx = CheckContext(params=params, docker_host=docker_host, cwd=cwd or Path.cwd(), results=dict(results))
+            ctx = CheckContext(params=params, docker_host=docker_host, cwd=cwd or Path.cwd(),
+                               results=dict(results), timeout=check.timeout)
             result = run_check(check, ctx)
         ms = round((time.monotonic() - check_started) * 1000)
         results[check.id] = result

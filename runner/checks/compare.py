@@ -70,7 +70,8 @@ def compare_verbatim(target: Any, pairs: list[tuple[str, str]], context: Path) -
     return mismatched
 
 
-def build_now(context: Path, dockerfile: str, host: str, known_ids: set[str]) -> dict[str, Any]:
+def build_now(context: Path, dockerfile: str, host: str, known_ids: set[str],
+              timeout: float = BUILD_TIMEOUT) -> dict[str, Any]:
     """Build the context with the cache, tagging nothing; report the image ID it yields."""
     client = buildkit_client()
     with tempfile.TemporaryDirectory(prefix="runner-build-") as tmp:
@@ -80,9 +81,9 @@ def build_now(context: Path, dockerfile: str, host: str, known_ids: set[str]) ->
         env = {**os.environ, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": host}
         started = time.monotonic()
         try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=BUILD_TIMEOUT, env=env)
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
-            return {"ran": True, "failed": True, "error": f"build timed out after {BUILD_TIMEOUT} s"}
+            return {"ran": True, "failed": True, "error": f"build timed out after {timeout:g} s"}
         seconds = round(time.monotonic() - started, 2)
         log = done.stdout + done.stderr
         steps = {m.group(1) for line in log.splitlines() if (m := _STEP.match(line))}
@@ -153,7 +154,7 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
 
     if args.build:
         known = {image.id for image in client.images.list(all=True)}
-        build = build_now(context, args.dockerfile, host, known)
+        build = build_now(context, args.dockerfile, host, known, timeout=ctx.timeout)
         if build.get("created_new_image"):
             try:
                 client.images.remove(build["image_id"])

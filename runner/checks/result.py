@@ -24,3 +24,4 @@ class CheckContext:
     docker_host: str | None = None
     cwd: Path = field(default_factory=Path.cwd)
     results: dict[str, CheckResult] = field(default_factory=dict)  # earlier checks of this run
+    timeout: float = 30.0  # the check's own budget, for checks that start processes
