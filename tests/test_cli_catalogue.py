@@ -358,3 +358,16 @@ def test_catalogue_commands_do_not_import_docker_or_mkdocs():
                  ["--playbooks", VALID, "show", "minimal", "--lang", "en"]):
         loaded = _modules_after(argv)
         assert "docker" not in loaded and "mkdocs" not in loaded, (argv, loaded)
+
+
+@pytest.mark.xfail(strict=True, reason="render._fix passes the fix title to Panel as rich markup unescaped: "
+                   "a title like 'Set [/etc/docker] daemon.json' raises MarkupError (exit 70)")
+def test_show_prints_brackets_in_text_verbatim(tmp_path: Path):
+    (tmp_path / "brackets.yaml").write_text(
+        'id: brackets\ntitle: "[bold]not bold[/]"\nsummary: s\nsymptoms: [{text: "[/oops]"}]\n'
+        'fixes:\n  - id: daemon\n    title: "Set [/etc/docker] daemon.json"\n'
+        '    steps: [{title: "[red]step", manual: "[/m]", effect: read}]\n', encoding="utf-8")
+    done = run("--playbooks", str(tmp_path), "show", "brackets", "--lang", "en")
+    assert done.returncode == exitcodes.OK, done.stderr
+    for text in ("[bold]not bold[/]", "[/oops]", "Set [/etc/docker] daemon.json", "[red]step", "[/m]"):
+        assert text in done.stdout, text

@@ -13,6 +13,7 @@ import copy
 import datetime as dt
 import functools
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -41,7 +42,16 @@ COMMON = dict(derandomize=True, database=None, deadline=None, print_blob=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                      HealthCheck.filter_too_much, HealthCheck.large_base_example])
 
-_WORKDIR = Path(tempfile.mkdtemp(prefix="runner-properties-"))
+_WORKDIR = Path(tempfile.gettempdir())  # replaced by a fresh folder for the module's tests
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _workdir() -> Iterator[None]:
+    """One folder for the module (hypothesis reruns a test many times within one fixture call)."""
+    global _WORKDIR
+    _WORKDIR = Path(tempfile.mkdtemp(prefix="runner-properties-"))
+    yield
+    shutil.rmtree(_WORKDIR, ignore_errors=True)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # only the tests' dumping; speed
 
 
@@ -240,7 +250,7 @@ def test_playbook_shaped_data(document: dict):
 
 
 @pytest.mark.timeout(90)
-@settings(max_examples=300, **COMMON)
+@settings(max_examples=200, **COMMON)
 @given(mutated_playbooks())
 def test_mutated_playbooks(case: tuple[str, str]):
     name, text = case
