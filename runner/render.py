@@ -76,7 +76,7 @@ def _fix(fix: Fix, lang: str, h: dict[str, str], style: str) -> RenderableType:
     body.extend(Text(f"+ {localize(b, lang)}", style="green") for b in fix.benefits)
     if fix.cost:
         body.append(Text(f"{h['cost']}: {localize(fix.cost, lang)}", style="yellow"))
-    return Panel(Group(*body), title=f"{localize(fix.title, lang)}  [dim]({fix.id})[/]", title_align="left",
+    return Panel(Group(*body), title=f"{escape(localize(fix.title, lang))}  [dim]({fix.id})[/]", title_align="left",
                  border_style=style)
 
 
