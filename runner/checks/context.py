@@ -1126,6 +1126,7 @@ class CopyExpansion:
     missing: tuple[str, ...] = ()  # literal sources the build will not find: it fails
     empty_wildcards: tuple[str, ...] = ()  # wildcard sources that match nothing (allowed)
     remote: tuple[str, ...] = ()  # ADD of a URL or git repository
+    unresolved: tuple[str, ...] = ()  # sources with $variables: not expanded, not followed
 
     def to_evidence(self, limit: int = EVIDENCE_LIMIT) -> dict[str, Any]:
         out = self.copy.to_evidence()
@@ -1140,6 +1141,8 @@ class CopyExpansion:
                 out["empty_wildcards"] = list(self.empty_wildcards)
             if self.remote:
                 out["remote"] = list(self.remote)
+            if self.unresolved:
+                out["unresolved"] = list(self.unresolved)
             unpacked = [f.context_path for f in self.files if f.unpacked]
             if unpacked:
                 out["unpacked"] = unpacked
@@ -1207,8 +1210,9 @@ def _expand_copy(copy: CopyInstruction, root: Path, seen: _Tree, full: _Tree, en
     files: list[CopiedFile] = []
     excluded: dict[str, ContextFile] = {}
     missing, empty, remote = [], [], []
-    sources = [s for s in copy.sources if not _is_remote(s)]
+    sources = [s for s in copy.sources if not _is_remote(s) and "$" not in s]
     remote = [s for s in copy.sources if _is_remote(s)]
+    unresolved = [s for s in copy.sources if not _is_remote(s) and "$" in s]
     several = len(copy.sources) + len(copy.heredocs) > 1
     dest = copy.dest_abs.rstrip("/") or "/"
     for source in sources:
@@ -1250,7 +1254,7 @@ def _expand_copy(copy: CopyInstruction, root: Path, seen: _Tree, full: _Tree, en
             files.append(CopiedFile(item, image_path, copy.stage, copy.line, copy.instruction, alt,
                                     unpacked=unpacked, symlink=kind == "symlink"))
     return CopyExpansion(copy, tuple(files), tuple(sorted(excluded.values())), tuple(missing), tuple(empty),
-                         tuple(remote))
+                         tuple(remote), tuple(unresolved))
 
 
 def _parents(path: str) -> Iterator[str]:
@@ -1435,6 +1439,8 @@ def covering_copies(dockerfile: Dockerfile, relpath: str, stages: Iterable[int] 
 
 
 def _source_covers(source: str, path: str) -> bool:
+    if "$" in source:  # not expanded: cannot tell
+        return False
     clean = go_clean("/" + source).lstrip("/")
     if not clean:
         return True
@@ -1595,6 +1601,7 @@ def dockerfile(args: ContextArgs, ctx: CheckContext) -> CheckResult:
         if analysis.unreadable:
             notes.append(f"unreadable: {', '.join(analysis.unreadable[:3])}")
         if any(e.copy.has_variables for e in analysis.copies):
-            notes.append("some sources use $variables (not expanded)")
+            names = [s for e in analysis.copies for s in e.unresolved] or ["the destination"]
+            notes.append(f"$variables not expanded: {', '.join(names[:3])}")
         return CheckResult("warn", summary + " (" + "; ".join(notes) + ")", evidence)
     return CheckResult("pass", summary, evidence)
