@@ -40,6 +40,7 @@ from runner.checks.context import (
     flavor_for_client,
     go_clean,
     go_match,
+    ignore_for_build,
     parse_dockerfile,
     read_ignore_lines,
     verbatim_files,
@@ -471,6 +472,14 @@ def test_heredocs_are_skipped_and_inline_sources_are_not_from_the_context():
     assert (inline.line, inline.end_line) == (5, 9)
 
 
+def test_a_quoted_heredoc_marker_is_not_a_heredoc():
+    df = parse_dockerfile('FROM a\nRUN echo "x <<EOF" && cat <<\'X\' 2<<-Y\nbody\nX\n\tmore\n\tY\n'
+                          "COPY src /dst\nRUN echo \\<<NOT\nCOPY b /c\n")
+    run = df.final.instructions[1]
+    assert run.heredocs == ("X", "Y") and (run.line, run.end_line) == (2, 6)
+    assert [c.line for c in df.final.copies] == [7, 9]
+
+
 def test_flags_quotes_and_variables():
     rest, words = extract_flags('--from="my stage" --link --chown=1:1 -- --not-a-flag src dst')
     assert words == ["--from=my stage", "--link", "--chown=1:1"] and rest == " --not-a-flag src dst"
@@ -644,6 +653,14 @@ def test_dockerfile_specific_ignore_file_wins(tmp_path):
     analysis = analyze_context(root)
     assert analysis.dockerignore_path == root / "Dockerfile.dockerignore"
     assert "b.txt" in copied_context_files(root) and "a.txt" not in copied_context_files(root)
+
+
+def test_ignore_for_build_picks_the_file_the_build_uses(tmp_path):
+    root = make_context(tmp_path / "c", {"Dockerfile": "FROM a\n", ".dockerignore": "b\n"})
+    assert ignore_for_build(root).excluded("b") == (True, "b")
+    (root / "Dockerfile.dockerignore").write_text("a\n")
+    assert ignore_for_build(root).excluded("b") == (False, None) and ignore_for_build(root).excluded("a")[0]
+    assert not ignore_for_build(tmp_path / "empty")
 
 
 def test_analysis_errors(tmp_path):

@@ -503,6 +503,14 @@ class DockerIgnore:
         return result.excluded, (str(result.pattern) if result.pattern else None)
 
 
+def ignore_for_build(context_dir: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = "Dockerfile",
+                     flavor: str = DEFAULT_FLAVOR) -> DockerIgnore:
+    """The ignore file this build uses (`<Dockerfile>.dockerignore` first), empty if none."""
+    root = Path(context_dir)
+    path = find_dockerignore(root, Path(dockerfile) if Path(dockerfile).is_absolute() else root / dockerfile)
+    return DockerIgnore.from_file(path, flavor) if path else DockerIgnore(flavor=flavor)
+
+
 def normalize_relpath(relpath: str) -> str:
     """A context-relative path, cleaned, `""` for the root; ValueError if it leaves the context."""
     path = go_clean(relpath.replace(os.sep, "/")).lstrip("/")
@@ -891,14 +899,45 @@ def _unquote(word: str, escape: str) -> str:
     return "".join(out)
 
 
-def _heredoc_names(args: str) -> list[tuple[str, bool]]:
-    """(name, chomp) for each `<<NAME`, `<<-NAME`, `<<"NAME"` word: BuildKit's ParseHeredoc."""
+def _shell_words(text: str, escape: str) -> list[str]:
+    """Words split on blanks outside quotes, quotes kept (BuildKit's lexer with RawQuotes)."""
+    words, word, quote, i, in_word = [], [], "", 0, False
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            word.append(ch)
+            if ch == quote:
+                quote = ""
+            elif ch == escape and quote == '"' and i + 1 < len(text):
+                i += 1
+                word.append(text[i])
+        elif ch.isspace():
+            if in_word:
+                words.append("".join(word))
+                word, in_word = [], False
+        else:
+            in_word = True
+            word.append(ch)
+            if ch in "'\"":
+                quote = ch
+            elif ch == escape and i + 1 < len(text):
+                i += 1
+                word.append(text[i])
+        i += 1
+    if in_word:
+        words.append("".join(word))
+    return words
+
+
+def _heredoc_names(args: str, escape: str = "\\") -> list[tuple[str, bool]]:
+    """(name, chomp) for each `<<NAME`, `<<-NAME`, `<<"NAME"` word: BuildKit's ParseHeredoc.
+    A quoted word is not a heredoc: `RUN echo "a <<EOF"` reads on."""
     found = []
-    for word in args.split():
+    for word in _shell_words(args, escape):
         m = _HEREDOC_WORD.match(word)
         if not m:
             continue
-        name = _unquote(m.group(3), "\\")
+        name = _unquote(m.group(3), escape)
         if name:
             found.append((name, m.group(2) == "-"))
     return found
@@ -953,7 +992,7 @@ def parse_instructions(text: str) -> tuple[list[Instruction], dict[str, str], st
         args = args.strip()
         heredocs: list[str] = []
         if keyword in _HEREDOC_INSTRUCTIONS:
-            for name, chomp in _heredoc_names(args):
+            for name, chomp in _heredoc_names(args, escape):
                 heredocs.append(name)
                 while index < len(lines):
                     body = lines[index]
