@@ -122,24 +122,26 @@ def docker_clients() -> tuple[DockerClient, ...]:
             real = os.path.realpath(candidate)
             if real not in (os.path.realpath(p) for p in paths):
                 paths.append(candidate)
-    clients = []
-    for path in paths:
-        version = _version(path)
-        if version is None:
-            clients.append(DockerClient(path, "?", False, "does not run"))
-            continue
-        try:
-            buildx = subprocess.run([path, "buildx", "version"], capture_output=True, timeout=10).returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            buildx = False
-        if buildx:
-            clients.append(DockerClient(path, version, True, "buildx"))
-        elif _major(version) < 23:
-            clients.append(DockerClient(path, version, True, "builtin"))
-        else:
-            # Docker 23+ routes `docker build` to buildx and refuses BuildKit without it.
-            clients.append(DockerClient(path, version, False, "BuildKit requested but the buildx component is missing"))
-    return tuple(clients)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, len(paths))) as pool:
+        return tuple(pool.map(_probe_client, paths))
+
+
+def _probe_client(path: str) -> DockerClient:
+    version = _version(path)
+    if version is None:
+        return DockerClient(path, "?", False, "does not run")
+    try:
+        buildx = subprocess.run([path, "buildx", "version"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        buildx = False
+    if buildx:
+        return DockerClient(path, version, True, "buildx")
+    if _major(version) < 23:
+        return DockerClient(path, version, True, "builtin")
+    # Docker 23+ routes `docker build` to buildx and refuses BuildKit without it.
+    return DockerClient(path, version, False, "BuildKit requested but the buildx component is missing")
 
 
 def buildkit_client() -> DockerClient:

@@ -360,8 +360,6 @@ def test_catalogue_commands_do_not_import_docker_or_mkdocs():
         assert "docker" not in loaded and "mkdocs" not in loaded, (argv, loaded)
 
 
-@pytest.mark.xfail(strict=True, reason="render._fix passes the fix title to Panel as rich markup unescaped: "
-                   "a title like 'Set [/etc/docker] daemon.json' raises MarkupError (exit 70)")
 def test_show_prints_brackets_in_text_verbatim(tmp_path: Path):
     (tmp_path / "brackets.yaml").write_text(
         'id: brackets\ntitle: "[bold]not bold[/]"\nsummary: s\nsymptoms: [{text: "[/oops]"}]\n'
