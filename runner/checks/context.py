@@ -1337,8 +1337,9 @@ def analyze_context(context_dir: str | os.PathLike[str], dockerfile: str | os.Pa
     stage_dirs: dict[int, set[str]] = {}
     for index in needed:
         stage = parsed.stages[index]
-        files: dict[str, TrackedFile] = dict(stage_files.get(stage.base_stage, {})) if stage.base_stage is not None else {}
-        dirs: set[str] = set(stage_dirs.get(stage.base_stage, {"/"})) if stage.base_stage is not None else {"/"}
+        base = stage.base_stage
+        files: dict[str, TrackedFile] = dict(stage_files.get(base, {})) if base is not None else {}
+        dirs: set[str] = set(stage_dirs.get(base, {"/"})) if base is not None else {"/"}
         copies = iter(stage.copies)
         workdirs = dict(stage.workdirs)
         for ins in stage.instructions[1:]:
@@ -1490,7 +1491,7 @@ def _source_covers(source: str, path: str) -> bool:
     if not _has_wildcards(clean):
         return path_parts[: len(source_parts)] == source_parts
     try:
-        return all(go_match(s, p) if _has_wildcards(s) else s == p for s, p in zip(source_parts, path_parts))
+        return all(go_match(s, p) if _has_wildcards(s) else s == p for s, p in zip(source_parts, path_parts, strict=False))
     except BadPattern:
         return False
 
