@@ -560,6 +560,16 @@ def test_copied_context_files_with_and_without_dockerignore(seed_context):
         "public/index.html", "server/routes/authRoutes.ts", "server/routes/settings.local.ts"]
 
 
+def test_copies_of_answers_by_path_even_inside_a_skipped_directory(seed_context):
+    (seed_context / ".dockerignore").write_text("server/routes\n")
+    analysis = analyze_context(seed_context)
+    assert "server/routes/authRoutes.ts" not in copied_context_files(seed_context, honour_dockerignore=False)
+    assert [c.line for c in analysis.copies_of("server/routes/authRoutes.ts")] == [3]
+    assert [c.line for c in analysis.copies_of("server/routes/deleted-since.ts")] == [3]
+    assert analysis.copies_of("README.md") == []
+    assert analysis.ignore.excluded("server/routes/authRoutes.ts") == (True, "server/routes")
+
+
 def test_analysis_reports_excluded_files_per_copy(seed_context):
     analysis = analyze_context(seed_context)
     server, public = analysis.copies

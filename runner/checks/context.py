@@ -1231,6 +1231,12 @@ class ContextAnalysis:
         return [ContextFile(e.relpath, e.excluded, str(e.pattern) if e.pattern else None, e.kind == "pruned")
                 for e in self.entries if e.kind != "dir"]
 
+    def copies_of(self, relpath: str) -> list[CopyInstruction]:
+        """The COPY/ADD (of the stages this build runs) whose sources name `relpath`, by path
+        alone: also for a file .dockerignore excludes, one inside a skipped directory, or a
+        deleted one."""
+        return covering_copies(self.dockerfile, relpath, self.needed_stages)
+
     def verbatim(self, include_modified: bool = False) -> list[VerbatimFile]:
         return [VerbatimFile(f.context_path, f.image_path) for f in self.final_files
                 if f.verbatim and (include_modified or not f.modified_later)]
