@@ -110,7 +110,7 @@ def _non_cacheable(log: str, steps: set[str]) -> set[str]:
 
 
 def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult:
-    from runner.checks.context import DockerIgnore, copied_context_files, verbatim_files
+    from runner.checks.context import ContextError, analyze_context
     from runner.checks.git import changed_since
 
     context = Path(args.context)
@@ -133,22 +133,23 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     created = _parse_created(tagged.attrs["Created"])
     evidence: dict[str, Any] = {"image": args.image, "image_id": tagged.id, "image_created": tagged.attrs["Created"]}
 
-    pairs = verbatim_files(context, args.dockerfile)
+    try:
+        analysis = analyze_context(context, args.dockerfile)
+    except ContextError as exc:
+        return CheckResult("error", f"cannot read the build context: {exc}", evidence)
+    pairs = analysis.verbatim()
     with readable(client, image=args.image) as target:
         mismatched = compare_verbatim(target, pairs, context)
     evidence["verbatim_compared"] = len(pairs)
     evidence["verbatim_mismatched"] = mismatched
 
-    ignore = DockerIgnore.from_file(context / ".dockerignore")
+    ignore = analysis.ignore  # the file this build uses: <Dockerfile>.dockerignore first
     changed = changed_since(context, created)
     excluded_changes = []
-    if changed is not None:
-        copied = set(copied_context_files(context, args.dockerfile, honour_dockerignore=False))
-        copied_dirs = tuple(path for path in copied if path.endswith("/"))
-        for relpath in changed:
-            excluded, pattern = ignore.excluded(relpath)
-            if excluded and (relpath in copied or relpath.startswith(copied_dirs)):
-                excluded_changes.append({"path": relpath, "pattern": pattern})
+    for relpath in changed or ():
+        excluded, pattern = ignore.excluded(relpath)
+        if excluded and analysis.copies_of(relpath):
+            excluded_changes.append({"path": relpath, "pattern": pattern})
     evidence["changed_since_image"] = changed[:50] if changed is not None else None
     evidence["excluded_changes"] = excluded_changes
 
