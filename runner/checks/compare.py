@@ -24,7 +24,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from runner.checks.docker import engine_client, read_tree, readable
+from runner.checks.docker import find, read_tree, readable
 from runner.checks.kinds import ImageVsContextArgs
 from runner.checks.result import CheckContext, CheckResult
 from runner.dockerhost import buildkit_client, resolve_endpoint
@@ -120,16 +120,11 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
         return CheckResult("error", f"no {args.dockerfile} in {context}")
     host = ctx.docker_host or resolve_endpoint().host
     try:
-        client = engine_client(ctx)
-        tagged = client.images.get(args.image)
+        client, tagged = find(ctx, "images", args.image)
     except EngineUnavailable as exc:
         return CheckResult("error", str(exc))
-    except Exception as exc:  # noqa: BLE001
-        from runner.checks.docker import _not_found
-
-        if _not_found(exc):
-            return CheckResult("error", f"no image {args.image!r} on this engine")
-        raise
+    if tagged is None:
+        return CheckResult("error", f"no image {args.image!r} on this engine")
     created = _parse_created(tagged.attrs["Created"])
     evidence: dict[str, Any] = {"image": args.image, "image_id": tagged.id, "image_created": tagged.attrs["Created"]}
 

@@ -41,6 +41,18 @@ def _not_found(exc: Exception) -> bool:
     return isinstance(exc, NotFound)
 
 
+def find(ctx: CheckContext, collection: str, ref: str) -> tuple[Any, Any | None]:
+    """(client, the image or container named `ref`, or None when the engine has none).
+    Raises EngineUnavailable."""
+    from docker.errors import NotFound
+
+    client = engine_client(ctx)
+    try:
+        return client, getattr(client, collection).get(ref)
+    except NotFound:
+        return client, None
+
+
 def engine(args: NoArgs, ctx: CheckContext) -> CheckResult:
     host = ctx.docker_host or resolve_endpoint().host
     try:
@@ -79,14 +91,11 @@ def image_evidence(image: Any) -> dict[str, Any]:
 
 def image(args: ImageArgs, ctx: CheckContext) -> CheckResult:
     try:
-        client = engine_client(ctx)
-        found = client.images.get(args.image)
+        _client, found = find(ctx, "images", args.image)
     except EngineUnavailable as exc:
         return CheckResult("error", str(exc))
-    except Exception as exc:  # noqa: BLE001
-        if _not_found(exc):
-            return CheckResult("error", f"no image {args.image!r} on this engine", {"image": args.image})
-        raise
+    if found is None:
+        return CheckResult("error", f"no image {args.image!r} on this engine", {"image": args.image})
     evidence = image_evidence(found)
     return CheckResult("pass", f"{args.image} is {found.short_id.removeprefix('sha256:')}, "
                        f"created {evidence['created'][:19]}", evidence)
@@ -111,13 +120,10 @@ def container_evidence(container: Any) -> dict[str, Any]:
 
 def container(args: ContainerArgs, ctx: CheckContext) -> CheckResult:
     try:
-        client = engine_client(ctx)
-        found = client.containers.get(args.container)
+        _client, found = find(ctx, "containers", args.container)
     except EngineUnavailable as exc:
         return CheckResult("error", str(exc))
-    except Exception as exc:  # noqa: BLE001
-        if not _not_found(exc):
-            raise
+    if found is None:
         elsewhere = _find_container_elsewhere(args.container, ctx)
         evidence = {"container": args.container, "found_elsewhere": elsewhere}
         if elsewhere:
@@ -250,14 +256,11 @@ def mounts(args: MountsArgs, ctx: CheckContext) -> CheckResult:
     """A mount hides the image when the image holds files at or below its destination and
     the container serves different bytes there."""
     try:
-        client = engine_client(ctx)
-        running = client.containers.get(args.container)
+        client, running = find(ctx, "containers", args.container)
     except EngineUnavailable as exc:
         return CheckResult("error", str(exc))
-    except Exception as exc:  # noqa: BLE001
-        if _not_found(exc):
-            return CheckResult("error", f"no container {args.container!r} on this engine")
-        raise
+    if running is None:
+        return CheckResult("error", f"no container {args.container!r} on this engine")
     found = running.attrs.get("Mounts") or []
     if not found:
         return CheckResult("pass", f"{running.name} has no mounts", {"mounts": [], "shadowing": []})
