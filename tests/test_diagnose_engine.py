@@ -203,3 +203,16 @@ def test_text_output_names_cause_evidence_and_fix(project):
     assert re.search(r"^[✓!] engine ", out, re.M) and "✗ source" not in out
     assert "cause: container-not-recreated" in out
     assert "evidence:" in out and "runner fix buildkit-stale" in out
+
+
+def test_a_context_that_is_not_a_git_checkout_is_diagnosed_too(project, tmp_path):
+    import shutil
+
+    plain = tmp_path / "plain"
+    shutil.copytree(project.root, plain, ignore=shutil.ignore_patterns(".git"))
+    unpacked = dockerlab.Project(plain, project.image, project.container)
+    unpacked.build()
+    unpacked.run_container()
+    code, report = diagnose(unpacked)
+    assert (code, report["status"]) == (0, "ok"), report
+    assert checks(report)["git"]["status"] == "skip"

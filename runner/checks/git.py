@@ -147,6 +147,12 @@ def git_state(args: GitArgs, ctx: CheckContext) -> CheckResult:
     evidence: dict[str, Any] = {"path": str(path)}
     try:
         top = toplevel(path)
+    except NotARepository as exc:
+        if not path.exists():
+            return CheckResult("error", str(exc), evidence)
+        # Many build contexts are plain folders (a CI workspace, an unpacked tarball): no
+        # git state to judge is not a failure to diagnose.
+        return CheckResult("skip", f"not a git checkout: {exc}", evidence)
     except GitError as exc:
         return CheckResult("error", str(exc), evidence)
     try:
