@@ -216,3 +216,13 @@ def test_a_context_that_is_not_a_git_checkout_is_diagnosed_too(project, tmp_path
     code, report = diagnose(unpacked)
     assert (code, report["status"]) == (0, "ok"), report
     assert checks(report)["git"]["status"] == "skip"
+
+
+def test_an_image_built_with_an_extra_label_still_holds_the_current_sources(project):
+    dockerlab.docker("build", "-q", "--label", "org.opencontainers.image.revision=abc", "-t", project.image,
+                     str(project.root))
+    project.run_container()
+    code, report = diagnose(project)
+    assert (code, report["status"]) == (0, "ok"), report
+    build = checks(report)["source"]["evidence"]["build"]
+    assert build["image_id"] != project.image_id() and build["same_layers"] is True

@@ -109,6 +109,14 @@ def _non_cacheable(log: str, steps: set[str]) -> set[str]:
     return internal
 
 
+def _layers(attrs: dict[str, Any]) -> list[str] | None:
+    return (attrs.get("RootFS") or {}).get("Layers")
+
+
+def _config_sans_labels(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in (attrs.get("Config") or {}).items() if key != "Labels"}
+
+
 def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult:
     from runner.checks.context import ContextError, analyze_context
     from runner.checks.git import changed_since
@@ -151,13 +159,21 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     if args.build:
         known = {image.id for image in client.images.list(all=True)}
         build = build_now(context, args.dockerfile, host, known, timeout=ctx.timeout)
+        if not build.get("failed"):
+            # Same files and settings, other labels (a `--label` given at build time, say): the
+            # image still holds the current sources, which is what matters here.
+            built = client.images.get(build["image_id"]).attrs
+            build["same_layers"] = _layers(built) == _layers(tagged.attrs)
+            build["same_as_image"] = build["image_id"] == tagged.id or (
+                build["same_layers"] and _config_sans_labels(built) == _config_sans_labels(tagged.attrs))
+        else:
+            build["same_as_image"] = None
         if build.get("created_new_image"):
             try:
                 client.images.remove(build["image_id"])
                 build["removed"] = True
             except Exception:  # noqa: BLE001 - still used by a container the build did not make
                 build["removed"] = False
-        build["same_as_image"] = None if build.get("failed") else build["image_id"] == tagged.id
     else:
         build = {"ran": False, "same_as_image": None}
     evidence["build"] = build
