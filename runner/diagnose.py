@@ -60,10 +60,17 @@ def implementation(kind: str) -> Callable[..., CheckResult]:
     return getattr(importlib.import_module(module_name), function)
 
 
-def run_check(check: Check, ctx: CheckContext) -> CheckResult:
-    """One check with its arguments substituted and validated, bounded by its timeout."""
-    raw_args = substitute(check.args, ctx.params)
-    missing = unresolved(raw_args)
+def _required(kind: str) -> set[str]:
+    return {name for name, field in CHECK_KINDS[kind].args.model_fields.items() if field.is_required()}
+
+
+def run_check(check: Check, ctx: CheckContext, unset: frozenset[str] = frozenset()) -> CheckResult:
+    """One check with its arguments substituted and validated, bounded by its timeout.
+    An argument that is just an `unset` optional param is dropped, so it takes its default."""
+    substituted = substitute(check.args, ctx.params, unset)
+    raw_args = {key: value for key, value in substituted.items() if value is not None}
+    missing = unresolved(raw_args) + [str(check.args[key]).strip("{} ") for key in substituted
+                                      if substituted[key] is None and key in _required(check.kind)]
     if missing:
         return CheckResult("skip", f"needs param {', '.join(missing)} (give --param {missing[0]}=...)")
     try:
@@ -105,7 +112,7 @@ def diagnose(playbook: Playbook, params: dict[str, str], *, docker_host: str | N
         else:
             ctx = CheckContext(params=params, docker_host=docker_host, cwd=cwd or Path.cwd(),
                                results=dict(results), timeout=check.timeout)
-            result = run_check(check, ctx)
+            result = run_check(check, ctx, frozenset(playbook.params) - set(params))
         ms = round((time.monotonic() - check_started) * 1000)
         results[check.id] = result
         outcomes.append(CheckOutcome(check.id, check.kind, result.status, result.summary, result.evidence, ms))

@@ -82,15 +82,19 @@ def _checked(name: str, kind: ParamType, value: str, cwd: Path) -> str:
     return value
 
 
-def substitute(value: Any, params: dict[str, str]) -> Any:
-    """Replace `{{name}}` inside strings of a value (lists and dicts walked). A string that is
-    exactly one reference becomes the value itself: one argument, whatever it contains."""
+def substitute(value: Any, params: dict[str, str], unset: frozenset[str] = frozenset()) -> Any:
+    """Replace `{{name}}` inside strings of a value (lists and dicts walked); each value stays
+    inside the one string it replaces. A string that is exactly a reference to an optional
+    param left `unset` becomes None, so that the argument takes its default."""
     if isinstance(value, str):
+        whole = PARAM_REF.fullmatch(value)
+        if whole and whole.group(1) in unset:
+            return None
         return PARAM_REF.sub(lambda m: params.get(m.group(1), m.group(0)), value)
     if isinstance(value, dict):
-        return {key: substitute(item, params) for key, item in value.items()}
+        return {key: substitute(item, params, unset) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [substitute(item, params) for item in value]
+        return [substitute(item, params, unset) for item in value]
     return value
 
 

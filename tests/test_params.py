@@ -69,3 +69,23 @@ def test_a_param_value_stays_one_literal_argument(tmp_path, hostile):
 def test_substitute_leaves_go_templates_alone():
     assert substitute(["docker", "inspect", "-f", "{{.Image}} {{json .Config}}", "{{ image }}"], {"image": "a:b"}) \
         == ["docker", "inspect", "-f", "{{.Image}} {{json .Config}}", "a:b"]
+
+
+def test_an_unset_optional_param_drops_its_argument_or_skips_a_required_one(tmp_path):
+    from runner.diagnose import diagnose
+
+    playbook = Playbook.model_validate({
+        "id": "p", "title": "t", "summary": "s", "symptoms": [{"text": "x"}],
+        "params": {"where": {"type": "directory", "description": "d"},
+                   "tool": {"type": "string", "description": "t"}},
+        "checks": [
+            {"id": "defaulted", "kind": "command",
+             "args": {"run": [sys.executable, "-c", "import os; print(os.getcwd())"], "cwd": "{{where}}"}},
+            {"id": "needs-tool", "kind": "image", "args": {"image": "{{tool}}"}},
+        ],
+    })
+    report = diagnose(playbook, {}, cwd=tmp_path)
+    outcomes = {c.id: c for c in report.checks}
+    assert outcomes["defaulted"].status == "pass"
+    assert outcomes["defaulted"].evidence["stdout"].strip() == str(tmp_path)
+    assert outcomes["needs-tool"].status == "skip" and "needs param tool" in outcomes["needs-tool"].summary

@@ -71,13 +71,13 @@ def compare_verbatim(target: Any, pairs: list[tuple[str, str]], context: Path) -
 
 
 def build_now(context: Path, dockerfile: str, host: str, known_ids: set[str],
-              timeout: float = BUILD_TIMEOUT) -> dict[str, Any]:
+              timeout: float = BUILD_TIMEOUT, target: str | None = None) -> dict[str, Any]:
     """Build the context with the cache, tagging nothing; report the image ID it yields."""
     client = buildkit_client()
     with tempfile.TemporaryDirectory(prefix="runner-build-") as tmp:
         iidfile = Path(tmp) / "iid"
         argv = [client.path, "build", "--progress=plain", "--iidfile", str(iidfile),
-                "-f", str(context / dockerfile), str(context)]
+                "-f", str(context / dockerfile), *(["--target", target] if target else []), str(context)]
         env = {**os.environ, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": host}
         started = time.monotonic()
         try:
@@ -137,7 +137,7 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     evidence: dict[str, Any] = {"image": args.image, "image_id": tagged.id, "image_created": tagged.attrs["Created"]}
 
     try:
-        analysis = analyze_context(context, args.dockerfile)
+        analysis = analyze_context(context, args.dockerfile, target=args.target)
     except ContextError as exc:
         return CheckResult("error", f"cannot read the build context: {exc}", evidence)
     pairs = analysis.verbatim()
@@ -158,7 +158,7 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
 
     if args.build:
         known = {image.id for image in client.images.list(all=True)}
-        build = build_now(context, args.dockerfile, host, known, timeout=ctx.timeout)
+        build = build_now(context, args.dockerfile, host, known, timeout=ctx.timeout, target=args.target)
         if not build.get("failed"):
             # Same files and settings, other labels (a `--label` given at build time, say): the
             # image still holds the current sources, which is what matters here.

@@ -69,6 +69,7 @@ class CommandArgs(Args):
 
 class ImageVsContextArgs(ContextArgs):
     image: str = Field(description="the tag the person deployed")
+    target: str | None = Field(default=None, description="the stage built with --target, if any")
     build: bool = Field(default=True, description="build the context (cached, untagged) to compare image IDs")
 
 
