@@ -705,16 +705,20 @@ def claims_table(playbooks: Iterable[Playbook], from_dir: str, *, tags: set[str]
 # --------------------------------------------------------------------------- the CLI's own help
 
 
-def _command_help(command: Any, path: list[str]) -> list[tuple[list[str], str]]:
+def _command_help(command: Any, path: list[str], parent: Any = None) -> list[tuple[list[str], str]]:
     import click
 
-    ctx = click.Context(command, info_name=" ".join(path), terminal_width=100, max_content_width=100)
+    # A fixed width, so the page does not depend on the terminal that built it; the parent
+    # context passes on settings such as `-h` for help.
+    settings = {"terminal_width": 100, "max_content_width": 100} if parent is None else {}
+    ctx = click.Context(command, info_name=path[-1], parent=parent,
+                        **{**getattr(command, "context_settings", {}), **settings})
     out = [(path, command.get_help(ctx))]
     if isinstance(command, click.Group):
         for name in command.list_commands(ctx):
             sub = command.get_command(ctx, name)
             if sub is not None and not getattr(sub, "hidden", False):
-                out += _command_help(sub, [*path, name])
+                out += _command_help(sub, [*path, name], ctx)
     return out
 
 
@@ -738,11 +742,18 @@ def json_reference() -> str:
     for path, text in _command_help(cli, ["runner"]):
         if "--json" not in text:
             continue
-        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text)]
-        described = [p for p in paragraphs if re.match(r"(?i)json\b", p) or "JSON:" in p]
-        body = "\n\n".join(fence(re.sub(r"\n\s+", "\n", p), "text") for p in described) or \
-            "(이 명령의 도움말은 JSON 형식을 설명하지 않는다 · the command's help does not describe it)"
-        parts.append(f"- `{' '.join(path)} --json`\n\n" + indent(body, 4))
+        described, lines = [], text.splitlines()
+        for number, line in enumerate(lines):
+            if re.match(r"\s*JSON\b", line):
+                block = [line]
+                for following in lines[number + 1:]:
+                    if not following.strip():
+                        break
+                    block.append(following)
+                described.append(fence("\n".join(b[2:] if b.startswith("  ") else b for b in block), "text"))
+        body = "\n\n".join(described) or \
+            "(도움말이 JSON 형식을 설명하지 않는다 · the command's help does not describe it)"
+        parts.append(f"- [`{' '.join(path)} --json`](cli.md#cli-{'-'.join(path[1:])})\n\n" + indent(body, 4))
     return "\n\n".join(parts) or "(아직 없음 · none yet)"
 
 
@@ -802,8 +813,26 @@ def generated_pages(playbooks: Iterable[Playbook]) -> dict[str, str]:
     return {page_path(pb.id): playbook_markdown(pb) for pb in playbooks}
 
 
-def nav_entries(playbooks: Iterable[Playbook]) -> list[dict[str, str]]:
-    return [{text_of(pb.title, "ko") or pb.id: page_path(pb.id)} for pb in sorted_playbooks(playbooks)]
+NAV_GROUP_OVER = 30  # more playbooks than this: the nav groups them by their first tag
+
+
+def nav_entries(playbooks: Iterable[Playbook]) -> list[dict[str, Any]]:
+    """Nav items for the playbook pages: flat for a small catalogue, else one group per first tag.
+
+    Groups matter for build time as much as for readers: with `navigation.prune` each page
+    carries only its own group, so the nav rendered per page stops growing with the catalogue.
+    """
+    ordered = sorted_playbooks(playbooks)
+
+    def item(pb: Playbook) -> dict[str, str]:
+        return {one_line(text_of(pb.title, "ko")) or pb.id: page_path(pb.id)}
+
+    if len(ordered) <= NAV_GROUP_OVER:
+        return [item(pb) for pb in ordered]
+    groups: dict[str, list[dict[str, str]]] = {}
+    for pb in ordered:
+        groups.setdefault(pb.tags[0] if pb.tags else "기타 · other", []).append(item(pb))
+    return [{f"#{name}" if not name.startswith("기타") else name: groups[name]} for name in sorted(groups)]
 
 
 def add_to_nav(nav: Any, playbooks: list[Playbook], anchor: str = f"{PLAYBOOK_DIR}/index.md") -> bool:

@@ -45,10 +45,16 @@ PREFIXES = frozenset("재비미무역탈초총")
 MIN_PART = 2
 
 
+_ENDING_SET = frozenset(ENDINGS)
+_ENDING_LENGTHS = sorted({len(e) for e in ENDINGS}, reverse=True)
+
+
+@lru_cache(maxsize=200_000)
 def strip_ending(word: str) -> tuple[str, str]:
-    for ending in ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= MIN_PART:
-            return word[: -len(ending)], ending
+    """The word less its longest known ending, keeping at least MIN_PART syllables."""
+    for length in _ENDING_LENGTHS:
+        if len(word) - length >= MIN_PART and word[-length:] in _ENDING_SET:
+            return word[:-length], word[-length:]
     return word, ""
 
 
