@@ -300,8 +300,8 @@ def _symptoms(pb: Playbook) -> str:
         w = WORD[lang]
         out = []
         for symptom in pb.symptoms:
-            anchor = f'<span id="symptom-{symptom.id}"></span>' if symptom.id else ""
-            item = [f"- {anchor}{indent(text_of(symptom.text, lang), 4).lstrip()}"]
+            label = f" <small>`{symptom.id}`</small>" if symptom.id else ""
+            item = [f"- {indent(text_of(symptom.text, lang), 4).lstrip()}{label}"]
             if symptom.signatures:
                 item.append(indent(f"{w['signatures']}:\n\n" + fence("\n".join(symptom.signatures), "text"), 4))
             if symptom.example:
@@ -341,7 +341,7 @@ def _check(check: Check) -> str:
     def render(lang: str) -> str:
         w = WORD[lang]
         title = f" — {one_line(text_of(check.title, lang))}" if check.title else ""
-        lines = [f"- <span id=\"check-{check.id}\"></span>**`{check.id}`** (`{check.kind}`){title}"]
+        lines = [f"- **`{check.id}`** (`{check.kind}`){title}"]
         if check.description:
             lines.append(indent(text_of(check.description, lang), 4))
         if check.args:
@@ -355,7 +355,7 @@ def _check(check: Check) -> str:
             lines.append(indent(" · ".join(extras), 4))
         return "\n\n".join(lines)
 
-    return per_lang(render)
+    return f'<span id="check-{check.id}"></span>\n\n' + per_lang(render)
 
 
 def _cause(pb: Playbook, cause: Any) -> str:
@@ -513,31 +513,29 @@ def verification_text(claim: Claim) -> str:
 
 
 def _claims(pb: Playbook) -> str:
-    has_evidence = any(v.evidence for c in pb.claims for v in c.verified) or any(c.note for c in pb.claims)
+    """One table for both languages (statement in Korean, English below), so that each claim's
+    anchor exists once and links to it work whichever language tab is open."""
+    rows = ["| 상태 · Status | 주장 · Claim | 검증한 엔진 · 날짜 · Verified on | 출처 · Source |", "|---|---|---|---|"]
+    for claim in pb.claims:
+        ko, en = both_texts(claim.statement)
+        statement = one_line(ko) if ko == en else f"{one_line(ko)}<br><small>{one_line(en)}</small>"
+        rows.append(f'| <span id="claim-{claim.id}"></span>{claim_badge(claim.status)} '
+                    f"| {statement} <small>`{claim.id}`</small> | {verification_text(claim)} | {claim.source} |")
+    table = "\n".join(rows)
 
-    def render(lang: str) -> str:
-        head = ("| 상태 | 주장 | 검증한 엔진 · 날짜 | 출처 |" if lang == "ko"
-                else "| Status | Claim | Verified on (engine · date) | Source |")
-        rows = [head, "|---|---|---|---|"]
-        for claim in pb.claims:
-            rows.append(f'| <span id="claim-{claim.id}"></span>{claim_badge(claim.status, lang)} '
-                        f"| {one_line(text_of(claim.statement, lang))} <small>`{claim.id}`</small> "
-                        f"| {verification_text(claim)} | {claim.source} |")
-        table = "\n".join(rows)
-        if not has_evidence:
-            return table
-        notes = []
+    def notes(lang: str) -> str:
+        out = []
         for claim in pb.claims:
             bits = [one_line(text_of(v.evidence, lang)) for v in claim.verified if v.evidence]
             if claim.note:
-                bits.append(one_line(text_of(claim.note, lang)))
+                bits.append(text_of(claim.note, lang))
             if bits:
-                notes.append(f"- `{claim.id}`: " + " ".join(bits))
-        return table + "\n\n" + "\n".join(notes)
+                out.append(f"- `{claim.id}`: " + indent(" ".join(bits), 4).lstrip())
+        return "\n".join(out)
 
-    # Anchors must exist once: the tab for Korean carries them, the English one links back.
-    ko, en = render("ko"), render("en").replace('<span id="claim-', '<span data-claim="')
-    return tabs({"ko": ko, "en": en})
+    if not any(v.evidence for c in pb.claims for v in c.verified) and not any(c.note for c in pb.claims):
+        return table
+    return f"{table}\n\n{per_lang(notes)}"
 
 
 def _params(pb: Playbook) -> str:
