@@ -59,7 +59,6 @@ SECTION = {
     "claims": ("주장과 검증", "Claims and their verification"),
     "params": ("매개변수", "Parameters"),
     "notes": ("메모", "Notes"),
-    "other": ("기타", "Other fields"),
 }
 
 WORD = {
@@ -578,15 +577,33 @@ def _run_box(pb: Playbook) -> str:
     return f'!!! tip "{bilingual(ko, en)}"\n\n' + indent(body)
 
 
-def _other_fields(pb: Playbook) -> str:
+# Fields shown as data (YAML) under a heading of their own; any other field the generator does
+# not know yet lands under "Other fields" the same way.
+DATA_SECTIONS = {"lab": ("재현 실험", "Lab reproduction")}
+
+
+class _BlockDumper(__import__("yaml").SafeDumper):
+    pass
+
+
+_BlockDumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
+
+
+def _data_sections(pb: Playbook) -> list[tuple[str, str, str, str]]:
+    """(anchor, Korean heading, English heading, Markdown) for each field without a section."""
     import yaml
 
-    extra = {name: getattr(pb, name) for name in type(pb).model_fields if name not in HANDLED_FIELDS}
-    shown = {name: value for name, value in extra.items() if value not in (None, (), {}, [])}
-    if not shown:
-        return ""
-    data = pb.model_dump(mode="json", include=set(shown), by_alias=True)
-    return fence(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "yaml")
+    out = []
+    for name in type(pb).model_fields:
+        value = getattr(pb, name)
+        if name in HANDLED_FIELDS or value in (None, (), {}, []):
+            continue
+        data = pb.model_dump(mode="json", include={name}, by_alias=True, exclude_defaults=True)
+        body = fence(yaml.dump(data, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=100), "yaml")
+        ko, en = DATA_SECTIONS.get(name, (f"기타: {name}", f"Other: {name}"))
+        out.append((name.replace("_", "-"), ko, en, f'??? example "{name}"\n\n{indent(body)}'))
+    return out
 
 
 def playbook_markdown(pb: Playbook) -> str:
@@ -648,9 +665,8 @@ def playbook_markdown(pb: Playbook) -> str:
         section("params", _params(pb))
     if pb.notes:
         section("notes", per_lang(lambda lang: _bullets(pb.notes, lang)))
-    other = _other_fields(pb)
-    if other:
-        section("other", other)
+    for anchor, ko, en, body in _data_sections(pb):
+        lines.extend([heading(2, ko, en, anchor), "", body, ""])
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -63,7 +63,7 @@ def test_an_unknown_field_still_reaches_the_page(monkeypatch: pytest.MonkeyPatch
     playbook = load_file(ROOT / "tests/examples/valid/minimal.yaml")
     monkeypatch.setattr(site, "HANDLED_FIELDS", site.HANDLED_FIELDS - {"notes", "tags"})
     page = site.playbook_markdown(playbook.model_copy(update={"notes": ("a new kind of content",)}))
-    assert "## 기타 · Other fields {#other}" in page
+    assert "## 기타: notes · Other: notes {#notes}" in page
     assert "a new kind of content" in page
 
 
