@@ -4,5 +4,7 @@ OK = 0  # nothing wrong / the command did its job
 PROBLEM = 1  # a problem was found (diagnose), a fix did not resolve it, no match (triage)
 CANNOT = 2  # could not do the job: engine unreachable, missing image, bad parameter; also click's usage errors
 INVALID_PLAYBOOK = 3  # a playbook file does not validate
+NOT_APPLIED = 4  # fix: nothing was applied for lack of consent (no terminal and no --yes, or declined)
+STEP_FAILED = 5  # fix: a step failed or timed out; the run says what state is left
 INTERNAL = 70  # a bug in the runner (EX_SOFTWARE): please report it
 INTERRUPTED = 130  # Ctrl-C

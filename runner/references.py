@@ -138,6 +138,8 @@ def cross_reference_problems(playbook: Playbook, data: dict) -> list[Finding]:
         for i, fix in enumerate(getattr(playbook, section)):
             for j, name in enumerate(fix.verify):
                 refer((section, i, "verify", j), name, checks, "check")
+            for j, step in enumerate(fix.steps):
+                found.extend(fix_step_problems(step, (section, i, "steps", j), checks))
 
     for section in ("causes", "wrong_attempts", "fixes", "alternatives", "prevention", "lessons"):
         for i, item in enumerate(getattr(playbook, section)):
@@ -179,3 +181,25 @@ def _args_problems(args_model: type, args: dict, loc: tuple) -> list[Finding]:
                 problems.append((where, error["msg"][:1].lower() + error["msg"][1:], "", False))
         return problems
     return []
+
+def fix_step_problems(step: Any, loc: tuple, checks: Collection[str]) -> list[Finding]:
+    """A step's action is registered and gets the arguments it takes; each
+    `{{evidence.CHECK.path}}` names a check of the playbook. Argument types are checked when
+    the fix is planned, once params and evidence are filled in."""
+    from runner.actions import ACTIONS, evidence_refs
+
+    found: list[Finding] = []
+    if step.action is not None:
+        kind = ACTIONS.get(step.action.name)
+        if kind is None:
+            found.append(((*loc, "action", "name"), f"unknown action {step.action.name!r}",
+                          _did_you_mean(step.action.name, sorted(ACTIONS)), False))
+        else:
+            found.extend(problem for problem in _args_problems(kind.args, step.action.args, (*loc, "action", "args"))
+                         if problem[1].startswith(("unknown argument", "required argument")))
+    value = step.model_dump(include={"run", "action", "manual", "env", "title", "loses"})
+    for check, path in evidence_refs(value):
+        if check not in checks:
+            found.append((loc, f"evidence of check {check!r} is used but there is no such check",
+                          _did_you_mean(check, sorted(checks)), False))
+    return found

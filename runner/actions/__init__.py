@@ -1,0 +1,222 @@
+"""The registry of fix actions: name -> arguments model and implementation.
+
+A fix step either runs an argument list, names a registered action, or is manual. Actions
+are what an argument list cannot do safely: recreating a container with the same
+configuration, touching files inside a build context. Like the check kinds, this module is
+light (the loader and `runner --help` read it): implementations live one family per module
+(``containers.py``, ``files.py``) and are imported when a step runs.
+
+Action arguments may name evidence from the diagnosis, as well as params:
+``paths: "{{evidence.source.stale_files.path}}"`` is the list of ``path`` values of the
+``stale_files`` items in the ``source`` check's evidence (a list along the way is mapped over,
+and nested lists are flattened). A string that is exactly one reference becomes the value
+itself, a list stays a list; inside a longer string the value is written out. The playbook
+says which evidence a step acts on, so the fix can be read, validated and shown without
+running anything; the action itself never reads the Diagnosis.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# `{{evidence.CHECK.path.to.value}}`; check ids are kebab-case, keys snake_case.
+EVIDENCE_REF = re.compile(r"\{\{\s*evidence\.([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)\s*\}\}")
+
+
+class Args(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def describe(self) -> str:
+        """One line for the plan: what the action will do with these arguments."""
+        return ", ".join(f"{k}={v}" for k, v in self.model_dump(exclude_none=True).items())
+
+
+class RecreateContainerArgs(Args):
+    container: str = Field(description="the container to recreate (name or ID)")
+    image: str | None = Field(default=None, description="the image to run [default: the reference it was "
+                                                         "created from, e.g. app:staging]")
+
+    def describe(self) -> str:
+        return (f"recreate container {self.container} from {self.image or 'its image reference'}, keeping its "
+                "configuration (through Compose when Compose created it)")
+
+
+class TouchFilesArgs(Args):
+    context: str = Field(description="the build context directory")
+    paths: tuple[str, ...] = Field(min_length=1, description="context-relative paths to touch")
+
+    def describe(self) -> str:
+        return f"set the modification time of {', '.join(self.paths)} (in {self.context}) to now"
+
+
+class UnexcludePathsArgs(Args):
+    context: str = Field(description="the build context directory")
+    paths: tuple[str, ...] = Field(min_length=1, description="context-relative paths to re-include")
+
+    def describe(self) -> str:
+        return f"append exceptions to {self.context}/.dockerignore: " + ", ".join(f"!{p}" for p in self.paths)
+
+
+class Exclusion(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    path: str
+    pattern: str
+
+
+class ExplainExclusionsArgs(Args):
+    context: str = Field(description="the build context directory")
+    excluded: tuple[Exclusion, ...] = Field(min_length=1, description="changed files and the pattern excluding "
+                                            "each (the source check's `excluded_changes` evidence)")
+
+    def describe(self) -> str:
+        return "show where .dockerignore excludes " + ", ".join(f"{e.path} (by {e.pattern!r})" for e in self.excluded)
+
+
+class ShadowingMount(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    type: str | None = None
+    name: str | None = None
+    source: str | None = None
+    destination: str
+    differing: tuple[str, ...] = ()
+    differing_count: int = 0
+
+
+class RefillVolumesArgs(Args):
+    container: str = Field(description="the container whose volumes hide the image's files")
+    image: str | None = Field(default=None, description="the image to run [default: its image reference]")
+    mounts: tuple[ShadowingMount, ...] = Field(min_length=1, description="the mounts to empty "
+                                               "(the mounts check's `shadowing` evidence)")
+
+    def describe(self) -> str:
+        parts = []
+        for mount in self.mounts:
+            what = f"volume {mount.name}" if mount.type == "volume" else f"{mount.type} mount {mount.source}"
+            hidden = ", ".join(mount.differing[:3]) + (" ..." if mount.differing_count > 3 else "")
+            parts.append(f"{what} at {mount.destination} hides {mount.differing_count} file(s) of the image ({hidden})")
+        return ("; ".join(parts) + f". Remove container {self.container}, empty the volume(s), and recreate the "
+                "container with the same configuration so the engine fills them from the image")
+
+    def loses(self) -> str:
+        names = ", ".join(m.name or m.source or m.destination for m in self.mounts)
+        return f"every file in volume(s) {names}"
+
+
+@dataclass(frozen=True)
+class ActionKind:
+    name: str
+    args: type[Args]
+    impl: str  # "module:function", imported on first use
+    summary: str
+
+
+ACTIONS: dict[str, ActionKind] = {
+    kind.name: kind
+    for kind in (
+        ActionKind("recreate-container", RecreateContainerArgs, "runner.actions.containers:recreate_container",
+                   "recreate a container from the current image with the same configuration"),
+        ActionKind("refill-volumes", RefillVolumesArgs, "runner.actions.containers:refill_volumes",
+                   "empty the named volumes that hide an image's files; recreate the container"),
+        ActionKind("touch-files", TouchFilesArgs, "runner.actions.files:touch_files",
+                   "touch files of a build context so BuildKit's context sync sends them again"),
+        ActionKind("explain-exclusions", ExplainExclusionsArgs, "runner.actions.files:explain_exclusions",
+                   "show which .dockerignore line excludes each changed file (reads only)"),
+        ActionKind("unexclude-paths", UnexcludePathsArgs, "runner.actions.files:unexclude_paths",
+                   "append `!path` exceptions to a build context's .dockerignore"),
+    )
+}
+
+
+@dataclass
+class ActionContext:
+    """What an action may use: the engine, where we run, a line sink, and its deadline."""
+
+    docker_host: str
+    cwd: Path
+    output: Callable[[str], None] = lambda line: None
+    deadline: float = field(default_factory=lambda: time.monotonic() + 300)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ok: bool
+    summary: str
+    details: dict[str, Any] = field(default_factory=dict)
+    state: str | None = None  # after a failure: what is left, in words
+
+
+class EvidenceMissing(LookupError):
+    pass
+
+
+def evidence_refs(value: Any) -> list[tuple[str, str]]:
+    """(check id, dotted path) of every evidence reference inside a value."""
+    if isinstance(value, str):
+        return EVIDENCE_REF.findall(value)
+    if isinstance(value, dict):
+        return [ref for item in value.values() for ref in evidence_refs(item)]
+    if isinstance(value, (list, tuple)):
+        return [ref for item in value for ref in evidence_refs(item)]
+    return []
+
+
+def lookup_evidence(evidence: dict[str, dict[str, Any]], check: str, path: str) -> Any:
+    if check not in evidence:
+        raise EvidenceMissing(f"the diagnosis has no evidence from check {check!r}")
+    found = _walk(evidence[check], path.split("."))
+    if found is _MISSING:
+        raise EvidenceMissing(f"the {check} check's evidence has no {path!r}")
+    return found
+
+
+_MISSING = object()
+
+
+def _walk(value: Any, keys: list[str]) -> Any:
+    for i, key in enumerate(keys):
+        if isinstance(value, list):
+            mapped = []
+            for item in value:
+                found = _walk(item, keys[i:])
+                if found is _MISSING:
+                    return _MISSING
+                mapped.extend(found if isinstance(found, list) else [found])
+            return mapped
+        if not isinstance(value, dict) or key not in value:
+            return _MISSING
+        value = value[key]
+    return value
+
+
+def substitute_evidence(value: Any, evidence: dict[str, dict[str, Any]]) -> Any:
+    """Replace evidence references inside a value; raises EvidenceMissing."""
+    if isinstance(value, str):
+        whole = EVIDENCE_REF.fullmatch(value.strip())
+        if whole:
+            return lookup_evidence(evidence, *whole.groups())
+        return EVIDENCE_REF.sub(lambda m: _written(lookup_evidence(evidence, *m.groups())), value)
+    if isinstance(value, dict):
+        return {key: substitute_evidence(item, evidence) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [substitute_evidence(item, evidence) for item in value]
+    return value
+
+
+def _written(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_written(item) for item in value)
+    return str(value)
