@@ -1,0 +1,309 @@
+"""`runner fix buildkit-stale` against a real Docker Engine: each cause with an automatic fix
+is built for real, fixed with --yes, then diagnosed `ok`, and the container serves the new
+code. Dry runs and runs without consent change nothing on the engine."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import dockerlab
+from dockerlab import AUTH_V2, LABEL, SESSION, docker
+
+pytestmark = pytest.mark.engine
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPILED = "/app/dist/server/routes/authRoutes.js"
+
+
+@pytest.fixture(autouse=True)
+def state_home(tmp_path, monkeypatch):
+    """Run reports go to the test's folder, never to the person's ~/.local/state."""
+    home = tmp_path / "state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(home))
+    return home
+
+
+def runner(project: dockerlab.Project, command: str, *extra: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    argv = [sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), command, "buildkit-stale",
+            "--lang", "en", "--param", f"image={project.image}", "--param", f"context={project.root}",
+            "--param", f"container={project.container}", *extra]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=project.root,
+                          stdin=subprocess.DEVNULL, env={**os.environ, "COLUMNS": "300"})
+
+
+def fix_json(project: dockerlab.Project, *extra: str) -> tuple[int, dict]:
+    done = runner(project, "fix", "--json", *extra)
+    assert done.stdout, done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def diagnosis(project: dockerlab.Project) -> dict:
+    done = runner(project, "diagnose", "--json")
+    return json.loads(done.stdout)
+
+
+def causes_fixed(report: dict) -> list[str]:
+    return [r["plan"]["cause"] for r in report["rounds"]]
+
+
+def assert_resolved(project: dockerlab.Project, code: int, report: dict) -> None:
+    assert (code, report["outcome"], report["verdict"]) == (0, "applied", "resolved"), json.dumps(report, indent=1)
+    assert report["after"]["status"] == "ok"
+    assert diagnosis(project)["status"] == "ok"
+    assert project.container_image() == project.image_id()
+
+
+def engine_state() -> dict[str, object]:
+    """What a fix could change on the engine: images, containers and their images, volumes,
+    build-cache records."""
+    containers = docker("ps", "-aq", "--no-trunc").stdout.split()
+    running = docker("inspect", "-f", "{{.Id}} {{.Image}} {{.State.Status}}", *containers).stdout.split("\n") \
+        if containers else []
+    return {"images": sorted(docker("images", "-aq", "--no-trunc").stdout.split()),
+            "containers": sorted(line for line in running if line),
+            "volumes": sorted(docker("volume", "ls", "-q").stdout.split()),
+            "build_cache": sorted(dockerlab.build_cache_ids())}
+
+
+def make_container_behind(project: dockerlab.Project, *run_args: str) -> None:
+    project.build()
+    project.run_fast_stopping(*run_args)
+    project.write("server/routes/authRoutes.ts", AUTH_V2)
+    project.commit("fix redirect")
+
+
+# --- each cause, fixed for real ----------------------------------------------------------------
+
+
+def test_container_not_recreated_keeps_its_configuration(project):
+    network = project.network()
+    volume = project.volume("data")
+    make_container_behind(
+        project, "-e", "APP_MODE=staging", "-e", "TOKEN_FILE=/run/token", "-p", "127.0.0.1::80",
+        "--label", "team=web", "-v", f"{volume}:/data", "-v", "/anonymous", "--restart", "unless-stopped",
+        "--network", network, "--network-alias", "web-alias", "--hostname", "apphost", "-w", "/app",
+        "--user", "1000:1000")
+    docker("exec", "-u", "0", project.container, "sh", "-c", "echo kept > /anonymous/file")
+    project.build()
+    docker("restart", "-t", "0", project.container)  # the wrong attempt: restart keeps the image
+    before = json.loads(docker("inspect", project.container).stdout)[0]
+    assert diagnosis(project)["cause"]["id"] == "container-not-recreated"
+
+    code, report = fix_json(project, "--yes")
+
+    assert_resolved(project, code, report)
+    assert causes_fixed(report) == ["container-not-recreated"]
+    assert "'/login?error=no_token'" in project.read(COMPILED)
+    after = json.loads(docker("inspect", project.container).stdout)[0]
+    assert after["Id"] != before["Id"] and after["Name"] == before["Name"]
+    assert after["State"]["Running"]
+    for key in ("Env", "Labels", "Hostname", "WorkingDir", "User", "Cmd", "Entrypoint"):
+        assert after["Config"][key] == before["Config"][key], key
+    assert {"APP_MODE=staging", "TOKEN_FILE=/run/token"} <= set(after["Config"]["Env"])
+    assert after["Config"]["Labels"] == {LABEL: SESSION, "team": "web"}
+    for key in ("PortBindings", "RestartPolicy", "Binds", "NetworkMode"):
+        assert after["HostConfig"][key] == before["HostConfig"][key] or key == "Binds", key
+    mounts = lambda info: sorted((m["Type"], m.get("Name"), m["Destination"]) for m in info["Mounts"])  # noqa: E731
+    assert mounts(after) == mounts(before)
+    assert docker("exec", project.container, "cat", "/anonymous/file").stdout == "kept\n"
+    assert list(after["NetworkSettings"]["Networks"]) == [network]
+    assert "web-alias" in after["NetworkSettings"]["Networks"][network]["Aliases"]
+    assert not docker("ps", "-aq", "--filter", f"name={project.container}-runner-").stdout.strip()
+    step = report["rounds"][0]["steps"][0]
+    assert step["status"] == "ok" and step["details"]["via"] == "engine-api"
+
+
+def test_image_not_rebuilt_then_container(project):
+    make_container_behind(project)
+    code, report = fix_json(project, "--yes")
+    assert_resolved(project, code, report)
+    assert causes_fixed(report) == ["image-not-rebuilt", "container-not-recreated"]
+    assert report["before"]["cause"]["id"] == "image-not-rebuilt"
+    build = report["rounds"][0]["steps"][0]
+    assert build["status"] == "ok" and build["exit_code"] == 0 and "naming to" in build["output"]
+    assert "--no-cache" not in report["rounds"][0]["plan"]["steps"][0]["argv"]
+    assert "'/login?error=no_token'" in project.read(COMPILED)
+
+
+def test_stale_context_transfer_touches_only_the_stale_files(project):
+    project.build()
+    project.run_fast_stopping()
+    page = project.root / "public/index.html"
+    stat = page.stat()
+    page.write_text("<h1>version BBBB</h1>\n")  # same size, same mtime: the context sync skips it
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    cache_before = dockerlab.build_cache_ids()
+    code, report = fix_json(project, "--yes")
+    assert_resolved(project, code, report)
+    assert causes_fixed(report) == ["stale-context-transfer", "container-not-recreated"]
+    touch = report["rounds"][0]["steps"][0]
+    assert touch["how"] == "action" and [t["path"] for t in touch["details"]["touched"]] == ["public/index.html"]
+    assert project.read("/app/public/index.html") == "<h1>version BBBB</h1>\n"
+    # Unlike `docker builder prune --filter type=source.local`, nobody's records were deleted.
+    assert cache_before - dockerlab.build_cache_ids() == set()
+
+
+def test_git_not_updated_then_rebuild_then_recreate(project, tmp_path):
+    remote = tmp_path / "remote.git"
+    dockerlab.run(["git", "clone", "-q", "--bare", str(project.root), str(remote)])
+    clone = tmp_path / "deploy"
+    dockerlab.run(["git", "clone", "-q", str(remote), str(clone)])
+    deployed = dockerlab.Project(clone, project.image, project.container)
+    deployed.build()
+    deployed.run_fast_stopping()
+    project.write("server/routes/authRoutes.ts", AUTH_V2)
+    project.commit("fix redirect")
+    dockerlab.run(["git", "push", "-q", str(remote), "HEAD:main"], cwd=project.root)
+    dockerlab.run(["git", "fetch", "-q"], cwd=clone)
+
+    code, report = fix_json(deployed, "--yes")
+
+    assert_resolved(deployed, code, report)
+    assert causes_fixed(report) == ["git-not-updated", "image-not-rebuilt", "container-not-recreated"]
+    assert "'/login?error=no_token'" in deployed.read(COMPILED)
+
+
+def test_mount_shadows_image_refills_the_volume_only_with_consent(project):
+    project.build()
+    volume = project.volume()
+    project.run_fast_stopping("-v", f"{volume}:/app/public")
+    project.write("public/index.html", "<h1>version BBBB, longer</h1>\n")
+    project.commit("new page")
+    project.build()
+    project.run_fast_stopping("-v", f"{volume}:/app/public")  # recreated, but the volume keeps v1
+    done = runner(project, "fix", "--dry-run")
+    assert done.returncode == 1
+    assert "[destructive]" in done.stdout and f"volume {volume} at /app/public hides 1 file(s)" in done.stdout
+    assert f"loses: every file in that volume, including data written at run time: every file in volume(s) " \
+           f"{volume}" in " ".join(done.stdout.split())
+
+    code, report = fix_json(project, "--yes")
+
+    assert_resolved(project, code, report)
+    assert causes_fixed(report) == ["mount-shadows-image"]
+    assert project.read("/app/public/index.html") == "<h1>version BBBB, longer</h1>\n"
+    labels = json.loads(docker("volume", "inspect", volume).stdout)[0]["Labels"]
+    assert labels == {LABEL: SESSION}
+
+
+def test_dockerignore_exclusion_is_shown_and_edited_only_when_asked(project):
+    project.write(".dockerignore", "**/*.local.html\n")
+    project.write("public/banner.local.html", "<p>old</p>\n")
+    project.commit("local banner")
+    project.build()
+    project.run_fast_stopping()
+    project.wait_a_second()
+    project.write("public/banner.local.html", "<p>new</p>\n")
+    project.commit("change the banner")
+
+    done = runner(project, "fix", "--yes")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "public/banner.local.html is excluded by '**/*.local.html' (.dockerignore line 1)" in done.stdout
+    assert "--fix edit-dockerignore" in done.stdout
+    assert (project.root / ".dockerignore").read_text() == "**/*.local.html\n"
+
+    code, report = fix_json(project, "--yes", "--fix", "edit-dockerignore")
+    assert causes_fixed(report) == ["change-excluded-by-dockerignore", "container-not-recreated"]
+    assert report["rounds"][0]["plan"]["fix"] == "edit-dockerignore"
+    assert (project.root / ".dockerignore").read_text().endswith("\n!public/banner.local.html\n")
+    assert_resolved(project, code, report)
+    assert project.read("/app/public/banner.local.html") == "<p>new</p>\n"
+
+
+# --- Compose ---------------------------------------------------------------------------------
+
+
+def compose_cli() -> list[str] | None:
+    if subprocess.run([dockerlab.DOCKER, "compose", "version"], capture_output=True).returncode == 0:
+        return [dockerlab.DOCKER, "compose"]
+    return [shutil.which("docker-compose")] if shutil.which("docker-compose") else None
+
+
+@pytest.mark.skipif(compose_cli() is None, reason="no compose CLI (docker compose or docker-compose)")
+def test_compose_container_is_recreated_through_compose(project):
+    compose = compose_cli()
+    project.build()
+    name = f"rt{SESSION}{project.container[-6:]}"
+    file = project.root / "compose.yaml"
+    file.write_text(
+        'version: "3.8"\nservices:\n  web:\n'
+        f"    image: {project.image}\n"
+        f"    command: {json.dumps(dockerlab.FAST_STOP)}\n"
+        f"    labels: {{{LABEL}: '{SESSION}'}}\n"
+        "    environment: {APP_MODE: staging}\n"
+        f"networks:\n  default:\n    labels: {{{LABEL}: '{SESSION}'}}\n")
+    up = [*compose, "-p", name, "-f", str(file)]
+    try:
+        dockerlab.run([*up, "up", "-d"], cwd=project.root)
+        container = docker("ps", "-q", "--filter", f"label=com.docker.compose.project={name}").stdout.split()[0]
+        served = dockerlab.Project(project.root, project.image,
+                                   docker("inspect", "-f", "{{.Name}}", container).stdout.strip().lstrip("/"))
+        project.write("server/routes/authRoutes.ts", AUTH_V2)
+        project.commit("fix redirect")
+        project.build()
+        code, report = fix_json(served, "--yes")
+        step = report["rounds"][0]["steps"][0]
+        assert step["details"]["via"] == "compose", step
+        assert "--force-recreate" in step["details"]["argv"] and "--no-deps" in step["details"]["argv"]
+        assert_resolved(served, code, report)
+        assert "'/login?error=no_token'" in served.read(COMPILED)
+        env = json.loads(docker("inspect", "-f", "{{json .Config.Env}}", served.container).stdout)
+        assert "APP_MODE=staging" in env
+    finally:
+        dockerlab.run([*up, "down"], cwd=project.root, check=False)
+
+
+def test_compose_labels_without_the_compose_file_fall_back_to_the_engine_api(project):
+    make_container_behind(project, "--label", "com.docker.compose.project=gone",
+                          "--label", "com.docker.compose.service=web",
+                          "--label", "com.docker.compose.project.config_files=/nonexistent/compose.yaml")
+    project.build()
+    code, report = fix_json(project, "--yes")
+    step = report["rounds"][0]["steps"][0]
+    assert step["details"]["via"] == "engine-api"
+    assert "its compose file is not here (/nonexistent/compose.yaml)" in step["output"]
+    assert_resolved(project, code, report)
+
+
+# --- nothing changes without consent ---------------------------------------------------------
+
+
+def test_dry_run_changes_nothing_on_the_engine(project):
+    make_container_behind(project)
+    diagnosis(project)  # what diagnose itself leaves (a cached build's records) is not the fix's doing
+    before = engine_state()
+    done = runner(project, "fix", "--dry-run")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "plan: rebuild-image" in done.stdout and "[write] Rebuild the tag" in done.stdout
+    assert "dry run: the plan was shown, nothing ran" in done.stdout
+    assert engine_state() == before
+    assert "'/login?error=no_token'" not in project.read(COMPILED)
+
+
+def test_without_a_terminal_and_without_yes_nothing_runs(project, state_home):
+    make_container_behind(project)
+    project.build()
+    diagnosis(project)
+    before = engine_state()
+    done = runner(project, "fix")
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "no terminal to ask for consent, and no --yes" in " ".join(done.stdout.split())
+    assert engine_state() == before
+    report = json.loads(next((state_home / "runner/runs").glob("*.json")).read_text())
+    assert report["outcome"] == "not-applied" and report["rounds"][0]["consent"]["how"] == "no-terminal"
+    assert report["rounds"][0]["steps"] == []
+
+
+def test_nothing_wrong_says_so_and_exits_0(project):
+    project.build()
+    project.run_fast_stopping()
+    done = runner(project, "fix", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "nothing wrong found" in done.stdout and "plan:" not in done.stdout
