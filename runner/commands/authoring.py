@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -67,7 +68,7 @@ def import_command(obj: dict, source: Path, output: str | None, playbook_id: str
     from runner.importer import decode_markdown, import_markdown, read_markdown, schema_reference, write_new
 
     if str(source) == "-":
-        text, name = decode_markdown(click.get_binary_stream("stdin").read(), "stdin"), "stdin"
+        text, name = decode_markdown(sys.stdin.buffer.read(), "stdin"), "stdin"
     else:
         text, name = read_markdown(source), source.name
     folder = _target(obj, output)

@@ -19,18 +19,23 @@ limit_option = click.option(
     help=f"Show at most N playbooks [default: {TEXT_LIMIT} as text, all as JSON].")
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin is None or sys.stdin.isatty()
+
+
 def _read_log(source: Path | None) -> str:
+    from runner.errors import RunnerError
+
     if source is None or str(source) == "-":
-        stdin = click.get_text_stream("stdin")
-        if source is None and stdin.isatty():
+        if source is None and _stdin_is_terminal():
             raise click.UsageError("give a FILE, or pipe the log in: docker build --progress=plain . 2>&1 | "
                                    "runner triage")
-        data = click.get_binary_stream("stdin").read()
+        data = sys.stdin.buffer.read()
     else:
         try:
             data = source.read_bytes()
         except OSError as exc:
-            raise click.FileError(str(source), exc.strerror or str(exc)) from None
+            raise RunnerError(f"cannot read {source}: {exc.strerror or exc}") from None
     # Logs carry stray bytes (progress bars, binary output): never refuse one for that.
     return data.decode("utf-8", errors="replace")
 

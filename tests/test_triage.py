@@ -1,0 +1,280 @@
+"""`runner triage`: ranking playbooks by the signatures a log shows.
+
+The shipped catalogue with the seed's own log excerpt and with logs real commands produce (a
+real `docker build --progress=plain` on the engine, `curl -I` against a server that answers
+404); the scoring on small synthetic catalogues; and a property: the literal prefilter that
+makes triage fast finds exactly the lines that running every regex on every line finds."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from runner import exitcodes
+from runner.catalogue import load_catalogue
+from runner.cli import cli
+from runner.model import Playbook
+from runner.triage import MAX_LINE_CHARS, MAX_LINES_PER_SYMPTOM, TriageIndex, analyse, score, triage
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAYBOOKS = ROOT / "playbooks"
+
+# The build log excerpt of the seed write-up (구체적인 상황, step 5), as pasted there.
+SEED_EXCERPT = """\
+#14 [backend-builder 4/7] COPY server ./server
+#14 CACHED
+
+#19 [backend-builder 7/7] RUN npm run build:server
+#19 CACHED
+"""
+
+
+def catalogue() -> list[Playbook]:
+    return load_catalogue(PLAYBOOKS)
+
+
+def playbook(pid: str, *symptoms: list[str]) -> Playbook:
+    return Playbook.model_validate({
+        "id": pid, "title": f"title of {pid}", "summary": "s",
+        "symptoms": [{"id": f"s{i}", "text": f"symptom {i}", "signatures": sigs} for i, sigs in enumerate(symptoms)]})
+
+
+def invoke(*args: str, stdin: str | bytes | None = None):
+    return CliRunner().invoke(cli, ["--playbooks", str(PLAYBOOKS), *args], input=stdin, catch_exceptions=False)
+
+
+def run(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "RUNNER_PLAYBOOKS"}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), *args], input=stdin,
+                          capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+
+
+# --- the shipped catalogue ----------------------------------------------------------------
+
+
+def test_seed_excerpt_ranks_buildkit_stale_first():
+    matches = triage(catalogue(), SEED_EXCERPT)
+    assert matches and matches[0].id == "buildkit-stale"
+    first = matches[0]
+    assert [s.key for s in first.symptoms] == ["build-all-cached"]
+    assert [(line.number, line.text) for line in first.lines] == [(2, "#14 CACHED"), (5, "#19 CACHED")]
+    assert {line.symptom for line in first.lines} == {"build-all-cached"}
+
+
+def test_cli_text_names_the_lines_and_their_symptom():
+    result = invoke("triage", "--lang", "en", stdin=SEED_EXCERPT)
+    assert result.exit_code == exitcodes.OK
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("1. buildkit-stale  Docker BuildKit cache problem")
+    assert "build-all-cached: After `git pull`, a Docker build does not pick up the changes (2 lines)" in lines[1]
+    assert re.search(r"^\s+2  #14 CACHED$", result.stdout, re.M)
+    assert re.search(r"^\s+5  #19 CACHED$", result.stdout, re.M)
+    assert "runner show buildkit-stale" in result.stderr
+
+
+def test_cli_json_shape():
+    result = invoke("triage", "--json", "-", stdin=SEED_EXCERPT)
+    assert result.exit_code == exitcodes.OK
+    data = json.loads(result.stdout)
+    assert list(data) == ["matches"]
+    match = data["matches"][0]
+    assert set(match) == {"id", "score", "symptoms", "lines"}
+    assert match["id"] == "buildkit-stale" and match["score"] == 1.01
+    assert match["symptoms"] == [{"id": "build-all-cached", "index": 1, "lines": 2, "text": {
+        "ko": "`git pull` 후 Docker 빌드를 해도 변경사항이 반영되지 않음",
+        "en": "After `git pull`, a Docker build does not pick up the changes"}}]
+    assert match["lines"][0] == {"line": 2, "text": "#14 CACHED", "symptom": "build-all-cached",
+                                 "signature": r"^#\d+ CACHED$"}
+
+
+def test_no_match_exits_1_with_a_hint():
+    result = invoke("triage", "-", stdin="everything is fine\n")
+    assert result.exit_code == exitcodes.PROBLEM
+    assert result.stdout == ""
+    assert "no playbook matches" in result.stderr and "runner search" in result.stderr
+    result = invoke("triage", "--json", "-", stdin="everything is fine\n")
+    assert result.exit_code == exitcodes.PROBLEM
+    assert json.loads(result.stdout) == {"matches": []}
+
+
+def test_as_a_process_stdin_dash_no_argument_and_file(tmp_path):
+    log = tmp_path / "build.log"
+    log.write_text(SEED_EXCERPT)
+    for args, stdin in ((["-"], SEED_EXCERPT), ([], SEED_EXCERPT), ([str(log)], None)):
+        done = run("triage", "--json", *args, stdin=stdin)
+        assert done.returncode == exitcodes.OK, (args, done.stderr)
+        assert json.loads(done.stdout)["matches"][0]["id"] == "buildkit-stale"
+    done = run("triage", stdin="nothing to see\n")
+    assert done.returncode == exitcodes.PROBLEM
+    assert done.stderr.count("\n") == 1  # one line
+
+
+def test_missing_file_is_a_one_line_error(tmp_path):
+    done = run("triage", str(tmp_path / "nope.log"))
+    assert done.returncode == exitcodes.CANNOT
+    assert "nope.log" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_terminal_without_file_asks_for_one(monkeypatch):
+    import runner.commands.triage as command
+
+    monkeypatch.setattr(command, "_stdin_is_terminal", lambda: True)
+    result = invoke("triage")
+    assert result.exit_code == exitcodes.CANNOT
+    assert "pipe the log in" in result.stderr
+
+
+def test_undecodable_bytes_do_not_stop_triage():
+    result = invoke("triage", "--json", "-", stdin=b"\xff\xfe garbage\n#3 CACHED\n")
+    assert result.exit_code == exitcodes.OK
+    assert json.loads(result.stdout)["matches"][0]["lines"][0]["line"] == 2
+
+
+def test_real_http_404_from_curl():
+    """`curl -I` against a server that answers 404: the browser-404 symptom."""
+    if not shutil.which("curl"):
+        pytest.skip("curl is not installed")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/auth/sso-complete"
+        output = subprocess.run(["curl", "-sI", url], capture_output=True, text=True, timeout=30).stdout
+    finally:
+        server.shutdown()
+    assert output.startswith("HTTP/1.0 404")  # CRLF line ends, as curl prints them
+    matches = triage(catalogue(), output)
+    assert matches[0].id == "buildkit-stale"
+    assert [s.key for s in matches[0].symptoms] == ["browser-404"]
+
+
+@pytest.mark.engine
+def test_real_rebuild_log_ranks_buildkit_stale_first(project):
+    """A second `docker build --progress=plain` of an unchanged project: every step CACHED."""
+    project.build()
+    log = project.build()
+    assert re.search(r"^#\d+ CACHED$", log, re.M), log
+    matches = triage(catalogue(), log)
+    assert matches[0].id == "buildkit-stale"
+    assert "build-all-cached" in [s.key for s in matches[0].symptoms]
+    assert all(re.fullmatch(r"#\d+ CACHED", line.text) for line in matches[0].lines)
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+
+def test_distinct_symptoms_beat_repeated_lines():
+    one_symptom = playbook("repeats", [r"^ERROR: disk full$"])
+    two_symptoms = playbook("distinct", [r"^ERROR: disk full$"], [r"^WARN: cache large$"])
+    log = "ERROR: disk full\n" * 200 + "WARN: cache large\n"
+    matches = triage([one_symptom, two_symptoms], log)
+    assert [m.id for m in matches] == ["distinct", "repeats"]
+    assert matches[0].score == score(2, 201) == 2.5  # repeats add at most 0.5
+    assert matches[1].score == score(1, 200) == 1.5
+    assert matches[1].symptoms[0].lines == 200  # every line counted ...
+    assert len(matches[1].lines) == MAX_LINES_PER_SYMPTOM  # ... a few shown
+
+
+def test_a_line_matching_two_signatures_of_a_symptom_counts_once():
+    pb = playbook("p", [r"disk", r"full$"])
+    [match] = triage([pb], "disk full\n")
+    assert match.symptoms[0].lines == 1 and match.score == 1.0
+
+
+def test_shared_pattern_attributes_lines_to_every_playbook():
+    a, b = playbook("a", [r"^#\d+ CACHED$"]), playbook("b", [r"^#\d+ CACHED$"], [r"boom"])
+    matches = triage([a, b], "#1 CACHED\nboom\n")
+    assert [(m.id, m.score) for m in matches] == [("b", 2.0), ("a", 1.0)]
+
+
+def test_colour_codes_and_crlf_do_not_hide_a_match():
+    pb = playbook("port", [r"port is already allocated$"])
+    log = "\x1b[31mError response from daemon: Bind for 0.0.0.0:80 failed: port is already allocated\x1b[0m\r\n"
+    [match] = triage([pb], log)
+    assert match.lines[0].text.endswith("port is already allocated")
+
+
+def test_long_line_is_cut_around_the_match():
+    pb = playbook("p", [r"needle \d+"])
+    line = "x" * 5000 + " needle 42 " + "y" * 5000
+    [match] = triage([pb], line)
+    text = match.lines[0].text
+    assert "needle 42" in text and len(text) <= MAX_LINE_CHARS + 2 and text.startswith("…")
+
+
+def test_signature_without_literals_still_matches():
+    pb = playbook("p", [r"^\d+$"])
+    assert analyse(r"^\d+$").key is None
+    [match] = triage([pb], "abc\n123\n")
+    assert match.lines[0].number == 2
+
+
+def test_analyse_finds_fenced_words():
+    lit = analyse(r"^#\d+ CACHED$")
+    assert lit.words == {"CACHED"} and lit.key == " CACHED"
+    lit = analyse(r"(?i)^location: https?://\S*/login\?error=")
+    assert lit.words_folded == {"location", "login", "error"} and lit.key_folded
+    lit = analyse(r"port is already allocated")
+    assert lit.words == {"is", "already"} and set(lit.fragments) == {"port", "allocated"}
+    assert analyse("(unclosed").key is None  # never raises
+
+
+# --- the prefilter never loses a match ----------------------------------------------------
+
+WORDS = ["error", "ERROR", "Error", "cache", "CACHED", "port", "kill", "sig", "is", "já", "빌드"]
+PIECES = [*WORDS, " ", ":", "-", "/", "_", r"\b", r"\s+", r"\d+", r"[ :]", r"\w*", ".*", "^", "$", r"\S*",
+          "(?:", ")", "(?i:", "[a-z]+", r"\.", "k"]
+TEXT = [*WORDS, " ", ":", "-", "\n", "\r\n", "1", "42", "_", "İ", "ı", "ſ", "\u212a", "é", "\x1b[1m", "→"]
+
+
+@st.composite
+def patterns(draw) -> str:
+    prefix = draw(st.sampled_from(["", "(?i)"]))
+    body = "".join(draw(st.lists(st.sampled_from(PIECES), min_size=1, max_size=7)))
+    opened = body.count("(?:") + body.count("(?i:") - body.count(")")
+    body = body + ")" * max(opened, 0)
+    pattern = prefix + body
+    try:
+        re.compile(pattern)
+    except re.error:
+        return prefix + re.escape(body)
+    return pattern
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(patterns(), min_size=1, max_size=3), min_size=1, max_size=3),
+       st.lists(st.lists(st.sampled_from(TEXT), max_size=12).map("".join), max_size=8))
+def test_prefilter_finds_what_every_regex_on_every_line_finds(symptom_patterns, lines):
+    text = "\n".join(lines)
+    pb = playbook("p", *symptom_patterns)
+    got = {(s.key, line.number) for m in TriageIndex([pb]).scan(text) for s in m.symptoms
+           for line in m.lines if line.symptom == s.key}
+    expected = set()
+    clean = re.sub(r"\x1b\[[0-?]*[ -/]*[@-~]", "", text)
+    for number, line in enumerate(clean.split("\n"), start=1):
+        line = line[:-1] if line.endswith("\r") else line
+        for i, sigs in enumerate(symptom_patterns):
+            if any(re.search(sig, line) for sig in sigs):
+                expected.add((f"s{i}", number))
+    # the index keeps the first few lines of each symptom; compare those
+    firsts = {(key, n) for key, n in expected
+              if n in sorted(m for k, m in expected if k == key)[:MAX_LINES_PER_SYMPTOM]}
+    assert got == firsts
