@@ -134,6 +134,7 @@ def fields(playbook: Playbook) -> list[Field]:
 class Term:
     text: str  # as typed, less punctuation at its ends
     hangul: bool
+    share: float = 1.0  # a part of a split compound counts for its share of the whole term
 
     def pattern(self) -> re.Pattern[str]:
         if self.hangul:
@@ -181,28 +182,28 @@ def search(playbooks: Sequence[Playbook], query: str, lang: Lang = "en") -> list
         if found is None:
             continue
         term_fields, snippet_fields = found
-        total = sum(max(WEIGHTS[f.kind] for f in hit) for hit in term_fields)
+        total = sum(term.share * max(WEIGHTS[f.kind] for f in hit) for term, hit in term_fields)
         phrase = _phrase(query)
         if len(wanted) > 1 and phrase:
             total += max((WEIGHTS[f.kind] for f in texts if phrase.search(f.text)), default=0.0)
         symptoms = tuple(sorted({f.symptom for f in snippet_fields if f.symptom is not None}))
-        terms_in = {f.path: sum(f in hit for hit in term_fields) for f in snippet_fields}
+        terms_in = {f.path: sum(f in hit for _, hit in term_fields) for f in snippet_fields}
         matches.append(SearchMatch(playbook, round(total, 2), symptoms,
                                    _snippets(snippet_fields, terms_in, wanted, lang, playbook)))
     matches.sort(key=lambda m: (-m.score, m.id))
     return matches
 
 
-def _match(texts: list[Field], wanted: Iterable[Term]) -> tuple[list[list[Field]], list[Field]] | None:
+def _match(texts: list[Field], wanted: Iterable[Term]) -> tuple[list[tuple[Term, list[Field]]], list[Field]] | None:
     """For each term the fields it occurs in, and all matching fields; None if a term is missing."""
-    per_term: list[list[Field]] = []
+    per_term: list[tuple[Term, list[Field]]] = []
     matched: dict[str, Field] = {}
     for term in wanted:
         regex = term.pattern()
         hit = [f for f in texts if regex.search(f.text)]
         if not hit:
             return None
-        per_term.append(hit)
+        per_term.append((term, hit))
         for f in hit:
             matched.setdefault(f.path, f)
     return per_term, list(matched.values())
@@ -217,7 +218,8 @@ def _split_compounds(wanted: list[Term], splitter: Splitter) -> list[Term]:
             continue
         core, _ = strip_ending(term.text)
         bounds = [0, *cuts, len(core)]
-        out.extend(Term(core[a:b], True) for a, b in zip(bounds, bounds[1:]))
+        parts = list(zip(bounds, bounds[1:]))
+        out.extend(Term(core[a:b], True, term.share / len(parts)) for a, b in parts)
     return out
 
 
