@@ -71,9 +71,14 @@ def parse_markdown(source: str) -> list[Block]:
     from markdown_it import MarkdownIt  # rich's own dependency: always installed with the runner
 
     md = MarkdownIt("commonmark").enable("table")
-    tokens = md.parse(source)
+    env: dict[str, Any] = {}
+    tokens = md.parse(source, env)
     lines = source.splitlines()
     blocks, _ = _blocks(tokens, 0, lines, None)
+    # `[label]: url` lines define links and produce no token: keep them as written
+    for label, ref in (env.get("references") or {}).items():
+        title = f' "{ref["title"]}"' if ref.get("title") else ""
+        blocks.append(Block("raw", f"[{label}]: {ref.get('href', '')}{title}"))
     return blocks
 
 
@@ -246,10 +251,18 @@ class _Importer:
     def text(self, value: str) -> dict[str, str]:
         return {self.lang: value}
 
-    def keep(self, where: str, blocks: Iterable[Block], why: str) -> None:
-        """Keep blocks the importer cannot place, word for word, in notes; say so."""
+    def titled(self, heading: str) -> str:
+        """A heading as a title; an empty `###` still needs one."""
+        return heading.strip() or ("(제목 없음)" if self.lang == "ko" else "(untitled)")
+
+    def keep(self, where: str, blocks: Iterable[Block], why: str, heading_too: bool = False) -> None:
+        """Keep blocks the importer cannot place, word for word, in notes; say so. With
+        heading_too, `where` is itself content (an unknown section's heading) and is kept alone."""
         body = to_markdown(blocks)
         if not body.strip():
+            if heading_too and where.strip("# "):
+                self.notes.append(where)
+                self.warnings.append(f"kept in notes: {_clip(where)} ({why})")
             return
         self.notes.append(f"{where}\n\n{body}" if where else body)
         self.warnings.append(f"kept in notes: {_clip(where or body)} ({why})")
@@ -264,7 +277,7 @@ class _Importer:
         for section in sections:
             key = section_key(section.heading)
             if key is None:
-                self.keep(f"## {section.heading}", section.blocks, "unknown section")
+                self.keep(f"## {section.heading}", section.blocks, "unknown section", heading_too=True)
             else:
                 handled.setdefault(key, []).append(section)
         self.data["title"] = self.text(title)
@@ -295,10 +308,11 @@ class _Importer:
         to notes."""
         kept = []
         for fix in self.data.get("alternatives", []):
-            if _EVIDENCE_REF.search(repr(fix)):
+            too_long = any(len(name) > 40 for name in _PARAM_REF.findall(repr(fix)))
+            if _EVIDENCE_REF.search(repr(fix)) or too_long:
                 self.notes.append(yaml.dump(fix, Dumper=_Dumper, allow_unicode=True, sort_keys=False))
-                self.warnings.append(f"kept in notes: fix {fix['id']!r} (it holds an '{{{{evidence...}}}}' "
-                                     "reference, which only a diagnosed fix can have)")
+                self.warnings.append(f"kept in notes: fix {fix['id']!r} (it holds a '{{{{...}}}}' reference "
+                                     "that cannot be a param)")
             else:
                 kept.append(fix)
         if "alternatives" in self.data:
@@ -325,7 +339,7 @@ class _Importer:
 
     def _occurred(self, section: _Section) -> None:
         text = to_markdown(section.blocks)
-        found = _DATE.search(text)
+        found = _DATE.search(text) if "occurred" not in self.data else None
         if found:
             try:
                 self.data["occurred"] = dt.date(*(int(g) for g in found.groups()))
@@ -437,6 +451,7 @@ class _Importer:
 
     def _attempt(self, heading: str, blocks: list[Block], number: int, parent: str) -> dict[str, Any]:
         title, label, symbol = split_marker(heading)
+        title = self.titled(title)
         verdict = verdict_of(label, symbol)
         if verdict is None:
             verdict = "fails"
@@ -467,7 +482,9 @@ class _Importer:
             else:
                 leftover.append(block)
         self.keep(f"## {parent} / {heading}", leftover, "not part of an attempt")
-        result = "; ".join(results) or arrow or label
+        # a label that says more than the verdict ("부분 성공하나 비권장") is part of the result
+        said = [label] if label and _normalise(label) not in _BARE_VERDICTS else []
+        result = "; ".join(said + results) or arrow or label
         attempt_id = _unique(slug(title) or f"attempt-{number}", self.attempt_ids, f"attempt-{number}")
         attempt: dict[str, Any] = {"id": attempt_id, "title": self.text(title)}
         if code:
@@ -503,6 +520,7 @@ class _Importer:
 
     def _one_fix(self, heading: str, blocks: list[Block]) -> dict[str, Any]:
         title, label, _symbol = split_marker(heading)
+        title = self.titled(title)
         if label:
             title = f"{title} ({label})"
         description: list[str] = []
@@ -588,8 +606,7 @@ class _Importer:
                 leftover.append(block)
         self.keep(f"## {section.heading}", leftover, "not a prevention item")
         for sub in subsections:
-            title = _NUMBERING.sub("", sub.heading).strip() or sub.heading
-            entry = {"title": self.text(title)}
+            entry = {"title": self.text(self.titled(_NUMBERING.sub("", sub.heading).strip() or sub.heading))}
             code = [b for b in sub.blocks if b.kind == "code"]
             other = [b for b in sub.blocks if b.kind != "code"]
             if other:
@@ -616,7 +633,7 @@ class _Importer:
             else:
                 leftover.append(block)
         for sub in subsections:
-            lessons.append(self._lesson(_NUMBERING.sub("", sub.heading).strip() or sub.heading,
+            lessons.append(self._lesson(self.titled(_NUMBERING.sub("", sub.heading).strip() or sub.heading),
                                         [b for b in sub.blocks if b.kind != "code"]))
             leftover += [b for b in sub.blocks if b.kind == "code"]
         self.keep(f"## {section.heading}", leftover, "a lesson has no code")
@@ -700,6 +717,8 @@ class _Importer:
 _PARAM_REF = PARAM_REF
 _EVIDENCE_REF = re.compile(r"\{\{\s*evidence\.")
 _DATE = re.compile(r"(\d{4})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})\s*일?")
+_BARE_VERDICTS = {"실패", "금지", "부분", "부분 성공", "부분 실패", "fail", "fails", "failed", "forbidden", "partial",
+                  "partly"}
 _WHY = {"이유", "원인", "왜", "why", "reason", "reasons", "because"}
 _RESULT = {"결과", "result", "outcome"}
 _BENEFIT = {"효과", "장점", "이점", "effect", "effects", "benefit", "benefits", "advantage", "advantages", "pros"}
@@ -991,7 +1010,13 @@ def dump(data: dict[str, Any], header: Iterable[str], schema: str = DEFAULT_SCHE
 # --------------------------------------------------------------------------- entry points
 
 
-def detect_lang(text: str) -> str:
+def detect_lang(blocks: list[Block], text: str) -> str:
+    """The write-up's language: its headings' (an English write-up may quote Korean), else
+    Korean when the text has any Hangul."""
+    headings = [b.text for b in blocks if b.kind == "heading" and b.text.strip()]
+    if headings:
+        korean = sum(bool(re.search(r"[가-힣]", h)) for h in headings)
+        return "ko" if korean * 2 >= len(headings) else "en"
     return "ko" if re.search(r"[가-힣]", text) else "en"
 
 
@@ -1002,8 +1027,9 @@ def import_markdown(source: str, *, name: str = "write-up", playbook_id: str | N
         raise ImportFailed(f"--id {playbook_id!r} is not a valid id (kebab-case, e.g. buildkit-stale)")
     if not source.strip():
         raise ImportFailed(f"{name} is empty")
-    importer = _Importer(lang or detect_lang(source), name)
-    data = importer.run(parse_markdown(source))
+    blocks = parse_markdown(source)
+    importer = _Importer(lang or detect_lang(blocks, source), name)
+    data = importer.run(blocks)
     title = next(iter(data["title"].values()))
     data["id"] = playbook_id or slug(title) or ""
     if not re.fullmatch(ID_PATTERN, data["id"]):

@@ -39,7 +39,7 @@ def _target(obj: dict, output: str | None) -> Path | None:
 @_output_option("the YAML")
 @click.option("--id", "playbook_id", metavar="ID", help="The playbook's id [default: from the title].")
 @click.option("--lang", type=click.Choice(["ko", "en"]), default=None,
-              help="Language of the write-up's text [default: ko when it has Hangul, else en].")
+              help="Language of the write-up's text [default: that of most of its headings].")
 @force_option
 @click.pass_obj
 def import_command(obj: dict, source: Path, output: str | None, playbook_id: str | None, lang: str | None,
