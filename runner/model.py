@@ -350,6 +350,184 @@ class Claim(Frozen):
     note: Text | None = None
 
 
+# --- the lab: a reproduction replayed on a real engine -----------------------------------
+
+# `{{name}}` or `{{name.field}}` in a lab: a unique name, a built-in (base, run, context, tmp)
+# or a value an earlier step saved with `as:`. Go templates (`{{.Image}}`) do not match.
+LAB_REF = re.compile(r"\{\{\s*([a-z][a-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)\s*\}\}")
+LAB_BUILTINS = ("base", "run", "context", "tmp")
+ClaimVerdict = Literal["confirmed", "refuted"]
+
+
+class LabBuild(Frozen):
+    """`docker build --progress=plain` through a client that can do BuildKit builds."""
+
+    tag: str | None = None
+    context: str = Field(default=".", description="relative to the experiment's project folder")
+    dockerfile: str | None = None
+    build_args: dict[str, str] = Field(default_factory=dict)
+    no_cache: bool = False
+    target: str | None = None
+
+
+class LabWrite(Frozen):
+    path: NonEmpty
+    content: str
+    keep_mtime: bool = Field(default=False, description="restore the file's previous mtime after writing")
+
+
+class LabMtime(Frozen):
+    path: NonEmpty
+    like: str | None = Field(default=None, description="take the mtime of this file")
+    ago: float | None = Field(default=None, description="seconds before now")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> LabMtime:
+        if (self.like is None) == (self.ago is None):
+            raise ValueError("give exactly one of like, ago")
+        return self
+
+
+class LabReadFile(Frozen):
+    """A file's content inside an image, read without running it (create + get_archive)."""
+
+    image: NonEmpty
+    path: NonEmpty
+
+
+class LabDiagnose(Frozen):
+    """`runner diagnose` of this playbook (or another) with these params."""
+
+    playbook: Id | None = None
+    params: dict[ParamName, str] = Field(default_factory=dict)
+
+
+class LabFix(Frozen):
+    """`runner fix` of this playbook with these params, consent given (the lab owns everything)."""
+
+    playbook: Id | None = None
+    params: dict[ParamName, str] = Field(default_factory=dict)
+
+
+class LabPrune(Frozen):
+    """`docker builder prune -f`, scoped to the build-cache records this lab created."""
+
+    filters: tuple[NonEmpty, ...] = Field(default=(), description="extra filters, e.g. type=regular")
+    all: bool = False
+
+
+LAB_ACTIONS = ("run", "build", "write", "append", "touch", "set_mtime", "remove", "sleep", "image_id",
+               "read_file", "inspect_container", "diagnose", "fix", "prune_build_cache")
+
+
+class LabStep(Frozen):
+    """One step of an experiment: exactly one action; `as` saves what it observed."""
+
+    title: Text | None = None
+    run: tuple[NonEmpty, ...] | None = Field(default=None, min_length=1,
+                                             description="an argument list; `docker` is the BuildKit client")
+    build: LabBuild | None = None
+    write: LabWrite | None = None
+    append: LabWrite | None = None
+    touch: NonEmpty | None = None
+    set_mtime: LabMtime | None = None
+    remove: NonEmpty | None = None
+    sleep: float | None = Field(default=None, gt=0, le=10)
+    image_id: NonEmpty | None = Field(default=None, description="saves {id}; '' when there is no such image")
+    read_file: LabReadFile | None = None
+    inspect_container: NonEmpty | None = Field(default=None, description="saves {image_id, running, status}")
+    diagnose: LabDiagnose | None = None
+    fix: LabFix | None = None
+    prune_build_cache: LabPrune | None = None
+    as_: ParamName | None = Field(default=None, alias="as", description="save the observation under this name")
+    exit: int | Literal["any"] = Field(default=0, description="the exit code a run/build must have")
+    env: dict[str, str] = Field(default_factory=dict)
+    cwd: str | None = Field(default=None, description="relative to the project folder")
+    timeout: float = Field(default=120.0, gt=0, le=1800)
+
+    @model_validator(mode="after")
+    def _one_action(self) -> LabStep:
+        given = [name for name in LAB_ACTIONS if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one action of {', '.join(LAB_ACTIONS)} (got {', '.join(given) or 'none'})")
+        return self
+
+    @property
+    def action(self) -> str:
+        return next(name for name in LAB_ACTIONS if getattr(self, name) is not None)
+
+
+class LabAssertion(Frozen):
+    """A test on what the steps observed. Either `value` (a saved `name.field`) with a test,
+    or `of` (a saved build) with `step` + `cached`, or `all_cached`."""
+
+    title: Text | None = None
+    value: str | None = Field(default=None, description="a saved observation: 'name.field'")
+    of: ParamName | None = Field(default=None, description="a saved build")
+    step: str | None = Field(default=None, description="text of the build step, e.g. 'COPY server ./server'")
+    cached: bool | None = None
+    all_cached: bool | None = None
+    equals: Any = None
+    not_equals: Any = None
+    same_as: str | None = Field(default=None, description="another saved observation: 'name.field'")
+    differs_from: str | None = None
+    matches: Regex | None = None
+    not_matches: Regex | None = None
+    contains: str | None = None
+    not_contains: str | None = None
+    gt: float | str | None = Field(default=None, description="a number, or a saved observation")
+    lt: float | str | None = None
+    times: float = Field(default=1.0, gt=0, description="scales a saved observation given to gt or lt")
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> LabAssertion:
+        tests = self.model_fields_set - {"title", "value", "of", "step", "cached", "all_cached", "times"}
+        if self.of is not None:
+            if self.value is not None or tests:
+                raise ValueError("a build assertion (of) takes step + cached, or all_cached, and no value test")
+            if (self.step is None or self.cached is None) and self.all_cached is None:
+                raise ValueError("say what to test of the build: step + cached, or all_cached")
+            return self
+        if self.value is None:
+            raise ValueError("say what to test: value (a saved 'name.field') or of (a saved build)")
+        if self.step is not None or self.cached is not None or self.all_cached is not None:
+            raise ValueError("step, cached and all_cached go with of (a saved build), not with value")
+        if not tests:
+            raise ValueError("say how to test the value: equals, not_equals, same_as, differs_from, matches, "
+                             "not_matches, contains, not_contains, gt or lt")
+        return self
+
+
+class Experiment(Frozen):
+    """Sets up a state, runs steps, asserts on observables. Its outcome decides its claims:
+    when every assertion holds each claim gets `expect`, otherwise the opposite."""
+
+    id: Id
+    title: Text
+    description: Text | None = None
+    claims: tuple[Id, ...] = ()
+    expect: ClaimVerdict = Field(default="confirmed", description="the verdict on `claims` when the assertions hold")
+    wrong_attempt: Id | None = Field(default=None, description="a wrong attempt this shows failing")
+    fix: Id | None = Field(default=None, description="a fix or alternative this shows working")
+    cause: Id | None = Field(default=None, description="a cause this reproduces and diagnoses")
+    files: dict[NonEmpty, str] = Field(default_factory=dict, description="added to (or replacing) the lab's files")
+    setup: tuple[LabStep, ...] = ()
+    steps: tuple[LabStep, ...] = Field(min_length=1)
+    assert_: tuple[LabAssertion, ...] = Field(alias="assert", min_length=1)
+
+
+class Lab(Frozen):
+    """A minimal project and the experiments that replay the playbook on a real engine."""
+
+    description: Text | None = None
+    names: tuple[ParamName, ...] = Field(
+        default=(), description="placeholders that get a unique name per experiment (image, container, ...)")
+    files: dict[NonEmpty, str] = Field(default_factory=dict, description="the project's files, path: content")
+    dir: str | None = Field(default=None, description="a folder of project files, relative to the playbook file")
+    setup: tuple[LabStep, ...] = Field(default=(), description="run first in every experiment")
+    experiments: tuple[Experiment, ...] = Field(min_length=1)
+
+
 class Playbook(Frozen):
     id: Id
     title: Text
@@ -372,6 +550,7 @@ class Playbook(Frozen):
     lessons: tuple[Lesson, ...] = ()
     references: tuple[Reference, ...] = ()
     claims: tuple[Claim, ...] = ()
+    lab: Lab | None = None
     notes: tuple[Text, ...] = Field(default=(), description="content an import could not place")
 
     def check(self, check_id: str) -> Check:

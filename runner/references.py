@@ -12,6 +12,8 @@ from pydantic import ValidationError
 
 from runner.checks.kinds import CHECK_KINDS
 from runner.model import (
+    LAB_BUILTINS,
+    LAB_REF,
     PARAM_REF,
     AllCondition,
     AnyCondition,
@@ -95,11 +97,11 @@ def cross_reference_problems(playbook: Playbook, data: dict) -> list[Finding]:
         return seen
 
     checks = unique("checks", playbook.checks)
-    unique("causes", playbook.causes)
+    causes = unique("causes", playbook.causes)
     fixes = unique("fixes", playbook.fixes)
     alternatives = unique("alternatives", playbook.alternatives)
     claims = unique("claims", playbook.claims)
-    unique("wrong_attempts", playbook.wrong_attempts)
+    wrong_attempts = unique("wrong_attempts", playbook.wrong_attempts)
     unique("symptoms", playbook.symptoms)
     for fix_id in set(fixes) & set(alternatives):
         found.append((("alternatives", alternatives[fix_id], "id"),
@@ -149,6 +151,10 @@ def cross_reference_problems(playbook: Playbook, data: dict) -> list[Finding]:
         for j, name in enumerate(playbook.reported_cause.claims):
             refer(("reported_cause", "claims", j), name, claims, "claim")
 
+    if playbook.lab is not None:
+        found.extend(lab_problems(playbook, claims, all_fixes, wrong_attempts, causes,
+                                  did_you_mean))
+
     declared = sorted(playbook.params)
     for section in ("checks", "fixes", "alternatives"):
         reported: set[str] = set()  # each undeclared name once per section, where first used
@@ -181,6 +187,100 @@ def _args_problems(args_model: type, args: dict, loc: tuple) -> list[Finding]:
                 problems.append((where, error["msg"][:1].lower() + error["msg"][1:], "", False))
         return problems
     return []
+
+
+def _lab_refs(value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
+    """(location, head name) of each `{{name.field}}` inside a lab value."""
+    if isinstance(value, str):
+        for ref in LAB_REF.findall(value):
+            yield loc, ref.split(".", 1)[0]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _lab_refs(item, (*loc, key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _lab_refs(item, (*loc, i))
+
+
+def lab_problems(playbook: Playbook, claims: dict[str, int], fixes: dict[str, int],
+                 wrong_attempts: dict[str, int], causes: dict[str, int], did_you_mean: Any) -> list[Finding]:
+    """A lab's experiments refer to existing claims, wrong attempts and fixes; every
+    placeholder is a built-in, a declared unique name, or saved by an earlier step."""
+    lab = playbook.lab
+    assert lab is not None
+    found: list[Finding] = []
+    names = set(lab.names)
+    for j, name in enumerate(lab.names):
+        if name in LAB_BUILTINS:
+            found.append((("lab", "names", j), f"{name!r} is a built-in placeholder",
+                          "built-ins: " + ", ".join(LAB_BUILTINS), False))
+    static = names | set(LAB_BUILTINS)
+
+    def check_refs(value: Any, loc: tuple, known: set[str]) -> None:
+        for where, head in _lab_refs(value, loc):
+            if head not in known:
+                found.append((where, f"placeholder {{{{{head}}}}} is not defined",
+                               did_you_mean(head, sorted(known)) + " (names:, built-ins, or an earlier step's as:)",
+                               False))
+
+    check_refs(lab.files, ("lab", "files"), static)
+    saved_by_lab: dict[str, str] = {}
+    for j, step in enumerate(lab.setup):
+        check_refs(step.model_dump(by_alias=True, exclude_none=True), ("lab", "setup", j), static | set(saved_by_lab))
+        if step.as_ is not None:
+            saved_by_lab[step.as_] = step.action
+
+    seen: dict[str, int] = {}
+    for i, experiment in enumerate(lab.experiments):
+        loc = ("lab", "experiments", i)
+        if experiment.id in seen:
+            found.append(((*loc, "id"), f"duplicate id {experiment.id!r}", f"also lab.experiments[{seen[experiment.id]}]",
+                          False))
+        seen.setdefault(experiment.id, i)
+        for j, name in enumerate(experiment.claims):
+            if name not in claims:
+                found.append(((*loc, "claims", j), f"claim {name!r} does not exist", did_you_mean(name, claims), False))
+        if experiment.wrong_attempt is not None and experiment.wrong_attempt not in wrong_attempts:
+            found.append(((*loc, "wrong_attempt"), f"wrong attempt {experiment.wrong_attempt!r} does not exist",
+                          did_you_mean(experiment.wrong_attempt, wrong_attempts), False))
+        if experiment.fix is not None and experiment.fix not in fixes:
+            found.append(((*loc, "fix"), f"fix {experiment.fix!r} does not exist",
+                          did_you_mean(experiment.fix, fixes), False))
+        if experiment.cause is not None and experiment.cause not in causes:
+            found.append(((*loc, "cause"), f"cause {experiment.cause!r} does not exist",
+                          did_you_mean(experiment.cause, causes), False))
+        if not (experiment.claims or experiment.wrong_attempt or experiment.fix or experiment.cause):
+            found.append(((*loc, "id"), "the experiment is tied to nothing",
+                          "give claims, wrong_attempt, fix or cause: what it decides", False))
+        check_refs(experiment.files, (*loc, "files"), static)
+        saved = dict(saved_by_lab)
+        for section in ("setup", "steps"):
+            for j, step in enumerate(getattr(experiment, section)):
+                check_refs(step.model_dump(by_alias=True, exclude_none=True), (*loc, section, j), static | set(saved))
+                if step.as_ is not None:
+                    if step.as_ in saved or step.as_ in static:
+                        found.append(((*loc, section, j, "as"), f"{step.as_!r} is already defined",
+                                      "each saved observation needs its own name", False))
+                    saved[step.as_] = step.action
+        for j, check in enumerate(experiment.assert_):
+            where = (*loc, "assert", j)
+            check_refs(check.model_dump(by_alias=True, exclude_none=True), where, static | set(saved))
+            refs = [(key, getattr(check, key)) for key in ("value", "same_as", "differs_from", "gt", "lt")
+                    if isinstance(getattr(check, key), str)]
+            for key, ref in refs:
+                head = ref.split(".", 1)[0]
+                if head not in saved:
+                    found.append(((*where, key), f"{head!r} is not saved by any step",
+                                  did_you_mean(head, sorted(saved)) + " (a step's as:)", False))
+            if check.of is not None:
+                if check.of not in saved:
+                    found.append(((*where, "of"), f"{check.of!r} is not saved by any step",
+                                  did_you_mean(check.of, sorted(saved)), False))
+                elif saved[check.of] != "build":
+                    found.append(((*where, "of"), f"{check.of!r} is not a build", "of names a build step's as:",
+                                  False))
+    return found
+
 
 def fix_step_problems(step: Any, loc: tuple, checks: Collection[str]) -> list[Finding]:
     """A step's action is registered and gets the arguments it takes; each

@@ -1,0 +1,218 @@
+"""`runner lab`: replay playbooks' reproductions on a real engine and check their claims."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from runner import exitcodes
+from runner.catalogue import playbook_dir
+from runner.commands.options import json_option
+
+EXIT_FOR_STATUS = {"pass": exitcodes.OK, "differs": exitcodes.LAB_DIFFERS, "error": exitcodes.CANNOT}
+SEVERITY = ("pass", "error", "differs")  # the worst status of several labs decides the exit code
+MARK = {"held": "[green]✓[/]", "failed": "[red]✗[/]", "error": "[yellow]![/]"}
+VERDICT_STYLE = {"confirmed": "green", "refuted": "bold red", "mixed": "yellow", "error": "yellow"}
+
+
+def _path_of(folder: Path, playbook_id: str) -> Path:
+    from runner.loader import SUFFIXES
+
+    for suffix in SUFFIXES:
+        if (folder / f"{playbook_id}{suffix}").is_file():
+            return folder / f"{playbook_id}{suffix}"
+    from runner.catalogue import load_playbook
+
+    load_playbook(playbook_id, folder)  # raises UnknownPlaybook with a did-you-mean
+    raise AssertionError("unreachable")
+
+
+@click.command("lab")
+@click.argument("playbook_ids", nargs=-1, metavar="[ID]...")
+@click.option("--all", "all_", is_flag=True, help="Every playbook that has a lab.")
+@click.option("--experiment", "-e", "only", multiple=True, metavar="ID",
+              help="Only this experiment (repeatable); its claims are decided by it alone.")
+@click.option("--record", is_flag=True,
+              help="Write each decided claim's verdict into the playbook: status, and a verified entry "
+                   "with the date, engine and client.")
+@click.option("--docker-host", "-H", metavar="URL", envvar="RUNNER_DOCKER_HOST",
+              help="Engine to run on [default: DOCKER_HOST, else the current docker context, else the local socket].")
+@click.option("--keep-folder", is_flag=True, hidden=True, help="Keep the temporary project folders (debugging).")
+@json_option
+@click.pass_obj
+def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tuple[str, ...], record: bool,
+                docker_host: str | None, keep_folder: bool, as_json: bool) -> None:
+    """Replay a playbook's reproduction on a real engine and decide its claims.
+
+    \b
+    Examples:
+      runner lab buildkit-stale
+      runner lab --all --json
+      runner lab buildkit-stale -e prune-drops-cache-mount --record
+
+    Each experiment builds a small project in a temporary folder, with unique names and the
+    label runner.lab=<run>, and asserts on what it observes (build steps CACHED or not, image
+    IDs, files inside images, a container's image, what `runner diagnose` names). A claim is
+    confirmed or refuted by its experiments; the report gives the engine and client versions.
+    The lab removes everything it created, build-cache records included (only its own, by
+    ID), also after a failure or Ctrl-C.
+
+    \b
+    Exit codes: 0 every claim agrees with the playbook, 6 a verdict differs from the
+    recorded status (or a wrong attempt, fix or cause did not behave as recorded),
+    2 an experiment could not run, 130 interrupted.
+    JSON (--json): {"status", "labs": [{"playbook", "status", "engine", "client", "claims":
+      [{"id", "verdict", "recorded", "agrees", "experiments", "engine", "client"}],
+      "experiments": [{"id", "outcome", "verdict", "seconds", "steps", "assertions", ...}],
+      "ties", "cleanup", "seconds"}], "recorded": {playbook: [claim ids]}}
+    """
+    from rich.console import Console
+
+    from runner.catalogue import load_catalogue
+    from runner.lab import LabError, record_verdicts, run_lab
+    from runner.loader import load_file
+
+    folder = playbook_dir(obj["playbooks_dir"])
+    if all_ == bool(playbook_ids):
+        raise click.UsageError("give playbook IDs or --all (not both)")
+    if all_:
+        targets = [(p, _path_of(folder, p.id)) for p in load_catalogue(folder) if p.lab is not None]
+        if not targets:
+            raise LabError(f"no playbook in {folder} has a lab section")
+    else:
+        targets = []
+        for playbook_id in playbook_ids:
+            path = _path_of(folder, playbook_id)
+            targets.append((load_file(path), path))
+    err = Console(stderr=True, highlight=False)
+    out = Console(highlight=False)
+    reports = []
+    recorded: dict[str, list[str]] = {}
+    for playbook, path in targets:
+        if playbook.lab is None:
+            raise LabError(f"{playbook.id} has no lab section")
+        with _Display(err, enabled=True) as display:
+            report = run_lab(playbook, path, docker_host=docker_host, only=only, progress=display.event,
+                             keep_folder=keep_folder)
+        reports.append(report)
+        if record:
+            recorded[playbook.id] = record_verdicts(path, report)
+        if not as_json:
+            _print_report(out, report, recorded.get(playbook.id))
+    statuses = [_status_after_record(r, recorded.get(r.playbook)) for r in reports]
+    status = max(statuses, key=SEVERITY.index)
+    if as_json:
+        click.echo(json.dumps({"status": status, "labs": [r.to_json() for r in reports],
+                               "recorded": recorded}, ensure_ascii=False, indent=2, default=str))
+    sys.exit(EXIT_FOR_STATUS[status])
+
+
+def _status_after_record(report, recorded: list[str] | None) -> str:  # noqa: ANN001
+    """A verdict just written into the playbook no longer differs from it."""
+    if recorded is None or report.status != "differs":
+        return report.status
+    differs = any(not c.agrees and not (c.decided and c.id in recorded) for c in report.claims) \
+        or any(t.behaves is False for t in report.ties)
+    if differs:
+        return "differs"
+    errored = bool(report.problems) or any(e.outcome == "error" for e in report.experiments)
+    return "error" if errored else "pass"
+
+
+class _Display:
+    """Progress on stderr: a live bar on a terminal, one line per experiment otherwise (CI logs)."""
+
+    def __init__(self, console, enabled: bool) -> None:  # noqa: ANN001
+        self.console = console
+        self.live = enabled and console.is_terminal
+        self.enabled = enabled
+        self.progress = None
+        self.task = None
+
+    def __enter__(self) -> _Display:
+        if self.live:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, \
+                TimeElapsedColumn
+
+            self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                     MofNCompleteColumn(), TimeElapsedColumn(), console=self.console,
+                                     transient=True)
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:  # noqa: ANN002
+        if self.progress is not None:
+            self.progress.stop()
+
+    def event(self, event) -> None:  # noqa: ANN001
+        if not self.enabled:
+            return
+        if event.kind == "start":
+            line = f"lab {event.playbook}: {event.total} experiment(s) on {event.detail}"
+            if self.progress is not None:
+                self.task = self.progress.add_task(line, total=event.total)
+                self.progress.console.print(line, markup=False)
+            else:
+                self.console.print(line, markup=False)
+        elif event.kind == "experiment" and self.progress is not None and self.task is not None:
+            self.progress.update(self.task, description=f"{event.experiment}")
+        elif event.kind == "step" and self.progress is not None and self.task is not None:
+            self.progress.update(self.task, description=f"{event.experiment}: {event.detail}"[:90])
+        elif event.kind == "experiment-done":
+            result = event.result
+            line = f"{MARK[result.outcome]} [{event.index}/{event.total}] {result.id} ({result.seconds:.1f} s)"
+            if self.progress is not None and self.task is not None:
+                self.progress.advance(self.task)
+                self.progress.console.print(line)
+            else:
+                self.console.print(line)
+        elif event.kind == "cleanup" and self.progress is not None and self.task is not None:
+            self.progress.update(self.task, description="cleaning up what the lab created")
+
+
+def _print_report(out, report, recorded: list[str] | None) -> None:  # noqa: ANN001
+    from rich.markup import escape
+    from rich.table import Table
+
+    out.print(f"[bold]{report.playbook}[/]: {escape(report.versions.engine)}, {escape(report.versions.client)} "
+              f"({escape(report.versions.client_path)}); run {report.run_id}, {report.seconds:.1f} s")
+    for experiment in report.experiments:
+        out.print(f"  {MARK[experiment.outcome]} {experiment.id} [dim]({experiment.seconds:.1f} s)[/]")
+        if experiment.error:
+            out.print(f"      [yellow]{escape(experiment.error.splitlines()[0])}[/]")
+            for line in experiment.error.splitlines()[1:8]:
+                out.print(f"      [dim]{escape(line)}[/]")
+        for check in experiment.assertions:
+            if not check.passed or experiment.outcome != "held":
+                mark = "[green]✓[/]" if check.passed else "[red]✗[/]"
+                out.print(f"      {mark} {escape(check.describe)}")
+    table = Table(show_edge=False, pad_edge=False, box=None)
+    for column in ("claim", "verdict", "recorded", ""):
+        table.add_column(column)
+    for claim in report.claims:
+        if claim.verdict is None:
+            table.add_row(claim.id, "[dim]not tested[/]", claim.recorded, "")
+            continue
+        style = VERDICT_STYLE.get(claim.verdict, "")
+        agrees = "[green]agrees[/]" if claim.agrees else (
+            "[cyan]recorded now[/]" if recorded and claim.id in recorded else "[bold red]differs[/]")
+        table.add_row(claim.id, f"[{style}]{claim.verdict}[/]", claim.recorded, agrees)
+    out.print(table)
+    for tie in report.ties:
+        mark = "[green]✓[/]" if tie.behaves else "[red]✗[/]" if tie.behaves is False else "[yellow]![/]"
+        out.print(f"  {mark} {tie.kind.replace('_', ' ')} {tie.id}: {tie.meaning} ({tie.experiment})")
+    if report.cleanup is not None:
+        removed = ", ".join(f"{n} {kind.replace('_', '-')}" for kind, n in report.cleanup.removed.items() if n)
+        out.print(f"  [dim]cleaned up: {removed or 'nothing left to remove'}; owned build-cache records: "
+                  f"{len(report.owned_build_cache)}[/]")
+    for problem in report.problems:
+        out.print(f"  [yellow]{escape(problem)}[/]")
+    if recorded:
+        out.print(f"  recorded {len(recorded)} claim(s) in the playbook: {', '.join(recorded)}")
+    words = {"pass": "[green]every verdict agrees with the playbook[/]",
+             "differs": "[bold red]a verdict differs from the playbook[/] (runner lab --record writes them)",
+             "error": "[yellow]an experiment could not run[/]"}
+    out.print(f"  {words[report.status]}")
