@@ -35,6 +35,9 @@ MAX_LINES_PER_SYMPTOM = 5  # lines kept per symptom (all are counted)
 MAX_LINE_CHARS = 240  # a matched line longer than this is cut around the match
 REPEAT_BONUS = 0.01  # per repeated line of an already-matched symptom ...
 REPEAT_BONUS_CAP = 50  # ... counted up to this many: repeats add at most 0.5, never a symptom's 1
+# Collecting a log's words costs about as much as ~60 str.find passes over it: with fewer
+# distinct patterns than this, each is simply looked for by its key.
+WORD_PASS_FROM = 64
 
 _ASCII_WORD = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
 # Non-ASCII characters that an IGNORECASE pattern matches to an ASCII letter (see `re` docs:
@@ -253,19 +256,23 @@ class _Text:
     joined: str  # the words, one a line: a fragment is in a word iff it is in here
     joined_folded: str
     case_safe: bool  # lowercasing keeps every offset and the text has no special case-folding char
+    filtered: bool = True  # False: no word pass was made, every signature is a candidate
     _lower: str | None = None
     _line_starts: list[int] | None = None
     _lines: list[str] | None = None
     _lower_lines: list[str] | None = None
 
     @classmethod
-    def prepare(cls, text: str) -> _Text:
+    def prepare(cls, text: str, word_pass: bool = True) -> _Text:
         if "\x1b" in text:  # colour codes (compose, npm) would split the words of a line
             text = _ANSI.sub("", text)
         for_words = text
         case_safe = True
         if any(ch in text for ch in _CASE_SPECIALS):
             case_safe = False
+        if not word_pass:
+            return cls(text, frozenset(), frozenset(), "", "", case_safe, filtered=False)
+        if not case_safe:
             for ch, ascii_ in _CASE_SPECIALS.items():
                 for_words = for_words.replace(ch, ascii_)
         raw = frozenset(for_words.encode("utf-8", "surrogatepass").translate(_TO_SPACE).split())
@@ -274,6 +281,8 @@ class _Text:
         return cls(text, words, folded, "\n".join(words), "\n".join(folded), case_safe)
 
     def may_match(self, lit: Literals) -> bool:
+        if not self.filtered:
+            return True
         return (lit.words <= self.words and lit.words_folded <= self.words_folded
                 and all(f in self.joined for f in lit.fragments)
                 and all(f in self.joined_folded for f in lit.fragments_folded))
@@ -333,7 +342,7 @@ class TriageIndex:
 
     def scan(self, text: str) -> list[TriageMatch]:
         """Playbooks whose signatures match lines of `text`, best first."""
-        prepared = _Text.prepare(text)
+        prepared = _Text.prepare(text, word_pass=len(self.signatures) >= WORD_PASS_FROM)
         # (playbook, symptom) -> {line number: (line, signature)}
         found: dict[tuple[int, int], dict[int, tuple[str, str]]] = {}
         for signature in self.signatures:
