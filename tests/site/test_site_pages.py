@@ -40,8 +40,8 @@ def test_every_value_of_the_playbook_is_on_its_page(path: Path) -> None:
     skipped = {"timeout"}  # shown only when it differs from the default
     missing = []
     for key_path, value in leaves(playbook.model_dump(mode="json", exclude_defaults=True)):
-        if key_path[-1] in skipped:
-            continue
+        if key_path[-1] in skipped or key_path[0] not in site.HANDLED_FIELDS:
+            continue  # fields without a section are shown as YAML: checked below, parsed back
         text = str(value)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             text = f"{value:g}" if isinstance(value, float) else str(value)
@@ -52,6 +52,12 @@ def test_every_value_of_the_playbook_is_on_its_page(path: Path) -> None:
             if probe not in page and shlex.quote(probe) not in page and _loose(probe) not in _loose(page):
                 missing.append((".".join(map(str, key_path)), probe[:80]))
     assert not missing, f"{len(missing)} values missing from the page: {missing[:10]}"
+    for name in set(type(playbook).model_fields) - site.HANDLED_FIELDS:
+        if getattr(playbook, name) in (None, (), {}, []):
+            continue
+        block = re.search(rf'\?\?\? example "{name}"\n\n\s*```yaml\n(.*?)\n\s*```', page, re.S)
+        shown = yaml.safe_load(re.sub(r"(?m)^    ", "", block.group(1)))
+        assert shown == playbook.model_dump(mode="json", include={name}, by_alias=True, exclude_defaults=True)
 
 
 def _loose(text: str) -> str:
