@@ -17,7 +17,7 @@ def site_group() -> None:
 @site_group.command("export")
 @click.argument("out", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              default=None, help="The site's mkdocs.yml [default: the one beside the playbooks' repository].")
+              default=None, help="The site's mkdocs.yml [default: the repository's own].")
 @click.pass_obj
 def export_command(obj: dict, out: Path, config_file: Path | None) -> None:
     """Write every page of the site to DIR: DIR/mkdocs.yml and DIR/docs/.
