@@ -61,7 +61,7 @@ _SECRET_PATTERNS = [
     (re.compile(r"\b(glpat-)[A-Za-z0-9_\-]{16,}"), r"\1****"),
     (re.compile(r"\b(xox[abposr]-)[A-Za-z0-9-]{10,}"), r"\1****"),
     (re.compile(r"\b(sk-(?:proj-|ant-)?)[A-Za-z0-9_\-]{20,}"), r"\1****"),
-    (re.compile(r"\b((?:AKIA|ASIA)[A-Z0-9]{4})[A-Z0-9]{12}\b"), r"\1****"),
+    (re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b"), r"\1****"),
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*"), r"\1****"),
     (re.compile(r"(?i)\b(basic\s+)[A-Za-z0-9+/]{8,}=*"), r"\1****"),
     (re.compile(r"(?i)((?:aws_secret_access_key|aws_session_token|password|passwd|pwd|secret|token|api_?key"
@@ -217,7 +217,7 @@ def _plan_step(number: int, step: FixStep, params: dict[str, str], evidence: dic
         env = {k: str(v) for k, v in _filled(dict(step.env), params, evidence, where).items()}
         shown = " ".join(f"{k}={v}" for k, v in mask_env(env).items())
         return PlannedStep(how="run", argv=tuple(argv), env=env,
-                           description=(shown + " " if shown else "") + command_line(argv), **common)
+                           description=mask_secrets((shown + " " if shown else "") + command_line(argv)), **common)
     if step.action is not None:
         kind = ACTIONS.get(step.action.name)
         if kind is None:

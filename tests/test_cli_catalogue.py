@@ -216,7 +216,7 @@ def test_show_stale_image_shows_the_content():
     en = invoke("--playbooks", VALID, "show", "stale-image", "--lang", "en").stdout
     for text in ("The old image still runs after a build", "rmi does not remove the build cache",  # why
                  "docker builder prune --force", "every build cache record",  # a step and what it loses
-                 "action: compose-up", "Check the deployment settings", "Suspect the cache",
+                 "action: recreate-container", "Check the deployment settings", "Suspect the cache",
                  "https://docs.docker.com/build/cache/", "confirmed"):
         assert text in en, text
     ko = invoke("--playbooks", VALID, "show", "stale-image", "--lang", "ko").stdout

@@ -61,15 +61,25 @@ def assert_resolved(project: dockerlab.Project, code: int, report: dict) -> None
 
 
 def engine_state() -> dict[str, object]:
-    """What a fix could change on the engine: images, containers and their images, volumes,
-    build-cache records."""
-    containers = docker("ps", "-aq", "--no-trunc").stdout.split()
+    """What a fix could change: the session's images, containers (with their image and state)
+    and volumes, and the engine's build-cache records. Scoped to this session's label: other
+    people build on the same engine at the same time."""
+    label = f"label={LABEL}={SESSION}"
+    containers = docker("ps", "-aq", "--no-trunc", "--filter", label).stdout.split()
     running = docker("inspect", "-f", "{{.Id}} {{.Image}} {{.State.Status}}", *containers).stdout.split("\n") \
         if containers else []
-    return {"images": sorted(docker("images", "-aq", "--no-trunc").stdout.split()),
+    return {"images": sorted(docker("images", "-aq", "--no-trunc", "--filter", label).stdout.split()),
             "containers": sorted(line for line in running if line),
-            "volumes": sorted(docker("volume", "ls", "-q").stdout.split()),
-            "build_cache": sorted(dockerlab.build_cache_ids())}
+            "volumes": sorted(docker("volume", "ls", "-q", "--filter", label).stdout.split()),
+            "build_cache": dockerlab.build_cache_ids()}
+
+
+def assert_unchanged(before: dict, after: dict) -> None:
+    assert {k: v for k, v in after.items() if k != "build_cache"} == \
+        {k: v for k, v in before.items() if k != "build_cache"}
+    # Records others create meanwhile may appear; none may go. (A concurrent session that
+    # prunes "the records created since it started" can take some: run such suites apart.)
+    assert before["build_cache"] - after["build_cache"] == set(), "build-cache records were deleted"
 
 
 def make_container_behind(project: dockerlab.Project, *run_args: str) -> None:
@@ -140,6 +150,9 @@ def test_stale_context_transfer_touches_only_the_stale_files(project):
     page.write_text("<h1>version BBBB</h1>\n")  # same size, same mtime: the context sync skips it
     os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     cache_before = dockerlab.build_cache_ids()
+    # Another session's janitor pruning the engine's cache meanwhile would make BuildKit send
+    # the file again: check the precondition so such a run fails for what it is.
+    assert diagnosis(project)["cause"]["id"] == "stale-context-transfer", "precondition"
     code, report = fix_json(project, "--yes")
     assert_resolved(project, code, report)
     assert causes_fixed(report) == ["stale-context-transfer", "container-not-recreated"]
@@ -283,7 +296,12 @@ def test_dry_run_changes_nothing_on_the_engine(project):
     assert done.returncode == 1, done.stdout + done.stderr
     assert "plan: rebuild-image" in done.stdout and "[write] Rebuild the tag" in done.stdout
     assert "dry run: the plan was shown, nothing ran" in done.stdout
-    assert engine_state() == before
+    # the seed's destructive alternative, dry: its loss and measured cost shown, nothing pruned
+    done = runner(project, "fix", "--dry-run", "--yes", "--fix", "prune-all-and-rebuild")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "[destructive] Delete the whole build cache" in done.stdout and "loses: the whole build cache" in done.stdout
+    assert "cost: Measured" in done.stdout
+    assert_unchanged(before, engine_state())
     assert "'/login?error=no_token'" not in project.read(COMPILED)
 
 
@@ -295,7 +313,7 @@ def test_without_a_terminal_and_without_yes_nothing_runs(project, state_home):
     done = runner(project, "fix")
     assert done.returncode == 4, done.stdout + done.stderr
     assert "no terminal to ask for consent, and no --yes" in " ".join(done.stdout.split())
-    assert engine_state() == before
+    assert_unchanged(before, engine_state())
     report = json.loads(next((state_home / "runner/runs").glob("*.json")).read_text())
     assert report["outcome"] == "not-applied" and report["rounds"][0]["consent"]["how"] == "no-terminal"
     assert report["rounds"][0]["steps"] == []

@@ -241,7 +241,7 @@ def test_valid_examples_cover_the_format():
     run, action, destructive = playbook.fix("rebuild-no-cache").steps
     assert run.run == ("docker", "build", "--no-cache", "-t", "{{image}}", "{{context}}")
     assert run.env == {"DOCKER_BUILDKIT": "1"} and run.timeout == 900
-    assert action.action.name == "compose-up" and action.action.args["force_recreate"] is True
+    assert action.action.name == "recreate-container" and action.action.args == {"container": "{{container}}"}
     assert destructive.effect.value == "destructive" and localize(destructive.loses, "en")
     manual = playbook.fix("recreate").steps[0]
     assert localize(manual.manual, "ko") == "배포 설정을 확인한다"
