@@ -24,7 +24,6 @@ line (`^` and `$` are the line's ends), as a reader of a log expects.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -258,7 +257,6 @@ class _Text:
     case_safe: bool  # lowercasing keeps every offset and the text has no special case-folding char
     filtered: bool = True  # False: no word pass was made, every signature is a candidate
     _lower: str | None = None
-    _line_starts: list[int] | None = None
     _lines: list[str] | None = None
     _lower_lines: list[str] | None = None
 
@@ -312,11 +310,6 @@ class _Text:
             self._lower_lines = self._lower.split("\n")
         return self._lower_lines
 
-    def line_number(self, offset: int) -> int:
-        if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
-        return bisect_right(self._line_starts, offset)
-
 
 def _clean(line: str) -> str:
     return line[:-1] if line.endswith("\r") else line
@@ -343,35 +336,44 @@ class TriageIndex:
     def scan(self, text: str) -> list[TriageMatch]:
         """Playbooks whose signatures match lines of `text`, best first."""
         prepared = _Text.prepare(text, word_pass=len(self.signatures) >= WORD_PASS_FROM)
-        # (playbook, symptom) -> {line number: (line, signature)}
-        found: dict[tuple[int, int], dict[int, tuple[str, str]]] = {}
+        # (playbook, symptom) -> the hits of each of its signatures that matched, as
+        # (signature, [(line number, line)]); a pattern shared by many symptoms is scanned
+        # once and its hits shared, not copied
+        found: dict[tuple[int, int], list[tuple[_Signature, list[tuple[int, str]]]]] = {}
         for signature in self.signatures:
             if not prepared.may_match(signature.literals):
                 continue
             lines = list(_matching_lines(signature, prepared))
-            for where in signature.symptoms:
-                hits = found.setdefault(where, {})
-                for number, line in lines:
-                    hits.setdefault(number, (line, signature.pattern))
+            if lines:
+                for where in signature.symptoms:
+                    found.setdefault(where, []).append((signature, lines))
         return self._results(found)
 
-    def _results(self, found: dict[tuple[int, int], dict[int, tuple[str, str]]]) -> list[TriageMatch]:
-        by_playbook: dict[int, list[tuple[int, dict[int, tuple[str, str]]]]] = {}
-        for (p_index, s_index), hits in found.items():
-            if hits:
-                by_playbook.setdefault(p_index, []).append((s_index, hits))
+    def _results(self, found: dict[tuple[int, int], list[tuple[_Signature, list[tuple[int, str]]]]]
+                 ) -> list[TriageMatch]:
+        by_playbook: dict[int, list[int]] = {}
+        for p_index, s_index in found:
+            by_playbook.setdefault(p_index, []).append(s_index)
         matches = []
-        for p_index, symptoms in by_playbook.items():
+        for p_index, s_indexes in by_playbook.items():
             playbook = self.playbooks[p_index]
-            symptoms.sort()
             matched, lines = [], []
-            for s_index, hits in symptoms:
+            for s_index in sorted(s_indexes):
+                hits = found[(p_index, s_index)]
+                if len(hits) == 1:  # the usual case: one signature, its lines in order
+                    signature, numbered = hits[0]
+                    count, first = len(numbered), [(n, line, signature.pattern) for n, line in numbered]
+                else:  # several signatures of one symptom: a line counts once
+                    union: dict[int, tuple[str, str]] = {}
+                    for signature, numbered in hits:
+                        for number, line in numbered:
+                            union.setdefault(number, (line, signature.pattern))
+                    count, first = len(union), [(n, *union[n]) for n in sorted(union)]
                 symptom = playbook.symptoms[s_index]
                 key = symptom_key(symptom, s_index)
-                matched.append(MatchedSymptom(key, s_index, symptom.text, len(hits)))
-                for number in sorted(hits)[:MAX_LINES_PER_SYMPTOM]:
-                    line, pattern = hits[number]
-                    lines.append(MatchedLine(number, _shorten(line, pattern), key, pattern))
+                matched.append(MatchedSymptom(key, s_index, symptom.text, count))
+                lines += [MatchedLine(n, _shorten(line, pattern), key, pattern)
+                          for n, line, pattern in first[:MAX_LINES_PER_SYMPTOM]]
             lines.sort(key=lambda m: (m.number, m.symptom))
             total = sum(s.lines for s in matched)
             matches.append(TriageMatch(playbook, score(len(matched), total), tuple(matched), tuple(lines)))
@@ -400,6 +402,7 @@ def _matching_lines(signature: _Signature, text: _Text) -> Iterable[tuple[int, s
                     yield number, line
         return
     source = text.text
+    counted, number = 0, 1  # line numbers by counting newlines between hits, in C
     position = haystack.find(key)
     while position != -1:
         start = source.rfind("\n", 0, position) + 1
@@ -407,7 +410,9 @@ def _matching_lines(signature: _Signature, text: _Text) -> Iterable[tuple[int, s
         end = len(source) if end == -1 else end
         line = _clean(source[start:end])
         if regex.search(line):
-            yield text.line_number(start), line
+            number += source.count("\n", counted, start)
+            counted = start
+            yield number, line
         position = haystack.find(key, end)
 
 
