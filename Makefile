@@ -10,18 +10,19 @@ PORT   ?= 8000
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[site,test]'
+	$(BIN)/pip install -q -q --upgrade pip
+	$(BIN)/pip install -q -q -e '.[site,test]'
 	touch $@
 
 install: $(STAMP)
 
-# Debian packages the tests need: git, the static busybox for fixture images, Chromium for
-# the browser tests. Installed only when missing (needs root, as on CI).
+# Debian packages the tests need: git, the static busybox for fixture images, Chromium and
+# a CJK font for the browser tests. Installed only when missing (needs root, as on CI).
 system-deps:
 	@missing=""; \
 	command -v git >/dev/null || missing="$$missing git"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	dpkg -s busybox-static >/dev/null 2>&1 || missing="$$missing busybox-static"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
@@ -34,7 +35,7 @@ engine:
 
 site: install
 	$(BIN)/runner validate playbooks
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 serve: site
 	@echo ""
@@ -42,7 +43,7 @@ serve: site
 	@echo "  Try the runner: $(BIN)/runner diagnose buildkit-stale --param image=app:staging --param context=. --param container=app"
 	@echo "                  $(BIN)/runner list ; $(BIN)/runner show buildkit-stale --lang en"
 	@echo ""
-	$(BIN)/mkdocs serve --dev-addr $(HOST):$(PORT)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr $(HOST):$(PORT)
 
 run: serve
 
