@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from runner import exitcodes
-from runner.catalogue import load_catalogue, playbook_dir
 from runner.commands.options import json_option, lang_option
 
 TEXT_LIMIT = 5  # playbooks shown as text unless --limit says otherwise; JSON gets them all
@@ -70,6 +69,7 @@ def triage_command(obj: dict, source: Path | None, limit: int | None, as_json: b
              "lines": [{"line", "text", "symptom", "signature"}]}]}, best first.
     Exit 0 when a playbook matches, 1 when none does.
     """
+    from runner.catalogue import load_catalogue, playbook_dir  # pydantic: not for --help
     from runner.triage import TriageIndex
 
     text = _read_log(source)
@@ -133,6 +133,7 @@ def search_command(obj: dict, query: tuple[str, ...], limit: int | None, as_json
              "lines": [{"field", "text", "lang", "symptom"}]}]}, best first.
     Exit 0 when a playbook matches, 1 when none does.
     """
+    from runner.catalogue import load_catalogue, playbook_dir
     from runner.search import search
 
     words = " ".join(query)
