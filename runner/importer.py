@@ -237,9 +237,8 @@ def _split(blocks: list[Block], level: int) -> tuple[list[Block], list[_Section]
 
 
 class _Importer:
-    def __init__(self, lang: str, source_name: str):
+    def __init__(self, lang: str):
         self.lang = lang
-        self.source = source_name
         self.notes: list[str] = []
         self.warnings: list[str] = []
         self.data: dict[str, Any] = {}
@@ -285,7 +284,7 @@ class _Importer:
             for section in handled.get(key, []):
                 getattr(self, f"_{key}")(section)
         if "summary" not in self.data:
-            self._summary(_Section("", intro), from_intro=True)
+            self._summary(_Section("", intro))  # text under the title is the summary
         elif intro:
             self.keep("", intro, "text before the first section")
         if not self.data.get("symptoms"):
@@ -358,7 +357,7 @@ class _Importer:
         self.data["project"] = self.text(first.text)
         self.keep(f"## {section.heading}", [b for b in section.blocks if b is not first], "more than a project name")
 
-    def _summary(self, section: _Section, from_intro: bool = False) -> None:
+    def _summary(self, section: _Section) -> None:
         body = to_markdown(section.blocks).strip()
         if body:
             if "summary" in self.data:  # a second summary section: both are the summary
@@ -499,22 +498,20 @@ class _Importer:
         return attempt
 
     def _fix(self, section: _Section) -> None:
-        self._fixes(section, alternative=False)
+        self._fixes(section, "fix")
 
     def _alternatives(self, section: _Section) -> None:
-        self._fixes(section, alternative=True)
+        self._fixes(section, "alternative")
 
-    def _fixes(self, section: _Section, alternative: bool) -> None:
+    def _fixes(self, section: _Section, what: str) -> None:
+        """`### A`, `### B` under the section are one fix each; without them, the section is one."""
         fixes = self.data.setdefault("alternatives", [])
         intro, subsections = _split(section.blocks, _sublevel(section.blocks))
         if not subsections:
             if intro:
                 fixes.append(self._one_fix(section.heading, intro))
             return
-        if alternative:  # `## 대안` then `### A`, `### B`: each is an alternative
-            self.keep(f"## {section.heading}", intro, "text outside any alternative")
-        else:
-            self.keep(f"## {section.heading}", intro, "text outside any fix")
+        self.keep(f"## {section.heading}", intro, f"text outside any {what}")
         for sub in subsections:
             fixes.append(self._one_fix(sub.heading, sub.blocks))
 
@@ -1001,7 +998,7 @@ ORDER = ("id", "title", "summary", "occurred", "project", "tags", "params", "sym
 
 
 def dump(data: dict[str, Any], header: Iterable[str], schema: str = DEFAULT_SCHEMA) -> str:
-    ordered = {key: data[key] for key in ORDER if key in data}
+    ordered = {key: data[key] for key in ORDER if key in data and data[key] not in ([], {})}
     body = yaml.dump(ordered, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=WIDTH)
     comments = "".join(f"# {line}\n".replace("# \n", "#\n") for line in header)
     return f"# yaml-language-server: $schema={schema}\n#\n{comments}\n{body}"
@@ -1028,7 +1025,7 @@ def import_markdown(source: str, *, name: str = "write-up", playbook_id: str | N
     if not source.strip():
         raise ImportFailed(f"{name} is empty")
     blocks = parse_markdown(source)
-    importer = _Importer(lang or detect_lang(blocks, source), name)
+    importer = _Importer(lang or detect_lang(blocks, source))
     data = importer.run(blocks)
     title = next(iter(data["title"].values()))
     data["id"] = playbook_id or slug(title) or ""
