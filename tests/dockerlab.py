@@ -44,6 +44,23 @@ def build_cache_ids() -> set[str]:
     return {record["ID"] for record in json.loads(out or "[]") or []}
 
 
+def prune_records(records: set[str], all_: bool = True, max_passes: int = 10) -> set[str]:
+    """`docker builder prune` of exactly these records (one `id=` filter each); returns those left.
+
+    A record with children is not deleted while they exist, so one pass in any order leaves
+    parents behind (measured on 20.10: 11 of 24 after two builds): repeat until nothing goes.
+    `all_`: also records an image still shares, as `--all` does."""
+    left = set(records)
+    for _ in range(max_passes):
+        for record in sorted(left):
+            docker("builder", "prune", "-f", *(["--all"] if all_ else []), "--filter", f"id={record}", check=False)
+        remaining = left & build_cache_ids()
+        if remaining == left:
+            break
+        left = remaining
+    return left
+
+
 @dataclass
 class Janitor:
     """Everything a test session created on the shared engine, removed at the end."""
@@ -68,8 +85,7 @@ class Janitor:
         if images:
             docker("rmi", "-f", *dict.fromkeys(images), check=False)
         # Build-cache records cannot carry labels: remove the ones that appeared during the session.
-        for record in sorted(build_cache_ids() - self.cache_before):
-            docker("builder", "prune", "-f", "--filter", f"id={record}", check=False)
+        prune_records(build_cache_ids() - self.cache_before)
 
 
 def build_base_image(workdir: Path) -> str:
