@@ -269,7 +269,7 @@ def decide_consent(plan: Plan, *, yes: bool = False, dry_run: bool = False, inte
     answers = []
     if plan.writes:
         numbers = ", ".join(str(s.number) for s in plan.writes)
-        question = f"Run the {len(plan.writes)} step(s) that change things ({numbers})?"
+        question = f"Apply step{'s' if len(plan.writes) > 1 else ''} {numbers} (write)?"
         answer = confirm(question)
         answers.append({"question": question, "answer": answer})
         if not answer:

@@ -144,14 +144,14 @@ def test_plan_output_and_yes_at_the_prompt_applies(work, monkeypatch):
     assert "cause: no-a" in out and "a: " in out
     assert "plan: make-a  Make a" in out
     assert "1. [write] Write a" in out and f"$ touch {work}/a" in out
-    assert "Run the 1 step(s) that change things (1)? [y/N]" in out
+    assert "Apply step 1 (write)? [y/N]" in out
     assert "✓ 1. Write a: touch exited 0" in out
     assert "verdict: resolved" in out and "before: no-a  after: ok" in out
     assert (work / "a").exists()
     report = reports(work)[0]
     assert report["verdict"] == "resolved" and report["rounds"][0]["consent"]["how"] == "asked"
     assert report["rounds"][0]["consent"]["answers"] == [
-        {"question": "Run the 1 step(s) that change things (1)?", "answer": True}]
+        {"question": "Apply step 1 (write)?", "answer": True}]
     assert report["rounds"][0]["verify"] == {"a": "pass"}
 
 

@@ -325,3 +325,39 @@ def test_nothing_wrong_says_so_and_exits_0(project):
     done = runner(project, "fix", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "nothing wrong found" in done.stdout and "plan:" not in done.stdout
+
+
+# --- failures leave a known state ------------------------------------------------------------
+
+
+def test_a_new_container_that_cannot_start_is_undone_and_the_old_one_restored(project):
+    project.build()
+    project.run_fast_stopping()
+    old_id = docker("inspect", "-f", "{{.Id}}", project.container).stdout.strip()
+    old_image = project.container_image()
+    dockerfile = project.root / "Dockerfile"
+    # the new image has no /bin/sh: the container's command cannot start in it
+    dockerfile.write_text(dockerfile.read_text().replace(
+        "COPY public ./public\n", 'COPY public ./public\nRUN ["/bin/busybox", "rm", "/bin/sh"]\n'))
+    project.commit("an image without a shell")
+    project.build()
+    code, report = fix_json(project, "--yes")
+    assert (code, report["outcome"]) == (5, "step-failed"), json.dumps(report, indent=1)
+    step = report["rounds"][0]["steps"][0]
+    assert step["status"] == "failed" and step["summary"].startswith("could not start")
+    assert "restored: " + project.container + " is the old container again, running" in report["state"]
+    assert docker("inspect", "-f", "{{.Id}} {{.State.Running}}", project.container).stdout.split() == [old_id, "true"]
+    assert project.container_image() == old_image
+    assert not docker("ps", "-aq", "--filter", f"name={project.container}-runner-").stdout.strip()
+
+
+def test_a_bind_mount_is_never_emptied(project, tmp_path):
+    project.build()
+    folder = tmp_path / "public"
+    folder.mkdir()
+    (folder / "index.html").write_text("<h1>host copy</h1>\n")
+    project.run_fast_stopping("-v", f"{folder}:/app/public")
+    done = runner(project, "fix", "--yes")
+    assert done.returncode == 5, done.stdout + done.stderr
+    assert f"bind mount {folder} at /app/public is a host folder: the runner does not empty it" in done.stdout
+    assert (folder / "index.html").read_text() == "<h1>host copy</h1>\n"
