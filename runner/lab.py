@@ -28,11 +28,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,7 @@ class AssertionResult:
     describe: str
     passed: bool
     title: str | None = None
+    shows: str | None = None  # claims | wrong_attempt | fix | cause; None: all of them
 
 
 @dataclass(frozen=True)
@@ -110,12 +112,20 @@ class ExperimentResult:
     assertions: tuple[AssertionResult, ...]
     observations: dict[str, Any]
     error: str | None = None
+    agrees: bool | None = None  # with what the playbook records (claims' status, ties); None: error
+
+    def holds_for(self, tie: str) -> bool | None:
+        """Whether the assertions that are evidence for `tie` all held; None after an error."""
+        if self.outcome == "error":
+            return None
+        return all(a.passed for a in self.assertions if a.shows in (None, tie))
 
     def verdict(self) -> str | None:
         """What this experiment says of its claims: confirmed, refuted, or error."""
-        if self.outcome == "error":
+        holds = self.holds_for("claims")
+        if holds is None:
             return "error"
-        if self.outcome == "held":
+        if holds:
             return self.expect
         return "refuted" if self.expect == "confirmed" else "confirmed"
 
@@ -131,8 +141,11 @@ class ClaimResult:
     client: str
 
     @property
-    def agrees(self) -> bool:
-        return self.verdict is None or self.verdict == self.recorded
+    def agrees(self) -> bool | None:
+        """Whether the verdict is the recorded status; None when nothing decided it."""
+        if self.verdict in (None, "error"):
+            return None
+        return self.verdict == self.recorded
 
     @property
     def decided(self) -> bool:
@@ -817,6 +830,25 @@ def _diagnose(ctx: _Context, spec: dict[str, Any]) -> tuple[str, dict[str, Any]]
     return f"runner diagnose {playbook.id} → {observed['cause'] or result.status}", observed
 
 
+_ENGINE_WIDE = re.compile(r"^(builder|system|image|container|volume|network|buildx)$")
+
+
+def engine_wide_prunes(playbook: Playbook, fix_id: str | None) -> list[str]:
+    """Commands in the fixes `runner fix` may run (the one asked for and every cause's, since
+    a fix can uncover the next cause) that would prune the whole engine."""
+    wanted = {fix_id} if fix_id else set()
+    wanted |= {c.fix for c in playbook.causes if c.fix}
+    found = []
+    for fix in (*playbook.fixes, *playbook.alternatives):
+        if fix.id not in wanted:
+            continue
+        for step in fix.steps:
+            argv = list(step.run or ())
+            if "prune" in argv and any(_ENGINE_WIDE.match(a) for a in argv[: argv.index("prune")]):
+                found.append(f"{fix.id}: {' '.join(argv)}")
+    return found
+
+
 def _fix(ctx: _Context, spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     try:
         from runner import fixer
@@ -825,12 +857,23 @@ def _fix(ctx: _Context, spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     from runner.params import resolve_params
 
     playbook = _other_playbook(ctx, spec.get("playbook"))
+    unscoped = engine_wide_prunes(playbook, spec.get("fix"))
+    if unscoped:
+        # A lab prunes nothing it did not create: such a fix is replayed with prune_build_cache.
+        raise StepFailed("the lab does not run fixes that prune the whole engine: " + "; ".join(unscoped))
     params = {k: _text(v) for k, v in (spec.get("params") or {}).items()}
     values = resolve_params(playbook, params, ctx.project)
-    run = fixer.run_fix(playbook, values, docker_host=ctx.engine.host, yes=True)
-    data = run.to_json() if hasattr(run, "to_json") else asdict(run)
-    observed = {"status": data.get("status") or data.get("outcome"), "report": data}
-    return f"runner fix {playbook.id} → {observed['status']}", observed
+    run = fixer.run_fix(playbook, values, docker_host=ctx.engine.host, fix_id=spec.get("fix"), yes=True,
+                        cwd=ctx.project)
+    before, after = run.before, run.after
+    observed = {
+        "outcome": run.outcome, "verdict": run.verdict, "state": run.state,
+        "cause_before": before.cause["id"] if before is not None and before.cause else None,
+        "cause_after": after.cause["id"] if after is not None and after.cause else None,
+        "status_after": after.status if after is not None else None,
+        "fixes": [r.plan.fix for r in run.rounds], "seconds": round(run.seconds, 3),
+    }
+    return f"runner fix {playbook.id} → {run.outcome}, {run.verdict or 'no verdict'}", observed
 
 
 def _other_playbook(ctx: _Context, playbook_id: str | None) -> Playbook:
@@ -940,7 +983,7 @@ def run_experiment(ctx: _Context, experiment: Experiment, lab_setup: tuple[LabSt
         for index, check in enumerate(experiment.assert_):
             holds, describe = check_assertion(check, {**ctx.scope, **ctx.saved})
             assertions.append(AssertionResult(index, describe, holds,
-                                              localize(check.title, "en") if check.title else None))
+                                              localize(check.title, "en") if check.title else None, check.shows))
     except StepFailed as exc:
         error = str(exc)
     except RunnerError as exc:  # e.g. a param diagnose refuses
@@ -1027,6 +1070,7 @@ def run_lab(playbook: Playbook, path: Path | None = None, *, docker_host: str | 
                                       localize(experiment.title, "en")))
                 result = _one_experiment(engine, janitor, playbook, path, experiment, number, len(experiments),
                                          temp, base, files_folder, progress)
+                result = replace(result, agrees=_agrees(playbook, result))
                 results.append(result)
                 if progress:
                     progress(LabEvent("experiment-done", playbook.id, number, len(experiments), experiment.id,
@@ -1044,7 +1088,7 @@ def run_lab(playbook: Playbook, path: Path | None = None, *, docker_host: str | 
     if cleanup.left:
         problems.append("could not remove: " + ", ".join(cleanup.left))
     claims, ties = decide(playbook, results, engine.versions)
-    differs = any(not c.agrees for c in claims) or any(t.behaves is False for t in ties)
+    differs = any(c.agrees is False for c in claims) or any(t.behaves is False for t in ties)
     errored = bool(problems) or any(r.outcome == "error" for r in results)
     status = "differs" if differs else "error" if errored else "pass"
     report = LabReport(playbook.id, run_id, status, engine.versions, started_at,
@@ -1086,6 +1130,18 @@ def _one_experiment(engine: Engine, janitor: Janitor, playbook: Playbook, path: 
             janitor.problems.extend(janitor.tidy(tag))
 
 
+def _agrees(playbook: Playbook, result: ExperimentResult) -> bool | None:
+    """Whether one experiment agrees with the playbook: its verdict is each claim's recorded
+    status, and its wrong attempt, fix and cause behave as recorded."""
+    if result.outcome == "error":
+        return None
+    recorded = {c.id: c.status.value for c in playbook.claims}
+    if any(recorded.get(claim) != result.verdict() for claim in result.claims):
+        return False
+    return all(result.holds_for(kind) for kind, tied in (("wrong_attempt", result.wrong_attempt),
+                                                          ("fix", result.fix), ("cause", result.cause)) if tied)
+
+
 def decide(playbook: Playbook, results: list[ExperimentResult],
            versions: Versions) -> tuple[tuple[ClaimResult, ...], tuple[TieResult, ...]]:
     """Each claim's verdict from the experiments tied to it; each wrong attempt, fix and cause
@@ -1109,20 +1165,16 @@ def decide(playbook: Playbook, results: list[ExperimentResult],
         claims.append(ClaimResult(claim.id, localize(claim.statement, "en"), claim.status.value, verdict,
                                   tuple(r.id for r in tied), versions.engine, versions.client))
     ties = []
+    meanings = {"wrong_attempt": ("fails as recorded", "did not fail as recorded"),
+                "cause": ("reproduced and diagnosed", "not diagnosed as this cause"),
+                "fix": ("resolves it", "does not resolve it")}
     for result in results:
-        behaves = None if result.outcome == "error" else result.outcome == "held"
-        if result.wrong_attempt:
-            ties.append(TieResult("wrong_attempt", result.wrong_attempt, result.id, behaves,
-                                  "fails as recorded" if behaves else "did not fail as recorded"
-                                  if behaves is False else "could not be replayed"))
-        if result.cause:
-            ties.append(TieResult("cause", result.cause, result.id, behaves,
-                                  "reproduced and diagnosed" if behaves else "not diagnosed as this cause"
-                                  if behaves is False else "could not be replayed"))
-        if result.fix:
-            ties.append(TieResult("fix", result.fix, result.id, behaves,
-                                  "resolves it" if behaves else "does not resolve it"
-                                  if behaves is False else "could not be replayed"))
+        for kind, tied in (("wrong_attempt", result.wrong_attempt), ("cause", result.cause), ("fix", result.fix)):
+            if tied:
+                behaves = result.holds_for(kind)
+                meaning = meanings[kind][0] if behaves else meanings[kind][1] if behaves is False \
+                    else "could not be replayed"
+                ties.append(TieResult(kind, tied, result.id, behaves, meaning))
     return tuple(claims), tuple(ties)
 
 
@@ -1156,7 +1208,9 @@ def record_verdicts(path: Path, report: LabReport, on: dt.date | None = None) ->
         result = decided[claim_id]
         indent = item.value[0][0].start_mark.column
         entry = {"on": on.isoformat(), "engine": report.versions.engine, "client": report.versions.client,
-                 "by": "lab", "evidence": _evidence(report, result)}
+                 "by": "lab"}
+        if evidence := _evidence(report, result):
+            entry["evidence"] = evidence
         item_edits = _claim_edits(text, item, indent, result.verdict or "", entry)
         if item_edits:
             changed.append(claim_id)
@@ -1222,8 +1276,14 @@ def _claim_edits(text: str, item: Any, indent: int, verdict: str, entry: dict[st
     verified = _mapping_value(item, "verified")
     entries: list[dict[str, Any]] = []
     if isinstance(verified, yaml.SequenceNode):
-        entries = yaml.safe_load(text[verified.start_mark.index:verified.end_mark.index]) or [] \
-            if verified.flow_style else _load_block(text, verified)
+        key_node = next(k for k, v in item.value if v is verified)
+        block_end = _block_end(text, key_node.start_mark.index, indent)
+        from runner.loader import parse_yaml
+
+        # The loader's reading: keys stay text (YAML 1.1 would read the key `on` as true).
+        entries = parse_yaml(textwrap.dedent(text[_line_end(text, key_node.start_mark.index):block_end])
+                             if not verified.flow_style else
+                             text[verified.start_mark.index:verified.end_mark.index])[0] or []
     kept = [e for e in entries if not (isinstance(e, dict) and e.get("by", "lab") == "lab"
                                        and e.get("engine") == entry["engine"] and e.get("client") == entry["client"])]
     same = [e for e in entries if e not in kept]
@@ -1233,22 +1293,25 @@ def _claim_edits(text: str, item: Any, indent: int, verdict: str, entry: dict[st
     if verified is not None:
         key_node = next(k for k, v in item.value if v is verified)
         start = _line_start(text, key_node.start_mark.index)
-        end = _line_end(text, verified.end_mark.index - 1) if verified.end_mark.index > verified.start_mark.index \
-            else _line_end(text, key_node.start_mark.index)
-        edits.append((start, end, f"{pad}verified:\n{block}"))
+        edits.append((start, _block_end(text, key_node.start_mark.index, indent), f"{pad}verified:\n{block}"))
     else:
         edits.append((status_line_end, status_line_end, f"{pad}verified:\n{block}"))
     return edits
 
 
-def _load_block(text: str, node: Any) -> list[Any]:
-    import textwrap
-
-    import yaml
-
-    start = _line_start(text, node.start_mark.index)
-    end = _line_end(text, node.end_mark.index - 1)
-    return yaml.safe_load(textwrap.dedent(text[start:end])) or []
+def _block_end(text: str, key_index: int, indent: int) -> int:
+    """Where the value of the key at `key_index` ends: the first later line, not blank, that is
+    indented no deeper than the key (PyYAML's end marks point into the next token's line)."""
+    position = _line_end(text, key_index)
+    while position < len(text):
+        end = _line_end(text, position)
+        line = text[position:end]
+        stripped = line.lstrip(" ")
+        if stripped.strip() and len(line) - len(stripped) <= indent and not stripped.startswith("- ") \
+                or stripped.strip() and len(line) - len(stripped) < indent:
+            return position
+        position = end
+    return position
 
 
 def _same_entry(old: Any, new: dict[str, str]) -> bool:
@@ -1256,7 +1319,7 @@ def _same_entry(old: Any, new: dict[str, str]) -> bool:
         return False
     on = old.get("on")
     on = on.isoformat() if isinstance(on, dt.date) else str(on)
-    return on == new["on"] and old.get("evidence") == new["evidence"]
+    return on == new["on"] and old.get("evidence") == new.get("evidence")
 
 
 def _render_entry(entry: Any, pad: str) -> str:

@@ -407,6 +407,7 @@ class LabFix(Frozen):
 
     playbook: Id | None = None
     params: dict[ParamName, str] = Field(default_factory=dict)
+    fix: Id | None = Field(default=None, description="this fix or alternative [default: the diagnosed cause's]")
 
 
 class LabPrune(Frozen):
@@ -462,6 +463,8 @@ class LabAssertion(Frozen):
     or `of` (a saved build) with `step` + `cached`, or `all_cached`."""
 
     title: Text | None = None
+    shows: Literal["claims", "wrong_attempt", "fix", "cause"] | None = Field(
+        default=None, description="what this assertion is evidence for [default: everything the experiment is tied to]")
     value: str | None = Field(default=None, description="a saved observation: 'name.field'")
     of: ParamName | None = Field(default=None, description="a saved build")
     step: str | None = Field(default=None, description="text of the build step, e.g. 'COPY server ./server'")
@@ -481,7 +484,7 @@ class LabAssertion(Frozen):
 
     @model_validator(mode="after")
     def _one_subject(self) -> LabAssertion:
-        tests = self.model_fields_set - {"title", "value", "of", "step", "cached", "all_cached", "times"}
+        tests = self.model_fields_set - {"title", "shows", "value", "of", "step", "cached", "all_cached", "times"}
         if self.of is not None:
             if self.value is not None or tests:
                 raise ValueError("a build assertion (of) takes step + cached, or all_cached, and no value test")

@@ -262,8 +262,18 @@ def lab_problems(playbook: Playbook, claims: dict[str, int], fixes: dict[str, in
                         found.append(((*loc, section, j, "as"), f"{step.as_!r} is already defined",
                                       "each saved observation needs its own name", False))
                     saved[step.as_] = step.action
+        for section in ("setup", "steps"):
+            for j, step in enumerate(getattr(experiment, section)):
+                if step.fix is not None and step.fix.fix is not None and step.fix.fix not in fixes:
+                    found.append(((*loc, section, j, "fix", "fix"), f"fix {step.fix.fix!r} does not exist",
+                                  did_you_mean(step.fix.fix, fixes), False))
+        tied = {"claims": bool(experiment.claims), "wrong_attempt": experiment.wrong_attempt is not None,
+                "fix": experiment.fix is not None, "cause": experiment.cause is not None}
         for j, check in enumerate(experiment.assert_):
             where = (*loc, "assert", j)
+            if check.shows is not None and not tied[check.shows]:
+                found.append(((*where, "shows"), f"the experiment is not tied to a {check.shows.replace('_', ' ')}",
+                              f"give the experiment's {check.shows}, or drop shows", False))
             check_refs(check.model_dump(by_alias=True, exclude_none=True), where, static | set(saved))
             refs = [(key, getattr(check, key)) for key in ("value", "same_as", "differs_from", "gt", "lt")
                     if isinstance(getattr(check, key), str)]

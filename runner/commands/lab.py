@@ -14,7 +14,7 @@ from runner.commands.options import json_option
 
 EXIT_FOR_STATUS = {"pass": exitcodes.OK, "differs": exitcodes.LAB_DIFFERS, "error": exitcodes.CANNOT}
 SEVERITY = ("pass", "error", "differs")  # the worst status of several labs decides the exit code
-MARK = {"held": "[green]✓[/]", "failed": "[red]✗[/]", "error": "[yellow]![/]"}
+MARK = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[yellow]![/]"}  # agrees with the playbook?
 VERDICT_STYLE = {"confirmed": "green", "refuted": "bold red", "mixed": "yellow", "error": "yellow"}
 
 
@@ -114,7 +114,7 @@ def _status_after_record(report, recorded: list[str] | None) -> str:  # noqa: AN
     """A verdict just written into the playbook no longer differs from it."""
     if recorded is None or report.status != "differs":
         return report.status
-    differs = any(not c.agrees and not (c.decided and c.id in recorded) for c in report.claims) \
+    differs = any(c.agrees is False and c.id not in recorded for c in report.claims) \
         or any(t.behaves is False for t in report.ties)
     if differs:
         return "differs"
@@ -163,7 +163,8 @@ class _Display:
             self.progress.update(self.task, description=f"{event.experiment}: {event.detail}"[:90])
         elif event.kind == "experiment-done":
             result = event.result
-            line = f"{MARK[result.outcome]} [{event.index}/{event.total}] {result.id} ({result.seconds:.1f} s)"
+            line = f"{MARK[result.agrees]} [{event.index}/{event.total}] {result.id} ({result.seconds:.1f} s)" \
+                + _outcome_words(result)
             if self.progress is not None and self.task is not None:
                 self.progress.advance(self.task)
                 self.progress.console.print(line)
@@ -173,6 +174,16 @@ class _Display:
             self.progress.update(self.task, description="cleaning up what the lab created")
 
 
+def _outcome_words(result) -> str:  # noqa: ANN001
+    """`: refutes a, b` for an experiment that decides claims; '' otherwise."""
+    if result.outcome == "error":
+        return ": could not run"
+    if not result.claims:
+        return "" if result.outcome == "held" else ": did not behave as recorded"
+    verdict = result.verdict()
+    return f": {'confirms' if verdict == 'confirmed' else 'refutes'} {', '.join(result.claims)}"
+
+
 def _print_report(out, report, recorded: list[str] | None) -> None:  # noqa: ANN001
     from rich.markup import escape
     from rich.table import Table
@@ -180,7 +191,8 @@ def _print_report(out, report, recorded: list[str] | None) -> None:  # noqa: ANN
     out.print(f"[bold]{report.playbook}[/]: {escape(report.versions.engine)}, {escape(report.versions.client)} "
               f"({escape(report.versions.client_path)}); run {report.run_id}, {report.seconds:.1f} s")
     for experiment in report.experiments:
-        out.print(f"  {MARK[experiment.outcome]} {experiment.id} [dim]({experiment.seconds:.1f} s)[/]")
+        out.print(f"  {MARK[experiment.agrees]} {experiment.id} [dim]({experiment.seconds:.1f} s)[/]"
+                  f"{_outcome_words(experiment)}")
         if experiment.error:
             out.print(f"      [yellow]{escape(experiment.error.splitlines()[0])}[/]")
             for line in experiment.error.splitlines()[1:8]:
@@ -197,7 +209,7 @@ def _print_report(out, report, recorded: list[str] | None) -> None:  # noqa: ANN
             table.add_row(claim.id, "[dim]not tested[/]", claim.recorded, "")
             continue
         style = VERDICT_STYLE.get(claim.verdict, "")
-        agrees = "[green]agrees[/]" if claim.agrees else (
+        agrees = "[green]agrees[/]" if claim.agrees else "" if claim.agrees is None else (
             "[cyan]recorded now[/]" if recorded and claim.id in recorded else "[bold red]differs[/]")
         table.add_row(claim.id, f"[{style}]{claim.verdict}[/]", claim.recorded, agrees)
     out.print(table)
