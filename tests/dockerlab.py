@@ -41,7 +41,9 @@ def build_cache_ids() -> set[str]:
     out = docker("system", "df", "-v", "--format", "{{json .BuildCache}}").stdout.strip()
     import json
 
-    return {record["ID"] for record in json.loads(out or "[]") or []}
+    # The CLI marks a record in use with a trailing "*" (gone once it is not): the ID is
+    # without it, and an `id=` filter with it matches nothing.
+    return {record["ID"].rstrip("*") for record in json.loads(out or "[]") or []}
 
 
 def prune_records(records: set[str], all_: bool = True, max_passes: int = 10) -> set[str]:
