@@ -273,7 +273,7 @@ def _text(value: Any) -> str:
 
 
 def _short(value: Any, limit: int = 80) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = value if isinstance(value, str) and value else json.dumps(value, ensure_ascii=False, default=str)
     text = text.replace("\n", "⏎")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -334,6 +334,8 @@ class Janitor:
         self.client = client
         self.run_id = run_id
         self.baseline = set(self.records())
+        # Record times are the engine's clock: window starts are compared on that clock.
+        self.clock_offset = _engine_time(client) - time.time()
         self.owned: dict[str, dict[str, Any]] = {}
         self.deleted: list[tuple[str, str]] = []
         self.problems: list[str] = []  # what an experiment's cleanup could not do
@@ -356,17 +358,21 @@ class Janitor:
     def window(self) -> Iterator[list[str]]:
         """Own the build-cache records that appear while the block runs (listed in the
         yielded list once it ends)."""
+        started = time.time() + self.clock_offset - CLOCK_SLACK
         before = set(self.records())
         appeared: list[str] = []
         try:
             yield appeared
         finally:
-            appeared.extend(self._attribute(before))
+            appeared.extend(self._attribute(before, started))
 
-    def _attribute(self, before: set[str]) -> list[str]:
+    def _attribute(self, before: set[str], started: float) -> list[str]:
         appeared = []
         now = self.records()
-        new = {rid: record for rid, record in now.items() if rid not in before and rid not in self.baseline}
+        # A record in use by another client's build can be missing from one listing and back
+        # in the next: only records created during the window are new.
+        new = {rid: record for rid, record in now.items()
+               if rid not in before and rid not in self.baseline and _created(record) >= started}
         with self._lock:
             # Parents first, so that a child of a new record of ours is ours too.
             for rid in sorted(new, key=lambda r: _depth(r, now)):
@@ -481,6 +487,33 @@ class Janitor:
         except Exception as exc:  # noqa: BLE001
             left.append(f"cleanup: could not list what is left: {exc}")
         return Cleanup(counts, tuple(left), tuple(self.deleted))
+
+
+CLOCK_SLACK = 1.0  # seconds: the engine's clock read once, and its timestamps' rounding
+
+
+def _engine_time(client: Any) -> float:
+    try:
+        return _timestamp(client.info().get("SystemTime", ""))
+    except Exception:  # noqa: BLE001 - without it, assume the engine's clock is ours
+        return time.time()
+
+
+def _timestamp(text: str) -> float:
+    """RFC 3339 with nanoseconds ('2026-11-26T10:50:10.389253685Z' or '+09:00') -> epoch seconds."""
+    match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$", text.strip())
+    if not match:
+        raise ValueError(f"not a timestamp: {text!r}")
+    zone = match.group(3) or "Z"
+    moment = dt.datetime.fromisoformat(match.group(1) + ("+00:00" if zone == "Z" else zone))
+    return moment.timestamp() + float("0." + (match.group(2) or "0"))
+
+
+def _created(record: dict[str, Any]) -> float:
+    try:
+        return _timestamp(record.get("CreatedAt") or "")
+    except ValueError:
+        return float("inf")  # no readable time: judged by the listings alone
 
 
 def _depth(rid: str, records: dict[str, dict[str, Any]]) -> int:
