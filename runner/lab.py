@@ -355,18 +355,19 @@ class Janitor:
         raise AssertionError("unreachable")
 
     @contextlib.contextmanager
-    def window(self) -> Iterator[list[str]]:
+    def window(self, roots: bool = False) -> Iterator[list[str]]:
         """Own the build-cache records that appear while the block runs (listed in the
-        yielded list once it ends)."""
+        yielded list once it ends). Only a base-image build (`roots`) may add roots of layer
+        chains: every other record of the lab's builds descends from those."""
         started = time.time() + self.clock_offset - CLOCK_SLACK
         before = set(self.records())
         appeared: list[str] = []
         try:
             yield appeared
         finally:
-            appeared.extend(self._attribute(before, started))
+            appeared.extend(self._attribute(before, started, roots))
 
-    def _attribute(self, before: set[str], started: float) -> list[str]:
+    def _attribute(self, before: set[str], started: float, roots: bool) -> list[str]:
         appeared = []
         now = self.records()
         # A record in use by another client's build can be missing from one listing and back
@@ -379,6 +380,8 @@ class Janitor:
                 parent = new[rid].get("Parent") or ""
                 if parent and parent not in self.owned:
                     continue  # built on somebody else's record: another client's concurrent build
+                if not parent and new[rid].get("Type") == "regular" and not roots:
+                    continue  # a new chain of layers, the lab's start only in its base builds
                 self.owned[rid] = {"type": new[rid].get("Type"), "parent": parent,
                                    "description": new[rid].get("Description")}
                 appeared.append(rid)
@@ -1094,7 +1097,7 @@ def run_lab(playbook: Playbook, path: Path | None = None, *, docker_host: str | 
     try:
         with terminate_as_interrupt():
             base = f"{NAME_PREFIX}-{run_id}-base"
-            with janitor.window() as appeared:
+            with janitor.window(roots=True) as appeared:
                 build_base_image(engine, temp / "base", base, parent=None, marker=f"runner lab {run_id}")
             janitor.prune({"type": "source.local"}, only=appeared)
             for number, experiment in enumerate(experiments, start=1):
@@ -1146,7 +1149,7 @@ def _one_experiment(engine: Engine, janitor: Janitor, playbook: Playbook, path: 
     ctx = _Context(engine, janitor, playbook, path, folder, folder / "project", scope, label, progress, number, total)
     started = time.monotonic()
     try:
-        with janitor.window() as appeared:
+        with janitor.window(roots=True) as appeared:
             build_base_image(engine, folder / "base", base, parent=run_base,
                              marker=f"runner lab {engine.run_id} {experiment.id}", experiment_label=label)
         # The base's context records would only blur what an experiment observes of its own.
