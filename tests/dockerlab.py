@@ -38,7 +38,16 @@ def docker(*args: str, **kwargs) -> subprocess.CompletedProcess:
 
 
 def build_cache_ids() -> set[str]:
-    out = docker("system", "df", "-v", "--format", "{{json .BuildCache}}").stdout.strip()
+    for _ in range(100):
+        done = docker("system", "df", "-v", "--format", "{{json .BuildCache}}", check=False)
+        # The engine computes disk usage for one client at a time; another one (a lab, a
+        # second test session) may be at it.
+        if done.returncode == 0 or "already running" not in done.stderr:
+            break
+        time.sleep(0.1)
+    if done.returncode != 0:
+        raise AssertionError(f"docker system df failed ({done.returncode}): {done.stderr}")
+    out = done.stdout.strip()
     import json
 
     # The CLI marks a record in use with a trailing "*" (gone once it is not): the ID is
