@@ -57,6 +57,24 @@ LABELLED_SUBCOMMANDS = {("build",): 2, ("run",): 2, ("create",): 2, ("image", "b
                         ("network", "create"): 3}
 
 
+def ledger_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "runner-lab"
+
+
+def claimed_build_cache() -> set[str]:
+    """Build-cache records that running labs own: other cleaners on the same engine (the test
+    fixtures) leave them alone, as a lab leaves theirs."""
+    claimed: set[str] = set()
+    for ledger in ledger_dir().glob("*.json"):
+        try:
+            data = json.loads(ledger.read_text())
+            os.kill(int(data["pid"]), 0)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # unreadable, or its lab is gone
+        claimed.update(data.get("owned") or [])
+    return claimed
+
+
 class LabError(RunnerError):
     """A lab cannot run at all: no lab section, no busybox, no BuildKit client."""
 
@@ -196,6 +214,7 @@ class LabReport:
             "ties": [asdict(t) for t in self.ties],
             "experiments": [_experiment_json(e) for e in self.experiments],
             "cleanup": asdict(self.cleanup) if self.cleanup else None,
+            "owned_build_cache": list(self.owned_build_cache),
             "problems": list(self.problems),
         }
 
@@ -334,7 +353,10 @@ class Janitor:
         self.client = client
         self.run_id = run_id
         self.baseline = set(self.records())
-        # Record times are the engine's clock: window starts are compared on that clock.
+        self.seen = set(self.baseline)
+        self.intervals: list[list[Any]] = []  # [start, end, may start chains], engine clock
+        self.ledger = ledger_dir() / f"{run_id}.json"
+        # Record times are the engine's clock: the steps' times are compared on that clock.
         self.clock_offset = _engine_time(client) - time.time()
         self.owned: dict[str, dict[str, Any]] = {}
         self.deleted: list[tuple[str, str]] = []
@@ -356,36 +378,53 @@ class Janitor:
 
     @contextlib.contextmanager
     def window(self, roots: bool = False) -> Iterator[list[str]]:
-        """Own the build-cache records that appear while the block runs (listed in the
-        yielded list once it ends). Only a base-image build (`roots`) may add roots of layer
-        chains: every other record of the lab's builds descends from those."""
-        started = time.time() + self.clock_offset - CLOCK_SLACK
-        before = set(self.records())
+        """Own the build-cache records created while the block runs (listed in the yielded
+        list once it ends). Only a base-image build (`roots`) may start a chain of layers:
+        every other record of the lab's builds descends from those."""
+        interval = [time.time() + self.clock_offset - CLOCK_SLACK, float("inf"), roots]
+        self.intervals.append(interval)
         appeared: list[str] = []
         try:
             yield appeared
         finally:
-            appeared.extend(self._attribute(before, started, roots))
+            interval[1] = time.time() + self.clock_offset + CLOCK_SLACK
+            appeared.extend(self.sweep())
 
-    def _attribute(self, before: set[str], started: float, roots: bool) -> list[str]:
+    def sweep(self) -> list[str]:
+        """Own the records not listed before that were created during one of the lab's steps.
+        A record in use can be missing from a listing and show up in a later one: the
+        creation time, not the listing it first shows up in, places it in a step."""
         appeared = []
         now = self.records()
-        # A record in use by another client's build can be missing from one listing and back
-        # in the next: only records created during the window are new.
-        new = {rid: record for rid, record in now.items()
-               if rid not in before and rid not in self.baseline and _created(record) >= started}
+        new = {rid: record for rid, record in now.items() if rid not in self.seen}
+        self.seen.update(now)
         with self._lock:
             # Parents first, so that a child of a new record of ours is ours too.
             for rid in sorted(new, key=lambda r: _depth(r, now)):
+                created = _created(new[rid])
+                during = [i for i in self.intervals if i[0] <= created <= i[1]]
+                if not during:
+                    continue  # created outside the lab's steps: somebody else's
                 parent = new[rid].get("Parent") or ""
                 if parent and parent not in self.owned:
                     continue  # built on somebody else's record: another client's concurrent build
-                if not parent and new[rid].get("Type") == "regular" and not roots:
-                    continue  # a new chain of layers, the lab's start only in its base builds
+                if not parent and new[rid].get("Type") == "regular" and not any(i[2] for i in during):
+                    continue  # a new chain of layers: the lab's start only in its base builds
                 self.owned[rid] = {"type": new[rid].get("Type"), "parent": parent,
                                    "description": new[rid].get("Description")}
                 appeared.append(rid)
+        if appeared:
+            self._write_ledger()
         return appeared
+
+    def _write_ledger(self) -> None:
+        try:
+            self.ledger.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.ledger.with_suffix(".tmp")
+            temporary.write_text(json.dumps({"pid": os.getpid(), "run": self.run_id, "owned": sorted(self.owned)}))
+            os.replace(temporary, self.ledger)
+        except OSError:
+            pass  # the ledger only spares other cleaners' work: the lab goes on without it
 
     def prune(self, extra: dict[str, str] | None = None, all_: bool = False,
               only: list[str] | None = None) -> list[dict[str, Any]]:
@@ -393,6 +432,7 @@ class Janitor:
         narrows them further), leaves first and again until nothing more goes, as the
         engine's own prune loops."""
         deleted: list[dict[str, Any]] = []
+        self.sweep()
         for _ in range(64):
             present = self.records()
             targets = [rid for rid in (only if only is not None else self.owned) if rid in present and rid in self.owned]
@@ -475,6 +515,14 @@ class Janitor:
 
     def clean(self) -> Cleanup:
         problems = self.tidy()
+        for _ in range(3):  # records that showed up late (they were in use) go too
+            try:
+                if not self.sweep():
+                    break
+                self.prune(all_=True)
+            except Exception as exc:  # noqa: BLE001
+                problems.append(f"cleanup: {type(exc).__name__}: {exc}")
+                break
         counts = {"containers": 0, "images": 0, "volumes": 0, "networks": 0, "build_cache": 0}
         for kind, _ in self.deleted:  # the whole run's, experiments' own cleanups included
             key = kind.replace("-", "_") + ("" if kind == "build-cache" else "s")
@@ -489,6 +537,7 @@ class Janitor:
                      for c in self.client.api.containers(all=True, filters={"label": label})]
         except Exception as exc:  # noqa: BLE001
             left.append(f"cleanup: could not list what is left: {exc}")
+        self.ledger.unlink(missing_ok=True)
         return Cleanup(counts, tuple(left), tuple(self.deleted))
 
 

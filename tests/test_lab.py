@@ -552,3 +552,17 @@ def test_runner_help_lists_lab_and_stays_light():
     assert "docker" not in {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines()}
     done = subprocess.run([sys.executable, "-m", "runner", "lab", "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "Exit codes" in done.stdout and "--record" in done.stdout
+
+
+def test_running_labs_claim_their_records_for_other_cleaners(tmp_path, monkeypatch):
+    import runner.lab as lab
+
+    monkeypatch.setattr(lab.tempfile, "gettempdir", lambda: str(tmp_path))
+    folder = lab.ledger_dir()
+    folder.mkdir()
+    (folder / "live.json").write_text(json.dumps({"pid": os.getpid(), "owned": ["aaa", "bbb"]}))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (folder / "gone.json").write_text(json.dumps({"pid": dead.pid, "owned": ["ccc"]}))
+    (folder / "broken.json").write_text("{")
+    assert lab.claimed_build_cache() == {"aaa", "bbb"}
