@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -135,7 +136,7 @@ claims:
   - id: anything
     statement: anything
 lab:
-  names: [image, container, volume]
+  names: [image, container, volume, TOKEN]
   files:
     Dockerfile: |
       FROM {{base}}
@@ -320,7 +321,10 @@ def test_interrupting_a_lab_cleans_up(engine, tmp_path, signum):
     import docker
 
     folder = tmp_path / "playbooks"
-    write_playbook(folder, SLOW, "slow")
+    # A name of this test's own (other labs may run on the same engine): the container's.
+    token = "t" + uuid.uuid4().hex[:10]
+    write_playbook(folder, SLOW.replace("TOKEN", token).replace('"{{container}}", -v', f'"{{{{{token}}}}}", -v'),
+                   "slow")
     api = docker.from_env().api
     before = {c["Id"] for c in api.containers(all=True)}
     process = subprocess.Popen([sys.executable, "-m", "runner", "--playbooks", str(folder), "lab", "slow"],
@@ -329,7 +333,7 @@ def test_interrupting_a_lab_cleans_up(engine, tmp_path, signum):
         deadline = time.monotonic() + 120
         started = []
         while not started and time.monotonic() < deadline:  # wait for the container: things exist
-            started = [c for c in api.containers(all=True, filters={"name": "runner-lab-"})
+            started = [c for c in api.containers(all=True, filters={"name": f"-01-{token}"})
                        if c["Id"] not in before]
             time.sleep(0.2)
         assert started, "the lab never started its container"
