@@ -73,6 +73,28 @@ class ImageVsContextArgs(ContextArgs):
     build: bool = Field(default=True, description="build the context (cached, untagged) to compare image IDs")
 
 
+class DockerClientArgs(Args):
+    docker: str = Field(default="docker", description="the docker CLI the build runs: a name looked up on the "
+                                                      "PATH, or a path")
+    buildkit: str | None = Field(default=None, description="DOCKER_BUILDKIT as the build sees it ('' = unset) "
+                                                           "[default: this environment's]")
+    path: str | None = Field(default=None, description="the PATH the build's shell searches [default: this "
+                                                       "environment's]")
+    docker_config: str | None = Field(default=None, description="DOCKER_CONFIG, the first place the CLI looks "
+                                                                "for plugins [default: this environment's]")
+    dockerfile: str | None = Field(default=None, description="a Dockerfile to look for BuildKit-only syntax in")
+
+
+class HostPortArgs(Args):
+    port: str | None = Field(default=None, description="the host port, 1-65535 (a param: text) [default: every "
+                                                       "port `container` publishes]")
+    host_ip: str = Field(default="", description="the host address it is published on ('' or 0.0.0.0: every "
+                                                 "IPv4 address)")
+    protocol: str = Field(default="tcp", description="tcp or udp")
+    container: str | None = Field(default=None, description="the container that cannot start: never counted "
+                                                            "as a holder; its bindings are checked")
+
+
 class MountsArgs(Args):
     container: str = Field(description="container name or ID")
     image: str = Field(description="the image whose files the mounts may hide")
@@ -101,6 +123,10 @@ CHECK_KINDS: dict[str, CheckKind] = {
                   "build-cache usage by record type"),
         CheckKind("file-in-image", FileInArtifactArgs, "runner.checks.docker:file_in_image",
                   "read a file from an image or container without running it"),
+        CheckKind("docker-client", DockerClientArgs, "runner.checks.client:docker_client",
+                  "the docker CLI a build runs: version, buildx plugin, DOCKER_BUILDKIT, what `docker build` does"),
+        CheckKind("host-port", HostPortArgs, "runner.checks.ports:host_port",
+                  "who holds a host port: a running container, or a host process (from /proc)"),
         CheckKind("git", GitArgs, "runner.checks.git:git_state",
                   "HEAD, upstream, ahead/behind, uncommitted changes, submodules"),
         CheckKind("dockerignore", DockerignoreArgs, "runner.checks.context:dockerignore",

@@ -1,0 +1,276 @@
+"""The `buildx-missing` playbook and its `docker-client` check, on the machine's real clients.
+
+The lab machine has docker 28 without buildx at /usr/local/bin/docker and Debian's 20.10
+(BuildKit built in) at /usr/bin/docker. Logs are captured from real builds with those
+clients; each cause is made for real (a DOCKER_CONFIG of the test's own holds a broken
+plugin) and diagnosed through the CLI; the healthy setups diagnose `ok`. Nothing is
+installed and no engine setting is touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import dockerlab
+from runner.catalogue import load_catalogue
+from runner.checks.client import BUILDX_FROM, Client, builder, buildkit_setting, buildkit_syntax, docker_client
+from runner.checks.kinds import DockerClientArgs
+from runner.checks.result import CheckContext
+from runner.search import search
+from runner.triage import triage
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAYBOOKS = ROOT / "playbooks"
+NEW_CLIENT = "/usr/local/bin/docker"  # 23 or later, no buildx
+OLD_CLIENT = "/usr/bin/docker"  # 20.10, BuildKit built in
+
+
+def _version(path: str) -> str | None:
+    if not os.access(path, os.X_OK):
+        return None
+    done = subprocess.run([path, "version", "--format", "{{.Client.Version}}"], capture_output=True, text=True,
+                          env={**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock"}, timeout=30)
+    return done.stdout.strip() or None
+
+
+def _clients_missing() -> str | None:
+    new, old = _version(NEW_CLIENT), _version(OLD_CLIENT)
+    if new is None or int(new.split(".")[0]) < BUILDX_FROM:
+        return f"needs a docker CLI 23 or later at {NEW_CLIENT} (found: {new})"
+    if old is None or int(old.split(".")[0]) >= BUILDX_FROM:
+        return f"needs Debian's docker 20.10 at {OLD_CLIENT} (found: {old})"
+    config = Path("/nonexistent-runner-test-config")
+    buildx = subprocess.run([NEW_CLIENT, "buildx", "version"], capture_output=True,
+                            env={**os.environ, "DOCKER_CONFIG": str(config)}, timeout=30)
+    if buildx.returncode == 0:
+        return f"{NEW_CLIENT} has a working buildx plugin: nothing to reproduce"
+    return None
+
+
+CLIENTS_MISSING = _clients_missing()
+needs_clients = pytest.mark.skipif(CLIENTS_MISSING is not None, reason=CLIENTS_MISSING or "")
+
+PLAIN = "FROM {base}\nWORKDIR /app\nCOPY app.txt ./\n"
+MOUNT = PLAIN + "RUN --mount=type=cache,target=/root/.cache cp app.txt built.txt\n"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue(PLAYBOOKS)
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A context with a plain Dockerfile and one with a cache mount, and an empty DOCKER_CONFIG."""
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "Dockerfile").write_text(PLAIN.format(base=dockerlab.BASE_IMAGE))
+    (root / "Dockerfile.mount").write_text(MOUNT.format(base=dockerlab.BASE_IMAGE))
+    (root / "app.txt").write_text("hello\n")
+    config = tmp_path / "docker-config"
+    config.mkdir()
+    (config / "config.json").write_text("{}\n")
+    return root, config
+
+
+def build(client: str, root: Path, config: Path, buildkit: str | None, *extra: str) -> subprocess.CompletedProcess:
+    """A real build that must not succeed: nothing it could make is tagged or kept."""
+    env = {**os.environ, "DOCKER_CONFIG": str(config)}
+    env.pop("DOCKER_BUILDKIT", None)
+    if buildkit is not None:
+        env["DOCKER_BUILDKIT"] = buildkit
+    return subprocess.run([client, "build", *extra, str(root)], capture_output=True, text=True, env=env, timeout=300,
+                          cwd=root)
+
+
+def broken_plugin(config: Path) -> Path:
+    plugin = config / "cli-plugins" / "docker-buildx"
+    plugin.parent.mkdir(parents=True, exist_ok=True)
+    plugin.write_text("<html>404 Not Found</html>\n")
+    plugin.chmod(0o755)
+    return plugin
+
+
+def diagnose(**params: str) -> tuple[int, dict]:
+    argv = [sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "diagnose", "buildx-missing", "--json"]
+    for name, value in params.items():
+        argv += ["--param", f"{name}={value}"]
+    env = {k: v for k, v in os.environ.items() if k != "DOCKER_BUILDKIT"}
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env)
+    assert done.stdout, done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+# --- logs from real builds rank the playbook first ----------------------------------------
+
+
+@needs_clients
+def test_buildx_error_log_ranks_buildx_missing_first(catalogue, project):
+    root, config = project
+    done = build(NEW_CLIENT, root, config, "1")
+    assert done.returncode == 1, done.stderr
+    log = done.stdout + done.stderr
+    matches = triage(catalogue, log)
+    assert matches and matches[0].id == "buildx-missing", [m.id for m in matches]
+    assert "buildx-missing-error" in [s.key for s in matches[0].symptoms]
+    assert matches[0].lines[0].text == "ERROR: BuildKit is enabled but the buildx component is missing or broken."
+
+
+@pytest.mark.engine
+@needs_clients
+def test_legacy_fallback_log_ranks_buildx_missing_first(engine, catalogue, project):
+    root, config = project
+    done = build(NEW_CLIENT, root, config, None, "-f", str(root / "Dockerfile.mount"))
+    assert done.returncode == 1, done.stderr
+    log = done.stdout + done.stderr
+    matches = triage(catalogue, log)
+    assert matches[0].id == "buildx-missing", [m.id for m in matches]
+    assert {s.key for s in matches[0].symptoms} >= {"legacy-builder-deprecated", "buildkit-syntax-rejected"}
+
+
+@needs_clients
+def test_broken_plugin_and_cli_triage(catalogue, project):
+    root, config = project
+    broken_plugin(config)
+    done = build(NEW_CLIENT, root, config, "1")
+    log = done.stdout + done.stderr
+    assert "exec format error" in log
+    triaged = subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "triage", "--json", "-"],
+                             input=log, capture_output=True, text=True, timeout=120)
+    assert triaged.returncode == 0, triaged.stderr
+    first = json.loads(triaged.stdout)["matches"][0]
+    assert first["id"] == "buildx-missing"
+    assert {s["id"] for s in first["symptoms"]} == {"buildx-missing-error", "buildx-plugin-unusable"}
+
+
+@needs_clients
+def test_invalid_env_log_ranks_buildx_missing_first(catalogue, project):
+    root, config = project
+    done = build(OLD_CLIENT, root, config, "yes")
+    assert done.returncode != 0
+    assert triage(catalogue, done.stderr)[0].id == "buildx-missing"
+
+
+@pytest.mark.parametrize("query", ["buildx 플러그인", "레거시 빌더", "BuildKit 클라이언트", "buildx missing",
+                                   "legacy builder", "DOCKER_BUILDKIT"])
+def test_search_finds_it_in_korean_and_english(catalogue, query):
+    lang = "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in query) else "en"
+    assert "buildx-missing" in [m.id for m in search(catalogue, query, lang)]
+
+
+# --- runner diagnose on the real clients --------------------------------------------------
+
+
+@pytest.mark.engine
+@needs_clients
+@pytest.mark.parametrize("setup, cause", [
+    ({"docker": NEW_CLIENT, "buildkit": "1"}, "client-on-path-without-buildx"),
+    ({"buildkit": "1", "path": "/usr/local/bin"}, "no-buildkit-client"),
+    ({"docker": NEW_CLIENT, "buildkit": ""}, "legacy-fallback-without-buildx"),
+    ({"docker": NEW_CLIENT, "buildkit": "1", "broken": "yes"}, "buildx-plugin-broken"),
+    ({"docker": OLD_CLIENT, "buildkit": "", "dockerfile": "Dockerfile.mount"}, "buildkit-disabled-but-needed"),
+    ({"docker": NEW_CLIENT, "buildkit": "0", "dockerfile": "Dockerfile.mount"}, "buildkit-disabled-but-needed"),
+    ({"docker": OLD_CLIENT, "buildkit": "yes"}, "buildkit-env-invalid"),
+])
+def test_diagnose_names_each_cause(engine, project, setup, cause):
+    root, config = project
+    params = dict(setup)
+    if params.pop("broken", None):
+        broken_plugin(config)
+    code, report = diagnose(context=str(root), docker_config=str(config), **params)
+    assert report["status"] == "problem" and code == 1, report
+    assert report["cause"]["id"] == cause
+    client = next(c for c in report["checks"] if c["id"] == "client")
+    assert report["cause"]["evidence"]["client"]["summary"] == client["summary"]
+
+
+@pytest.mark.engine
+@needs_clients
+@pytest.mark.parametrize("setup", [
+    {"docker": OLD_CLIENT, "buildkit": "1", "dockerfile": "Dockerfile.mount"},
+    {"docker": NEW_CLIENT, "buildkit": "0"},
+    {"docker": OLD_CLIENT, "buildkit": ""},
+], ids=["20.10-buildkit", "28-legacy-chosen-plain-dockerfile", "20.10-legacy-default-plain-dockerfile"])
+def test_healthy_setups_are_ok(engine, project, setup):
+    root, config = project
+    code, report = diagnose(context=str(root), docker_config=str(config), **setup)
+    assert (code, report["status"], report["cause"]) == (0, "ok", None), report
+
+
+@pytest.mark.engine
+@needs_clients
+def test_the_buildkit_client_it_names_builds_what_the_other_cannot(engine, project, tmp_path):
+    """The fix's claim, by hand: the client the check names builds the cache-mount Dockerfile."""
+    root, config = project
+    result = docker_client(DockerClientArgs(docker=NEW_CLIENT, buildkit="1", docker_config=str(config),
+                                            dockerfile=str(root / "Dockerfile.mount")), CheckContext(cwd=tmp_path))
+    assert result.status == "fail" and result.evidence["builder"] == "error-no-buildx"
+    assert result.evidence["buildkit_client"] == OLD_CLIENT
+    iid = tmp_path / "iid"
+    env = {**os.environ, "DOCKER_BUILDKIT": "1", "DOCKER_CONFIG": str(config)}
+    done = subprocess.run([result.evidence["buildkit_client"], "build", "--iidfile", str(iid), "-f",
+                           str(root / "Dockerfile.mount"), str(root)], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    # untagged; the base image's label lets the session's janitor remove it
+    assert dockerlab.docker("image", "inspect", "-f", "{{index .Config.Labels \"runner.test\"}}",
+                            iid.read_text().strip()).stdout.strip() == dockerlab.SESSION
+
+
+# --- the check's decisions, without an engine ---------------------------------------------
+
+
+def _client(version: str, buildx: str) -> Client:
+    major = int(version.split(".")[0])
+    return Client("/x/docker", "/x/docker", version, major, buildx, None, None, None)
+
+
+@pytest.mark.parametrize("raw, setting", [
+    (None, "unset"), ("", "unset"), ("1", "enabled"), ("true", "enabled"), ("TRUE", "enabled"), ("t", "enabled"),
+    ("0", "disabled"), ("False", "disabled"), ("yes", "invalid"), ("on", "invalid"), (" 1", "invalid"),
+])
+def test_docker_buildkit_is_read_like_go_parsebool(raw, setting):
+    assert buildkit_setting(raw) == setting
+
+
+@pytest.mark.parametrize("version, buildx, setting, daemon, expected", [
+    ("28.2.2", "missing", "enabled", None, "error-no-buildx"),
+    ("28.2.2", "broken", "enabled", None, "error-no-buildx"),
+    ("28.2.2", "missing", "unset", None, "legacy-fallback"),
+    ("28.2.2", "missing", "disabled", None, "legacy"),
+    ("28.2.2", "ok", "unset", None, "buildx"),
+    ("28.2.2", "ok", "disabled", None, "legacy"),
+    ("23.0.0", "missing", "enabled", None, "error-no-buildx"),
+    ("20.10.24", "builtin-only", "enabled", None, "builtin"),
+    ("20.10.24", "builtin-only", "unset", None, "legacy"),
+    ("20.10.24", "builtin-only", "unset", "2", "builtin"),
+    ("20.10.24", "builtin-only", "invalid", None, "error-invalid-env"),
+])
+def test_what_docker_build_does(version, buildx, setting, daemon, expected):
+    assert builder(_client(version, buildx), setting, daemon) == expected
+
+
+def test_buildkit_only_syntax_is_found(tmp_path):
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(
+        "# syntax=docker/dockerfile:1\nFROM busybox\nRUN echo --mount is just text\n"
+        "RUN --mount=type=cache,target=/c make\nCOPY --chmod=755 run.sh /\ncopy --link a /a\n"
+        "RUN <<EOF\necho hi\nEOF\nRUN --network=none true\n")
+    found = [(f["line"], f["feature"]) for f in buildkit_syntax(dockerfile)]
+    assert found == [(4, "RUN --mount"), (5, "COPY --chmod"), (6, "COPY --link"), (7, "heredoc"),
+                     (10, "RUN --network")]
+    dockerfile.write_text("FROM busybox\nRUN echo hi\nCOPY a /a\n")
+    assert buildkit_syntax(dockerfile) == []
+
+
+def test_a_client_that_is_not_there_is_an_error(tmp_path):
+    result = docker_client(DockerClientArgs(docker="docker", path=str(tmp_path)), CheckContext(cwd=tmp_path))
+    assert result.status == "error" and "no `docker` on PATH" in result.summary
+    result = docker_client(DockerClientArgs(docker=str(tmp_path / "nope")), CheckContext(cwd=tmp_path))
+    assert result.status == "error"
