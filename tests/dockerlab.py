@@ -37,7 +37,8 @@ def docker(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return run([DOCKER, *args], **kwargs)
 
 
-def build_cache_ids() -> set[str]:
+def build_cache_records() -> list[dict]:
+    """The build-cache records as `docker system df -v` lists them (ID, Description, CreatedAt...)."""
     for _ in range(100):
         done = docker("system", "df", "-v", "--format", "{{json .BuildCache}}", check=False)
         # The engine computes disk usage for one client at a time; another one (a lab, a
@@ -52,7 +53,11 @@ def build_cache_ids() -> set[str]:
 
     # The CLI marks a record in use with a trailing "*" (gone once it is not): the ID is
     # without it, and an `id=` filter with it matches nothing.
-    return {record["ID"].rstrip("*") for record in json.loads(out or "[]") or []}
+    return [{**record, "ID": record["ID"].rstrip("*")} for record in json.loads(out or "[]") or []]
+
+
+def build_cache_ids() -> set[str]:
+    return {record["ID"] for record in build_cache_records()}
 
 
 def prune_records(records: set[str], all_: bool = True, max_passes: int = 10) -> set[str]:
