@@ -80,13 +80,24 @@ def prune_records(records: set[str], all_: bool = True, max_passes: int = 10) ->
     return left
 
 
+ENGINE_LOCK = Path(os.environ.get("RUNNER_TEST_ENGINE_LOCK", "/tmp/runner-engine-tests.lock"))
+ENGINE_LOCK_WAIT = 20 * 60
+
+
 @dataclass
 class Janitor:
-    """Everything a test session created on the shared engine, removed at the end."""
+    """Everything a test session created on the shared engine, removed at the end.
+
+    One session at a time per machine: a session cannot tell its build-cache records from
+    another's (they carry no labels), so a second session's clean-up would prune the first
+    one's cache mid-test and turn cached builds into new image IDs. Sessions queue on a
+    lock file (waiting at most ENGINE_LOCK_WAIT, then going on with a warning)."""
 
     cache_before: set[str] = field(default_factory=set)
+    lock: object = None
 
     def start(self) -> None:
+        self.lock = _take_engine_lock()
         self.cache_before = build_cache_ids()
 
     def clean(self) -> None:
@@ -104,7 +115,29 @@ class Janitor:
         if images:
             docker("rmi", "-f", *dict.fromkeys(images), check=False)
         # Build-cache records cannot carry labels: remove the ones that appeared during the session.
-        prune_records(build_cache_ids() - self.cache_before)
+        try:
+            prune_records(build_cache_ids() - self.cache_before)
+        finally:
+            if self.lock is not None:
+                self.lock.close()  # releases the flock
+                self.lock = None
+
+
+def _take_engine_lock():  # noqa: ANN202
+    import fcntl
+    import warnings
+
+    handle = open(ENGINE_LOCK, "a")  # noqa: SIM115 - held for the whole session
+    deadline = time.monotonic() + ENGINE_LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                warnings.warn(f"another test session holds {ENGINE_LOCK}; going on beside it", stacklevel=2)
+                return handle
+            time.sleep(1)
 
 
 def build_base_image(workdir: Path) -> str:
