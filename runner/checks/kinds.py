@@ -51,6 +51,30 @@ class DockerignoreArgs(ContextArgs):
     paths: tuple[str, ...] = Field(default=(), description="context-relative paths to test")
 
 
+class ContextExclusionsArgs(ContextArgs):
+    target: str | None = Field(default=None, description="the stage built with --target [default: the last]")
+    paths: tuple[str, ...] | str = Field(default=(), description="context-relative paths the image must hold "
+                                                                 "(comma- or newline-separated values are split)")
+    flavor: str | None = Field(default=None, description="the .dockerignore matcher: docker-20.10 or "
+                                                         "patternmatcher [default: that of the build client]")
+
+
+class DiskUsageArgs(Args):
+    min_free: str = Field(default="10%", description="free space below this is low: a size (5GB) or a share "
+                                                     "of the filesystem (10%)")
+    min_free_inodes: str = Field(default="5%", description="free inodes below this are low: a count or a share")
+    cache_budget: str = Field(default="10%", description="the build cache size accepted: a size (20GB) or a "
+                                                         "share of the filesystem (10%, BuildKit's default)")
+    unused_for: str | None = Field(default=None, description="also measure what `docker builder prune --filter "
+                                                             "until=` this duration would free (168h)")
+    description: str | None = Field(default=None, description="measure only the build-cache records whose "
+                                                               "description matches this regular expression")
+    path: str | None = Field(default=None, description="the filesystem to measure [default: the engine's "
+                                                       "DockerRootDir, when the engine is on this machine]")
+    daemon_config: str | None = Field(default="/etc/docker/daemon.json",
+                                      description="the daemon configuration file to read builder.gc from")
+
+
 class HttpArgs(Args):
     url: str
     method: str = "HEAD"
@@ -133,6 +157,10 @@ CHECK_KINDS: dict[str, CheckKind] = {
                   ".dockerignore matching with Docker's own semantics"),
         CheckKind("dockerfile", ContextArgs, "runner.checks.context:dockerfile",
                   "COPY/ADD sources of each Dockerfile stage"),
+        CheckKind("context-exclusions", ContextExclusionsArgs, "runner.checks.exclusions:context_exclusions",
+                  "COPY/ADD sources and needed files .dockerignore keeps out, told apart from missing ones"),
+        CheckKind("disk-usage", DiskUsageArgs, "runner.checks.disk:disk_usage",
+                  "free space on the engine's disk, the build cache against a budget, BuildKit GC settings"),
         CheckKind("image-vs-context", ImageVsContextArgs, "runner.checks.compare:image_vs_context",
                   "does the image hold what the context would build now?"),
         CheckKind("http", HttpArgs, "runner.checks.http:http_probe",
