@@ -124,6 +124,18 @@ class MountsArgs(Args):
     image: str = Field(description="the image whose files the mounts may hide")
 
 
+class ContainerImageArgs(Args):
+    container: str = Field(description="container name or ID")
+    image: str | None = Field(default=None, description="the tag that was rebuilt [default: the container's "
+                                                        "own image reference]")
+
+
+class VolumeShadowingArgs(Args):
+    container: str = Field(description="container name or ID")
+    image: str | None = Field(default=None, description="the image whose files the mounts may hide [default: the "
+                                                        "container's own image reference]")
+
+
 @dataclass(frozen=True)
 class CheckKind:
     name: str
@@ -167,5 +179,9 @@ CHECK_KINDS: dict[str, CheckKind] = {
                   "HTTP status and headers of a URL"),
         CheckKind("command", CommandArgs, "runner.checks.command:command",
                   "run an argument list with a timeout; expect an exit code or output"),
+        CheckKind("container-image", ContainerImageArgs, "runner.checks.container_image:container_image",
+                  "the image a container runs versus the tag that was rebuilt and its own reference"),
+        CheckKind("volume-shadowing", VolumeShadowingArgs, "runner.checks.volumes:volume_shadowing",
+                  "mounts hiding the image's files, by kind: anonymous volume, named volume, bind mount"),
     )
 }

@@ -1,0 +1,286 @@
+"""The `volume-shadows-image` playbook and its `volume-shadowing` check.
+
+Without an engine: the playbook renders in both languages and search finds it in Korean and
+English. On the real engine (an app FROM the session's labelled busybox base whose version
+file is what it serves): the errors of real runs are triaged (an empty host folder over the
+app folder, with both docker clients; a shell-form CMD; `docker volume rm` of a volume in
+use), and `runner diagnose volume-shadows-image` names each cause (a named volume filled from
+an older image, an anonymous volume Compose carried over, a bind mount) and says `ok` for a
+data volume where the image has nothing and for a volume freshly filled from the image.
+
+The Compose test needs Debian's docker-compose (Compose v1); it is skipped without it. The
+anonymous volumes it makes carry no label: the test removes them by name."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+import dockerlab
+from runner.catalogue import load_catalogue
+from runner.checks.kinds import VolumeShadowingArgs
+from runner.checks.result import CheckContext
+from runner.checks.volumes import volume_shadowing
+from runner.search import search
+from runner.triage import triage
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAYBOOKS = ROOT / "playbooks"
+PLAYBOOK = "volume-shadows-image"
+NEW_CLIENT = "/usr/local/bin/docker"
+COMPOSE = shutil.which("docker-compose")
+needs_compose = pytest.mark.skipif(COMPOSE is None, reason="docker-compose (Compose v1, Debian's docker-compose "
+                                                          "package) is not installed")
+
+DOCKERFILE = """\
+FROM {base}
+WORKDIR /app
+COPY server.sh version.txt ./
+RUN chmod +x server.sh
+CMD {cmd}
+"""
+SERVER = """\
+#!/bin/sh
+trap 'exit 0' TERM
+echo "serving version $(cat /app/version.txt)"
+sleep 3600 & wait
+"""
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue(PLAYBOOKS)
+
+
+class App:
+    """An app whose /app holds a script and a version file; containers, volumes and a Compose
+    project of its own, all removed at the end."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.name = f"runner-test-{dockerlab.SESSION}-vs-{uuid.uuid4().hex[:6]}"
+        self.image = f"{self.name}:latest"
+        self.containers: list[str] = []
+        self.volumes: list[str] = []
+        root.mkdir(parents=True)
+        (root / "server.sh").write_text(SERVER)
+        self.dockerfile('["/app/server.sh"]')
+        # Identical content builds identical image IDs: keep each test's images its own.
+        self.version(f"v1 {self.name}")
+
+    def dockerfile(self, cmd: str) -> None:
+        (self.root / "Dockerfile").write_text(DOCKERFILE.format(base=dockerlab.BASE_IMAGE, cmd=cmd))
+
+    def version(self, text: str) -> None:
+        (self.root / "version.txt").write_text(text + "\n")
+
+    def build(self) -> None:
+        dockerlab.docker("build", "-q", "-t", self.image, str(self.root))
+
+    def volume(self, suffix: str) -> str:
+        name = f"{self.name}-{suffix}"
+        dockerlab.docker("volume", "create", "--label", f"{dockerlab.LABEL}={dockerlab.SESSION}", name)
+        self.volumes.append(name)
+        return name
+
+    def run(self, suffix: str, *mounts: str, client: str = dockerlab.DOCKER,
+            check: bool = True) -> subprocess.CompletedProcess:
+        name = f"{self.name}-{suffix}"
+        self.containers.append(name)
+        argv = [client, "run", "-d", "--name", name, "--label", f"{dockerlab.LABEL}={dockerlab.SESSION}"]
+        for mount in mounts:
+            argv += ["-v", mount]
+        return dockerlab.run([*argv, self.image], check=check)
+
+    def replace(self, suffix: str, *mounts: str) -> str:
+        dockerlab.docker("rm", "-f", f"{self.name}-{suffix}")
+        return self.run(suffix, *mounts).stdout.strip()
+
+    def served(self, container: str) -> str:
+        return dockerlab.docker("exec", container, "cat", "/app/version.txt").stdout.strip()
+
+    def compose(self, *args: str) -> str:
+        env = {k: v for k, v in os.environ.items() if k != "DOCKER_BUILDKIT"}
+        done = subprocess.run([COMPOSE, "-p", self.name, *args], cwd=self.root, capture_output=True, text=True,
+                              env=env, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout + done.stderr
+
+    def remove(self) -> None:
+        if self.containers:
+            dockerlab.docker("rm", "-f", "-v", *self.containers, check=False)
+        if self.volumes:
+            dockerlab.docker("volume", "rm", "-f", *self.volumes, check=False)
+
+
+@pytest.fixture
+def app(engine, tmp_path):
+    made = App(tmp_path / "app")
+    yield made
+    made.remove()
+
+
+def diagnose(container: str, image: str) -> tuple[int, dict]:
+    done = subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "diagnose", PLAYBOOK,
+                           "--json", "--param", f"container={container}", "--param", f"image={image}"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.stdout, done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+# --- without an engine --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["볼륨", "이름 있는 볼륨", "바인드 마운트", "익명 볼륨", "named volume",
+                                   "bind mount", "anonymous volume", "renew-anon-volumes", "volume is in use"])
+def test_search_finds_it_in_korean_and_english(catalogue, query):
+    lang = "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in query) else "en"
+    assert PLAYBOOK in [m.id for m in search(catalogue, query, lang)], query
+
+
+@pytest.mark.parametrize("lang, title", [("ko", "볼륨이나 바인드 마운트가 새 이미지의 파일을 가림"),
+                                         ("en", "A volume or bind mount hides the new image's files")])
+def test_show_reads_in_both_languages(lang, title):
+    done = subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "show", PLAYBOOK,
+                           "--lang", lang], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    assert title in done.stdout
+    for cause in ("anonymous-volume-kept", "named-volume-stale", "bind-mount-hides-image"):
+        assert cause in done.stdout
+
+
+# --- real logs rank the playbook first ----------------------------------------------------
+
+
+@pytest.mark.engine
+def test_empty_host_folder_over_the_app_folder_ranks_it_first(catalogue, app, tmp_path):
+    app.build()
+    empty = tmp_path / "host-app"
+    empty.mkdir()
+    clients = [dockerlab.DOCKER] + ([NEW_CLIENT] if os.access(NEW_CLIENT, os.X_OK) else [])
+    for number, client in enumerate(clients):
+        done = app.run(f"bind{number}", f"{empty}:/app", client=client, check=False)
+        assert done.returncode != 0
+        assert 'exec: "/app/server.sh": stat /app/server.sh: no such file or directory' in done.stderr, done.stderr
+        matches = triage(catalogue, done.stderr)
+        assert matches and matches[0].id == PLAYBOOK, (client, [m.id for m in matches])
+        assert [s.key for s in matches[0].symptoms] == ["program-missing-under-mount"]
+    # a shell-form command: busybox sh says it cannot open the script
+    app.dockerfile('["sh", "/app/server.sh"]')
+    app.build()
+    app.run("shell", f"{empty}:/app")
+    logs = dockerlab.run([dockerlab.DOCKER, "wait", f"{app.name}-shell"])  # it exits at once
+    assert logs.stdout.strip() != "0"
+    output = dockerlab.docker("logs", f"{app.name}-shell").stderr
+    assert "sh: can't open '/app/server.sh': No such file or directory" in output, output
+    assert triage(catalogue, output)[0].id == PLAYBOOK
+
+
+@pytest.mark.engine
+def test_volume_in_use_ranks_it_first(catalogue, app):
+    app.build()
+    volume = app.volume("files")
+    app.run("app", f"{volume}:/app")
+    refused = dockerlab.docker("volume", "rm", volume, check=False)
+    assert refused.returncode == 1 and "volume is in use" in refused.stderr
+    matches = triage(catalogue, refused.stderr)
+    assert matches and matches[0].id == PLAYBOOK, [m.id for m in matches]
+    triaged = subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "triage", "--json"],
+                             input=refused.stderr, capture_output=True, text=True, timeout=120)
+    assert json.loads(triaged.stdout)["matches"][0]["id"] == PLAYBOOK
+
+
+# --- runner diagnose on the real engine ---------------------------------------------------
+
+
+@pytest.mark.engine
+def test_named_volume_filled_from_the_old_image(app):
+    app.build()
+    volume = app.volume("files")
+    app.run("app", f"{volume}:/app")
+    code, report = diagnose(f"{app.name}-app", app.image)
+    assert (code, report["status"]) == (0, "ok"), report  # freshly filled from this image
+    app.version("v2")
+    app.build()
+    app.replace("app", f"{volume}:/app")
+    assert app.served(f"{app.name}-app").startswith("v1")
+    code, report = diagnose(f"{app.name}-app", app.image)
+    assert (code, report["cause"]["id"]) == (1, "named-volume-stale"), report
+    [named] = report["cause"]["evidence"]["shadow"]["named"]
+    assert named["name"] == volume and named["differing"] == ["/app/version.txt"]
+    assert named["anonymous"] is False and named["other_users"] == []
+
+
+@pytest.mark.engine
+def test_bind_mount_and_a_data_volume(app, tmp_path):
+    app.build()
+    host = tmp_path / "host-app"
+    host.mkdir()
+    (host / "version.txt").write_text("v0\n")
+    (host / "server.sh").write_text(SERVER)
+    (host / "server.sh").chmod(0o755)
+    app.run("bind", f"{host}:/app")
+    code, report = diagnose(f"{app.name}-bind", app.image)
+    assert (code, report["cause"]["id"]) == (1, "bind-mount-hides-image"), report
+    [bind] = report["cause"]["evidence"]["shadow"]["binds"]
+    assert bind["source"] == str(host) and bind["destination"] == "/app"
+    # a volume where the image has nothing hides nothing
+    data = app.volume("data")
+    app.run("data", f"{data}:/data")
+    code, report = diagnose(f"{app.name}-data", app.image)
+    assert (code, report["status"], report["cause"]) == (0, "ok", None), report
+
+
+@pytest.mark.engine
+@needs_compose
+def test_anonymous_volume_carried_over_by_compose(app):
+    (app.root / "docker-compose.yml").write_text(
+        f'version: "3.8"\nservices:\n  web:\n    build: .\n    image: {app.image}\n    volumes:\n      - /app\n')
+    container = f"{app.name}_web_1"
+    carried = None
+    try:
+        app.compose("up", "-d")
+        app.version("v2")
+        app.compose("up", "-d", "--build", "--force-recreate")
+        carried = dockerlab.docker("inspect", "-f", "{{(index .Mounts 0).Name}}", container).stdout.strip()
+        assert app.served(container).startswith("v1")
+        code, report = diagnose(container, app.image)
+        assert (code, report["cause"]["id"]) == (1, "anonymous-volume-kept"), report
+        [anonymous] = report["cause"]["evidence"]["shadow"]["anonymous"]
+        assert anonymous["name"] == carried and anonymous["anonymous"] is True
+    finally:
+        app.compose("down", "-t", "0")
+        if carried:
+            dockerlab.docker("volume", "rm", "-f", carried, check=False)
+
+
+# --- the volume-shadowing check -----------------------------------------------------------
+
+
+@pytest.mark.engine
+def test_check_sorts_mounts_by_kind(app):
+    app.build()
+    volume = app.volume("files")
+    app.run("fill", f"{volume}:/app")  # fills the volume from v1
+    app.version("v2")
+    app.build()
+    app.replace("fill", f"{volume}:/app")
+    result = volume_shadowing(VolumeShadowingArgs(container=f"{app.name}-fill"), CheckContext())
+    # without an image, the container's own reference (the rebuilt tag) is compared
+    assert result.status == "fail" and result.evidence["image"] == app.image
+    assert [m["name"] for m in result.evidence["named"]] == [volume]
+    assert result.evidence["anonymous"] == [] and result.evidence["binds"] == []
+    # another container on the same volume is named: refilling it would take it from both
+    app.run("reader", f"{volume}:/app")
+    result = volume_shadowing(VolumeShadowingArgs(container=f"{app.name}-fill"), CheckContext())
+    assert result.evidence["named"][0]["other_users"] == [f"{app.name}-reader"]
+    missing = volume_shadowing(VolumeShadowingArgs(container=f"{app.name}-absent"), CheckContext())
+    assert missing.status == "error" and "no container" in missing.summary
