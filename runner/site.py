@@ -7,7 +7,10 @@ to another generator (Zensical runs no MkDocs hooks) without rewriting any of th
 Text fields hold Markdown as the team writes it. Every text that differs between Korean
 and English is shown in content tabs labelled "한국어" and "English"; the tabs are linked
 (`content.tabs.link`), so one click switches the language of every tab on every page, and
-both languages sit in the page's HTML, so search finds either.
+both languages sit in the page's HTML, so search finds either. What reads the same in both
+languages is written once: code blocks, commands and log lines sit outside the tabs, and a
+text without a translation gets no tabs at all (its labels carry both languages). A page
+holds each code block once, which keeps it short to read and cheap to build.
 """
 
 from __future__ import annotations
@@ -65,12 +68,13 @@ WORD = {
     "ko": {"why": "실패하는 이유", "result": "결과", "recognise": "확인 방법", "fix": "해결", "loses": "잃는 것",
            "cost": "비용", "benefits": "장점", "verify": "확인 검사", "evidence": "근거 검사", "claims": "관련 주장",
            "when": "조건", "requires": "먼저 통과해야 할 검사", "action": "러너 동작", "manual": "직접 할 일",
-           "timeout": "제한 시간", "caption": "", "signatures": "로그에서 찾을 패턴", "example": "예"},
+           "timeout": "제한 시간", "caption": "", "signatures": "로그에서 찾을 패턴", "example": "예",
+           "project": "프로젝트", "applies": "적용 대상"},
     "en": {"why": "Why it fails", "result": "Result", "recognise": "Recognise it", "fix": "Fix", "loses": "Loses",
            "cost": "Cost", "benefits": "Benefits", "verify": "Verified by", "evidence": "Evidence",
            "claims": "Claims", "when": "When", "requires": "Requires", "action": "Runner action",
            "manual": "By hand", "timeout": "timeout", "caption": "", "signatures": "Log patterns",
-           "example": "Example"},
+           "example": "Example", "project": "Project", "applies": "Applies to"},
 }
 
 EFFECT_LABEL = {
@@ -116,8 +120,33 @@ def heading(level: int, ko: str, en: str, anchor: str) -> str:
     return f"{'#' * level} {bilingual(ko, en)} {{#{anchor}}}"
 
 
+# The `lang` of a text rendered once for both readers: it holds no translated text, and its
+# labels carry both languages. `per_lang` tries it first.
+BOTH = "both"
+
+
+class _Differs(Exception):
+    """Raised by text_of(value, BOTH) when the value reads differently in Korean and English."""
+
+
 def text_of(value: Any, lang: str) -> str:
+    if lang == BOTH:
+        ko, en = localize(value, "ko").strip(), localize(value, "en").strip()
+        if ko != en:
+            raise _Differs
+        return ko
     return localize(value, lang).strip()
+
+
+def word(lang: str, key: str) -> str:
+    """A label in `lang`; both languages ('ko · en') for BOTH."""
+    return bilingual(WORD["ko"][key], WORD["en"][key]) if lang == BOTH else WORD[lang][key]
+
+
+def inline_both(value: Any) -> str:
+    """A short text (a title) on one line in both languages: 'ko · en', or once when the same."""
+    ko, en = both_texts(value)
+    return bilingual(one_line(ko), one_line(en))
 
 
 def both_texts(value: Any) -> tuple[str, str]:
@@ -140,7 +169,12 @@ def tabs(by_lang: Mapping[str, str]) -> str:
 
 
 def per_lang(render: Callable[[str], str]) -> str:
-    return tabs({lang: render(lang) for lang in LANGS})
+    """render(lang) once when every text it reads is the same in both languages (labels then
+    carry both), else once per language in content tabs."""
+    try:
+        return render(BOTH)
+    except _Differs:
+        return tabs({lang: render(lang) for lang in LANGS})
 
 
 def fence(code: str, lang: str = "text", title: str = "") -> str:
@@ -151,10 +185,15 @@ def fence(code: str, lang: str = "text", title: str = "") -> str:
     return f"{ticks}{lexer}{attrs}\n{code.rstrip(chr(10))}\n{ticks}"
 
 
-def code_block(block: CodeBlock, lang: str) -> str:
-    caption = text_of(block.caption, lang) if block.caption else ""
+def code_block(block: CodeBlock) -> str:
+    """A code block, once, under its caption (a line; both languages when they differ)."""
     body = fence(block.code, block.lang)
-    return f"{caption}\n\n{body}" if caption else body
+    return f"{inline_both(block.caption)}\n\n{body}" if block.caption else body
+
+
+def list_item(marker: str, parts: Iterable[str]) -> str:
+    """A list item ('-' or '1.') holding blocks; the first may be a tab set."""
+    return f"{marker} " + indent("\n\n".join(p for p in parts if p), 4).lstrip()
 
 
 def badge(kind: str, value: str, label: str) -> str:
@@ -171,9 +210,9 @@ def claim_badge(status: ClaimStatus, lang: str | None = None) -> str:
     return badge("claim", status.value, label)
 
 
-def effect_badge(effect: Effect, lang: str) -> str:
+def effect_badge(effect: Effect, lang: str = BOTH) -> str:
     ko, en = EFFECT_LABEL[effect]
-    return badge("effect", effect.value, ko if lang == "ko" else en)
+    return badge("effect", effect.value, {"ko": ko, "en": en}.get(lang, bilingual(ko, en)))
 
 
 # --------------------------------------------------------------------------- commands
@@ -295,32 +334,23 @@ def _bullets(items: Iterable[Any], lang: str) -> str:
 
 
 def _symptoms(pb: Playbook) -> str:
-    def render(lang: str) -> str:
-        w = WORD[lang]
-        out = []
-        for symptom in pb.symptoms:
-            label = f" <small>`{symptom.id}`</small>" if symptom.id else ""
-            item = [f"- {indent(text_of(symptom.text, lang), 4).lstrip()}{label}"]
-            if symptom.signatures:
-                item.append(indent(f"{w['signatures']}:\n\n" + fence("\n".join(symptom.signatures), "text"), 4))
-            if symptom.example:
-                item.append(indent(code_block(symptom.example, lang), 4))
-            out.append("\n\n".join(item))
-        return "\n\n".join(out)
-
-    return per_lang(render)
+    items = []
+    for symptom in pb.symptoms:
+        label = f" <small>`{symptom.id}`</small>" if symptom.id else ""
+        parts = [per_lang(lambda lang: text_of(symptom.text, lang) + label)]
+        if symptom.signatures:
+            parts.append(f"{word(BOTH, 'signatures')}:\n\n" + fence("\n".join(symptom.signatures), "text"))
+        if symptom.example:
+            parts.append(code_block(symptom.example))
+        items.append(list_item("-", parts))
+    return "\n\n".join(items)
 
 
 def _situation(pb: Playbook) -> str:
-    def render(lang: str) -> str:
-        out = []
-        for number, step in enumerate(pb.situation, 1):
-            parts = [f"{number}. {indent(text_of(step.text, lang), 4).lstrip()}"]
-            parts += [indent(code_block(block, lang), 4) for block in step.code]
-            out.append("\n\n".join(parts))
-        return "\n\n".join(out)
-
-    return per_lang(render)
+    return "\n\n".join(
+        list_item(f"{number}.", [per_lang(lambda lang: text_of(step.text, lang)),
+                                 *(code_block(block) for block in step.code)])
+        for number, step in enumerate(pb.situation, 1))
 
 
 def _reported(pb: Playbook) -> str:
@@ -330,55 +360,53 @@ def _reported(pb: Playbook) -> str:
     def render(lang: str) -> str:
         body = _bullets(rc.points, lang)
         if rc.claims:
-            body += f"\n\n{WORD[lang]['claims']}: {_claim_links(pb, rc.claims, lang)}"
+            body += f"\n\n{word(lang, 'claims')}: {_claim_links(pb, rc.claims, lang)}"
         return body
 
     return per_lang(render)
 
 
-def _check(check: Check) -> str:
-    def render(lang: str) -> str:
-        w = WORD[lang]
-        title = f" — {one_line(text_of(check.title, lang))}" if check.title else ""
-        lines = [f"- **`{check.id}`** (`{check.kind}`){title}"]
+def _checks(pb: Playbook) -> str:
+    """One list; each check's anchor sits in its item, its arguments (JSON) once."""
+    items = []
+    for check in pb.checks:
+        title = f" — {inline_both(check.title)}" if check.title else ""
+        parts = [f'<span id="check-{check.id}"></span>**`{check.id}`** (`{check.kind}`){title}']
         if check.description:
-            lines.append(indent(text_of(check.description, lang), 4))
+            parts.append(per_lang(lambda lang: text_of(check.description, lang)))
         if check.args:
-            lines.append(indent(fence(json.dumps(check.args, ensure_ascii=False, indent=2), "json"), 4))
+            parts.append(fence(json.dumps(check.args, ensure_ascii=False, indent=2), "json"))
         extras = []
         if check.requires:
-            extras.append(f"{w['requires']}: {_check_links(check.requires)}")
+            extras.append(f"{word(BOTH, 'requires')}: {_check_links(check.requires)}")
         if check.timeout != Check.model_fields["timeout"].default:
-            extras.append(f"{w['timeout']}: {check.timeout:g} s")
+            extras.append(f"{word(BOTH, 'timeout')}: {check.timeout:g} s")
         if extras:
-            lines.append(indent(" · ".join(extras), 4))
-        return "\n\n".join(lines)
-
-    return f'<span id="check-{check.id}"></span>\n\n' + per_lang(render)
+            parts.append(" · ".join(extras))
+        items.append(list_item("-", parts))
+    return "\n\n".join(items)
 
 
 def _cause(pb: Playbook, cause: Any) -> str:
     ko, en = both_texts(cause.title)
     head = heading(3, ko, en, f"cause-{cause.id}")
 
-    def render(lang: str) -> str:
-        w = WORD[lang]
+    def prose(lang: str) -> str:
         parts = [text_of(cause.explanation, lang)]
         if cause.recognise:
-            parts.append(f"**{w['recognise']}:** {text_of(cause.recognise, lang)}")
-        facts = [f"- {w['when']}: `{condition_text(cause.when)}`"]
-        if cause.evidence:
-            facts.append(f"- {w['evidence']}: {_check_links(cause.evidence)}")
-        if cause.fix:
-            fix = _find_fix(pb, cause.fix)
-            label = one_line(text_of(fix.title, lang)) if fix else cause.fix
-            facts.append(f"- {w['fix']}: [{label}](#fix-{cause.fix})")
-        if cause.claims:
-            facts.append(f"- {w['claims']}: {_claim_links(pb, cause.claims, lang)}")
-        parts.append("\n".join(facts))
+            parts.append(f"**{word(lang, 'recognise')}:** {text_of(cause.recognise, lang)}")
         return "\n\n".join(parts)
 
-    return f"{head}\n\n{per_lang(render)}"
+    facts = [f"- {word(BOTH, 'when')}: `{condition_text(cause.when)}`"]
+    if cause.evidence:
+        facts.append(f"- {word(BOTH, 'evidence')}: {_check_links(cause.evidence)}")
+    if cause.fix:
+        fix = _find_fix(pb, cause.fix)
+        label = inline_both(fix.title) if fix else cause.fix
+        facts.append(f"- {word(BOTH, 'fix')}: [{label}](#fix-{cause.fix})")
+    if cause.claims:
+        facts.append(f"- {word(BOTH, 'claims')}: {_claim_links(pb, cause.claims, BOTH)}")
+    return f"{head}\n\n{per_lang(prose)}\n\n" + "\n".join(facts)
 
 
 def _find_fix(pb: Playbook, fix_id: str) -> Fix | None:
@@ -387,25 +415,24 @@ def _find_fix(pb: Playbook, fix_id: str) -> Fix | None:
 
 def _wrong(pb: Playbook, attempt: Any) -> str:
     kind, vko, ven = VERDICT[attempt.verdict]
+    title = inline_both(attempt.title)  # a title may hold quotes: the admonition's ends at the line's last one
 
-    def render(lang: str) -> str:
-        w = WORD[lang]
-        verdict = vko if lang == "ko" else ven
-        title = one_line(text_of(attempt.title, lang)).replace('"', "'")
-        body = [code_block(block, lang) for block in attempt.code]
+    def prose(lang: str) -> str:
+        parts = []
         if attempt.result:
-            body.append(f"**{w['result']}:** {text_of(attempt.result, lang)}")
-        body.append(f"**{w['why']}:**\n\n{_bullets(attempt.why, lang)}")
-        if attempt.claims:
-            body.append(f"{w['claims']}: {_claim_links(pb, attempt.claims, lang)}")
-        return f'!!! {kind} "✗ {verdict}: {title}"\n\n' + indent("\n\n".join(body))
+            parts.append(f"**{word(lang, 'result')}:** {text_of(attempt.result, lang)}")
+        parts.append(f"**{word(lang, 'why')}:**\n\n{_bullets(attempt.why, lang)}")
+        return "\n\n".join(parts)
 
-    return f'<span id="wrong-{attempt.id}"></span>\n\n' + per_lang(render)
+    body = [code_block(block) for block in attempt.code] + [per_lang(prose)]
+    if attempt.claims:
+        body.append(f"{word(BOTH, 'claims')}: {_claim_links(pb, attempt.claims, BOTH)}")
+    return (f'<span id="wrong-{attempt.id}"></span>\n\n!!! {kind} "✗ {bilingual(vko, ven)}: {title}"\n\n'
+            + indent("\n\n".join(body)))
 
 
-def _step(pb: Playbook, step: FixStep, number: int, lang: str) -> str:
-    w = WORD[lang]
-    title = one_line(text_of(step.title, lang))
+def _step(pb: Playbook, step: FixStep, number: int) -> str:
+    title = inline_both(step.title)
     body: list[str] = []
     if step.run:
         names = referenced_params(pb, [step.run, step.env])
@@ -415,76 +442,83 @@ def _step(pb: Playbook, step: FixStep, number: int, lang: str) -> str:
         body.append(fence(code, "bash"))
     elif step.action:
         args = json.dumps(step.action.args, ensure_ascii=False) if step.action.args else ""
-        body.append(f"{w['action']}: `{step.action.name}`" + (f" `{args}`" if args else ""))
+        body.append(f"{word(BOTH, 'action')}: `{step.action.name}`" + (f" `{args}`" if args else ""))
     elif step.manual:
-        body.append(f"{w['manual']}: {text_of(step.manual, lang)}")
+        body.append(per_lang(lambda lang: f"{word(lang, 'manual')}: {text_of(step.manual, lang)}"))
     if step.code:
-        body.append(code_block(step.code, lang))
+        body.append(code_block(step.code))
     if step.loses:
-        body.append(f"**{w['loses']}:** {text_of(step.loses, lang)}")
+        body.append(per_lang(lambda lang: f"**{word(lang, 'loses')}:** {text_of(step.loses, lang)}"))
     if step.timeout != FixStep.model_fields["timeout"].default:
-        body.append(f"{w['timeout']}: {step.timeout:g} s")
-    badge_ = effect_badge(step.effect, lang)
+        body.append(f"{word(BOTH, 'timeout')}: {step.timeout:g} s")
+    head = f"{number}. {effect_badge(step.effect)} **{title}**"
     if step.effect is Effect.destructive:
-        label = EFFECT_LABEL[step.effect][0 if lang == "ko" else 1]
-        inner = f'!!! danger "{label}: {title.replace(chr(34), chr(39))}"\n\n' + indent("\n\n".join(body))
-        return f"{number}. {badge_} **{title}**\n\n" + indent(inner, 4)
-    return f"{number}. {badge_} **{title}**\n\n" + indent("\n\n".join(body), 4)
+        label = bilingual(*EFFECT_LABEL[step.effect])
+        inner = f'!!! danger "{label}: {title}"\n\n' + indent("\n\n".join(body))
+        return f"{head}\n\n" + indent(inner, 4)
+    return f"{head}\n\n" + indent("\n\n".join(body), 4)
 
 
 def _fix(pb: Playbook, fix: Fix) -> str:
     ko, en = both_texts(fix.title)
-    head = heading(3, ko, en, f"fix-{fix.id}")
+    parts = [heading(3, ko, en, f"fix-{fix.id}")]
+    if fix.description:
+        parts.append(per_lang(lambda lang: text_of(fix.description, lang)))
+    parts += [_step(pb, step, n) for n, step in enumerate(fix.steps, 1)]
+    # paragraphs, not a list: a list right after the steps would continue their numbering
+    if fix.verify:
+        parts.append(f"**{word(BOTH, 'verify')}:** {_check_links(fix.verify)}")
 
-    def render(lang: str) -> str:
-        w = WORD[lang]
-        parts = []
-        if fix.description:
-            parts.append(text_of(fix.description, lang))
-        parts.append("\n\n".join(_step(pb, step, n, lang) for n, step in enumerate(fix.steps, 1)))
-        # paragraphs, not a list: a list right after the steps would continue their numbering
-        if fix.verify:
-            parts.append(f"**{w['verify']}:** {_check_links(fix.verify)}")
+    def notes(lang: str) -> str:
+        out = []
         if fix.benefits:
-            parts.append(f"**{w['benefits']}:**\n\n{_bullets(fix.benefits, lang)}")
+            out.append(f"**{word(lang, 'benefits')}:**\n\n{_bullets(fix.benefits, lang)}")
         if fix.cost:
-            parts.append(f"**{w['cost']}:** {text_of(fix.cost, lang)}")
-        if fix.claims:
-            parts.append(f"**{w['claims']}:** {_claim_links(pb, fix.claims, lang)}")
-        return "\n\n".join(parts)
+            out.append(f"**{word(lang, 'cost')}:** {text_of(fix.cost, lang)}")
+        return "\n\n".join(out)
 
-    return f"{head}\n\n{per_lang(render)}"
+    if fix.benefits or fix.cost:
+        parts.append(per_lang(notes))
+    if fix.claims:
+        parts.append(f"**{word(BOTH, 'claims')}:** {_claim_links(pb, fix.claims, BOTH)}")
+    return "\n\n".join(parts)
+
+
+def _numbered(items: list[Any], render: Callable[[Any, str], list[str]]) -> str:
+    """A numbered list of text items: one tab set for the whole list (one switch per section),
+    or, when items hold code blocks, the text of each item in the reader's language and its code
+    once. render(item, lang) -> the item's text blocks; item.code -> its code blocks."""
+    if not any(getattr(item, "code", ()) for item in items):
+        return per_lang(lambda lang: "\n\n".join(
+            list_item(f"{n}.", render(item, lang)) for n, item in enumerate(items, 1)))
+    return "\n\n".join(
+        list_item(f"{n}.", [per_lang(lambda lang: "\n\n".join(render(item, lang))),
+                            *(code_block(block) for block in item.code)])
+        for n, item in enumerate(items, 1))
 
 
 def _prevention(pb: Playbook) -> str:
-    def render(lang: str) -> str:
-        out = []
-        for number, item in enumerate(pb.prevention, 1):
-            parts = [f"{number}. **{one_line(text_of(item.title, lang))}**"]
-            if item.description:
-                parts.append(indent(text_of(item.description, lang), 4))
-            parts += [indent(code_block(block, lang), 4) for block in item.code]
-            if item.claims:
-                parts.append(indent(f"{WORD[lang]['claims']}: {_claim_links(pb, item.claims, lang)}", 4))
-            out.append("\n\n".join(parts))
-        return "\n\n".join(out)
+    def render(item: Any, lang: str) -> list[str]:
+        parts = [f"**{one_line(text_of(item.title, lang))}**"]
+        if item.description:
+            parts.append(text_of(item.description, lang))
+        if item.claims:
+            parts.append(f"{word(lang, 'claims')}: {_claim_links(pb, item.claims, lang)}")
+        return parts
 
-    return per_lang(render)
+    return _numbered(list(pb.prevention), render)
 
 
 def _lessons(pb: Playbook) -> str:
-    def render(lang: str) -> str:
-        out = []
-        for number, lesson in enumerate(pb.lessons, 1):
-            parts = [f"{number}. **{one_line(text_of(lesson.title, lang))}**"]
-            if lesson.points:
-                parts.append(indent(_bullets(lesson.points, lang), 4))
-            if lesson.claims:
-                parts.append(indent(f"{WORD[lang]['claims']}: {_claim_links(pb, lesson.claims, lang)}", 4))
-            out.append("\n\n".join(parts))
-        return "\n\n".join(out)
+    def render(lesson: Any, lang: str) -> list[str]:
+        parts = [f"**{one_line(text_of(lesson.title, lang))}**"]
+        if lesson.points:
+            parts.append(_bullets(lesson.points, lang))
+        if lesson.claims:
+            parts.append(f"{word(lang, 'claims')}: {_claim_links(pb, lesson.claims, lang)}")
+        return parts
 
-    return per_lang(render)
+    return _numbered(list(pb.lessons), render)
 
 
 def _references(pb: Playbook) -> str:
@@ -538,10 +572,12 @@ def _claims(pb: Playbook) -> str:
 
 
 def _params(pb: Playbook) -> str:
+    names = {"ko": ("이름", "종류", "필수", "기본값", "예", "설명"),
+             "en": ("Name", "Type", "Required", "Default", "Example", "Description")}
+
     def render(lang: str) -> str:
-        head = ("| 이름 | 종류 | 필수 | 기본값 | 예 | 설명 |" if lang == "ko"
-                else "| Name | Type | Required | Default | Example | Description |")
-        rows = [head, "|---|---|---|---|---|---|"]
+        cells = names.get(lang) or [bilingual(ko, en) for ko, en in zip(names["ko"], names["en"])]
+        rows = ["| " + " | ".join(cells) + " |", "|---|---|---|---|---|---|"]
         for name, param in pb.params.items():
             default = "" if param.default is None else f"`{param.default}`"
             example = "" if param.example is None else f"`{param.example}`"
@@ -624,10 +660,10 @@ def playbook_markdown(pb: Playbook) -> str:
         parts = [text_of(pb.summary, lang)]
         facts = []
         if pb.project:
-            facts.append(("프로젝트" if lang == "ko" else "Project") + f": {one_line(text_of(pb.project, lang))}")
+            facts.append(f"{word(lang, 'project')}: {one_line(text_of(pb.project, lang))}")
         for tool in pb.applies_to:
             note = f" ({one_line(text_of(tool.note, lang))})" if tool.note else ""
-            facts.append(("적용 대상" if lang == "ko" else "Applies to") + f": `{tool.tool} {tool.versions}`{note}")
+            facts.append(f"{word(lang, 'applies')}: `{tool.tool} {tool.versions}`{note}")
         if facts:
             parts.append("\n".join(f"- {f}" for f in facts))
         return "\n\n".join(parts)
@@ -660,7 +696,7 @@ def playbook_markdown(pb: Playbook) -> str:
     if pb.claims:
         section("claims", _claims(pb))
     if pb.checks:
-        section("checks", "\n\n".join(_check(c) for c in pb.checks))
+        section("checks", _checks(pb))
     if pb.params:
         section("params", _params(pb))
     if pb.notes:
@@ -681,18 +717,23 @@ def sorted_playbooks(playbooks: Iterable[Playbook]) -> list[Playbook]:
     return sorted(playbooks, key=lambda p: (SEVERITY_ORDER.get(p.severity.value, 9), p.id))
 
 
-def playbook_table(playbooks: Iterable[Playbook], from_dir: str = PLAYBOOK_DIR) -> str:
-    """A table of playbooks with severity and tags; links relative to a page in `from_dir`."""
+def playbook_table(playbooks: Iterable[Playbook], from_dir: str = PLAYBOOK_DIR, limit: int | None = None) -> str:
+    """A table of playbooks with severity and tags; links relative to a page in `from_dir`.
+    With `limit`, the most severe `limit` playbooks and a link to the whole list."""
     rows = ["| 플레이북 · Playbook | 심각도 · Severity | 태그 · Tags |", "|---|---|---|"]
     prefix = "" if from_dir == PLAYBOOK_DIR else f"{PLAYBOOK_DIR}/" if not from_dir else "../" * (
         from_dir.count("/") + 1) + f"{PLAYBOOK_DIR}/"
-    for pb in sorted_playbooks(playbooks):
+    ordered = sorted_playbooks(playbooks)
+    rest = len(ordered) - limit if limit is not None and len(ordered) > limit else 0
+    for pb in ordered[:len(ordered) - rest]:
         ko, en = both_texts(pb.title)
         title = one_line(ko) if ko == en else f"{one_line(ko)}<br><small>{one_line(en)}</small>"
         tags = " ".join(f"`{t}`" for t in pb.tags)
         rows.append(f"| [{title}]({prefix}{pb.id}.md) | {severity_badge(pb.severity.value)} | {tags} |")
     if len(rows) == 2:
         rows.append("| (아직 없음 · none yet) | | |")
+    if rest:
+        rows.append(f"| [… 나머지 {rest}개 · {rest} more: 전체 목록 · the whole list]({prefix}index.md) | | |")
     return "\n".join(rows)
 
 
@@ -792,7 +833,8 @@ MARKER = re.compile(r"<!--\s*runner:(?P<name>[a-z-]+)(?P<args>(?:\s+[a-z]+=[^\s>
 def expand_markers(markdown: str, playbooks: list[Playbook], src_path: str) -> str:
     """Replace `<!-- runner:NAME key=value -->` in a hand-written page with generated Markdown.
 
-    NAME: playbooks (the table), claims (tags=a,b status=confirmed,refuted), cli, json, schema.
+    NAME: playbooks (the table; limit=N: the N most severe), claims (tags=a,b status=confirmed,refuted),
+    cli, json, schema, count.
     """
     from_dir = str(Path(src_path).parent).replace("\\", "/").strip(".")
 
@@ -801,7 +843,7 @@ def expand_markers(markdown: str, playbooks: list[Playbook], src_path: str) -> s
         name = match.group("name")
         if name == "playbooks":
             selected = [p for p in playbooks if not args.get("tags") or set(args["tags"].split(",")) & set(p.tags)]
-            return playbook_table(selected, from_dir)
+            return playbook_table(selected, from_dir, int(args["limit"]) if args.get("limit") else None)
         if name == "claims":
             return claims_table(playbooks, from_dir,
                                 tags=set(args["tags"].split(",")) if args.get("tags") else None,
@@ -827,26 +869,20 @@ def generated_pages(playbooks: Iterable[Playbook]) -> dict[str, str]:
     return {page_path(pb.id): playbook_markdown(pb) for pb in playbooks}
 
 
-NAV_GROUP_OVER = 30  # more playbooks than this: the nav groups them by their first tag
+NAV_PLAYBOOKS_UP_TO = 30  # more playbooks than this: none of them is listed in the nav
 
 
 def nav_entries(playbooks: Iterable[Playbook]) -> list[dict[str, Any]]:
-    """Nav items for the playbook pages: flat for a small catalogue, else one group per first tag.
+    """Nav items for the playbook pages: one per playbook for a small catalogue, none for a large one.
 
-    Groups matter for build time as much as for readers: with `navigation.prune` each page
-    carries only its own group, so the nav rendered per page stops growing with the catalogue.
+    A large catalogue is read from the playbook list (severity and tags), the tags page and
+    search; its pages are `not_in_nav` (mkdocs.yml). A nav entry per playbook would help no
+    reader past a few dozen, and would cost every page of the site: each page renders the nav.
     """
     ordered = sorted_playbooks(playbooks)
-
-    def item(pb: Playbook) -> dict[str, str]:
-        return {one_line(text_of(pb.title, "ko")) or pb.id: page_path(pb.id)}
-
-    if len(ordered) <= NAV_GROUP_OVER:
-        return [item(pb) for pb in ordered]
-    groups: dict[str, list[dict[str, str]]] = {}
-    for pb in ordered:
-        groups.setdefault(pb.tags[0] if pb.tags else "기타 · other", []).append(item(pb))
-    return [{f"#{name}" if not name.startswith("기타") else name: groups[name]} for name in sorted(groups)]
+    if len(ordered) > NAV_PLAYBOOKS_UP_TO:
+        return []
+    return [{one_line(text_of(pb.title, "ko")) or pb.id: page_path(pb.id)} for pb in ordered]
 
 
 def add_to_nav(nav: Any, playbooks: list[Playbook], anchor: str = f"{PLAYBOOK_DIR}/index.md") -> bool:

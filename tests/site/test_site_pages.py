@@ -55,7 +55,7 @@ def test_every_value_of_the_playbook_is_on_its_page(path: Path) -> None:
     for name in set(type(playbook).model_fields) - site.HANDLED_FIELDS:
         if getattr(playbook, name) in (None, (), {}, []):
             continue
-        block = re.search(rf'\?\?\? example "{name}"\n\n\s*```yaml\n(.*?)\n\s*```', page, re.S)
+        block = re.search(rf'\?\?\? example "{name}"\n\n\s*```yaml\n(.*?\n)\s*```', page, re.S)
         shown = yaml.safe_load(re.sub(r"(?m)^    ", "", block.group(1)))
         assert shown == playbook.model_dump(mode="json", include={name}, by_alias=True, exclude_defaults=True)
 
@@ -89,13 +89,16 @@ def test_full_example_page_layout() -> None:
     assert '===! "한국어"' in page and '=== "English"' in page
     # signatures in code blocks
     assert "```text\nCACHED \\[\\d+/\\d+\\] COPY\n^#\\d+ CACHED$\n```" in page.replace("    ", "")
-    # wrong attempt: a warning that says why
-    assert '!!! warning "✗ 실패: 이미지 삭제"' in page
-    assert '!!! warning "✗ fails: Removing the image"' in page
-    assert "rmi does not remove the build cache" in page
-    # the destructive step stands out and says what it loses
-    assert '!!! danger "destructive: Prune the build cache"' in page
-    assert "**Loses:** every build cache record" in page
+    # wrong attempt: a warning that says why, its title in both languages
+    assert '!!! warning "✗ 실패 · fails: 이미지 삭제 · Removing the image"' in page
+    assert "rmi는 빌드 캐시를 지우지 않는다" in page and "rmi does not remove the build cache" in page
+    # the destructive step stands out and says what it loses, in each language
+    assert '!!! danger "파괴적 · destructive: Prune the build cache"' in page
+    assert "**잃는 것:** 모든 빌드 캐시" in page and "**Loses:** every build cache record" in page
+    # what reads the same in both languages is written once: code, and texts without a translation
+    assert page.count("docker rmi app:staging") == 1 and page.count("docker builder prune --force") == 1
+    assert page.count("CACHED \\[\\d+/\\d+\\] COPY") == 1
+    assert "**장점 · Benefits:**" in page  # the benefit has no Korean: one text, labels in both
     assert 'pb-effect-destructive' in page and 'pb-effect-write' in page and 'pb-effect-read' in page
     # fix commands are copyable: params become shell variables set just above
     assert 'image=app:staging  # the deployed image tag' in page
@@ -108,9 +111,19 @@ def test_full_example_page_layout() -> None:
 
 
 def test_a_missing_translation_falls_back_to_the_other_language() -> None:
+    """A page without English reads once, in Korean, with labels in both languages (no tabs that
+    would show the same Korean text twice)."""
     page = site.playbook_markdown(load_file(ROOT / "tests/examples/valid/korean-only.yaml"))
-    assert '=== "English"' in page
-    assert page.count("엔진이 응답하지 않는다") == 2  # the Korean tab, and the English tab falling back
+    assert '=== "English"' not in page
+    assert page.count("엔진이 응답하지 않는다") == 1
+    assert "로그에서 찾을 패턴 · Log patterns:" in page and "- 조건 · When: `engine is fail`" in page
+
+
+def test_code_is_written_once_outside_the_language_tabs() -> None:
+    page = site.playbook_markdown(load_file(ROOT / "playbooks/buildkit-stale.yaml"))
+    tabs_text = "\n".join(block for block in re.split(r"(?m)^(?=\S)", page) if block.startswith("==="))
+    assert "```" not in tabs_text  # no code block inside a top-level language tab
+    assert page.count("docker builder prune") >= 1
 
 
 @pytest.mark.parametrize("arg, expected", [

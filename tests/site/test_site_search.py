@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from conftest import ROOT
+
 from runner.site_search import (
     QUERIES,
     ZWSP,
@@ -87,3 +89,79 @@ def test_precision_on_the_real_playbooks(real_site, capsys) -> None:
     assert split.recall >= plain.recall
     assert split.precision >= plain.precision - 0.05
     assert split.precision >= scores["substring"].precision
+
+
+# --------------------------------------------------------------------------- the hook's section finder
+
+TRICKY_HTML = [
+    '<h1 id="top">Title<a class="headerlink" href="#top">&para;</a></h1><p>intro &amp; more</p>',
+    '<p>before any heading</p><h2 id="a">A</h2><p>x</p><h3 id="b">B <code>c</code></h3><ul><li>1</li><li></li></ul>',
+    '<div class="admonition"><h2 id="in">Nested</h2><p>inside</p></div><p>after the admonition</p>',
+    '<div class="tabbed-set"><input checked="checked" id="t1" name="t" type="radio" /><label for="t1">한국어</label>'
+    '<div class="tabbed-block"><p>빌드 캐시</p></div></div>',
+    '<div data-search-exclude><p>hidden</p><div><p>nested hidden</p></div></div><p>shown</p>',
+    '<h2 id="x" data-search-exclude>Excluded heading</h2><p>text</p>',
+    '<pre class="highlight"><code>line 1\n\n  line 2 &lt;tag&gt;</code></pre><p>  \n  </p><p>a\nb</p>',
+    "<P CLASS='x'>Upper <BR> case<br/>and <span title='a &quot;q&quot;'>quoted</span></P>",
+    '<table><tr><td class="linenodiv">1</td><td><pre>code</pre></td></tr></table>',
+    '<p><strong>bold</strong> <em>em</em> <sub>2</sub> <sup>3</sup></p></p></div><p>unbalanced</p>',
+    '<h4 id="d">Deep</h4><details><summary>more</summary><h5 id="e">E</h5><p>in details</p></details><p>out</p>',
+    '<ol><li><p>one</p></li><li><p></p></li></ol><p>&#x27;&#39;&nbsp;&copy;</p><object><p>skipped</p></object>',
+]
+UNSURE_HTML = ["<!-- a comment --><p>x</p>", "<script>var a = '<p>';</script>", "<p>a < b</p>",
+               "<p>x</p><style>p {}</style>", '<a href=/unquoted/>x</a>', "<?php ?>"]
+
+
+def material_sections(html: str) -> list[tuple]:
+    from material.plugins.search.plugin import Parser
+
+    parser = Parser()
+    parser.feed(html)
+    parser.close()
+    return [(s.id, s.title, s.text, s.is_excluded()) for s in parser.data]
+
+
+def fast_sections(html: str) -> list[tuple] | None:
+    from runner.site_search import sections
+
+    found = sections(html)
+    return None if found is None else [(s.id, s.title, s.text, s.excluded) for s in found]
+
+
+def rendered_pages() -> list[str]:
+    """The HTML of every real playbook page, then of every hand-written page (markers expanded),
+    as Python-Markdown renders them with the site's extensions."""
+    import markdown
+    from mkdocs.config import load_config
+
+    from runner import site
+    from runner.loader import load_all
+
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    playbooks, _ = load_all([ROOT / "playbooks"])
+    texts = [site.playbook_markdown(p).split("---", 2)[2] for p in playbooks]
+    texts += [site.expand_markers(p.read_text(encoding="utf-8"), playbooks, p.relative_to(ROOT / "docs").as_posix())
+              for p in sorted((ROOT / "docs").rglob("*.md"))]
+    return [markdown.Markdown(extensions=config.markdown_extensions,
+                              extension_configs=config.mdx_configs).convert(text) for text in texts]
+
+
+@pytest.mark.parametrize("html", TRICKY_HTML)
+def test_sections_are_materials_sections(html: str) -> None:
+    assert fast_sections(html) == material_sections(html)
+
+
+@pytest.mark.parametrize("html", UNSURE_HTML)
+def test_sections_leave_what_they_cannot_reproduce_to_material(html: str) -> None:
+    assert fast_sections(html) is None
+
+
+def test_sections_of_the_real_pages_are_materials() -> None:
+    pages = rendered_pages()
+    playbook_pages = len(list((ROOT / "playbooks").glob("*.yaml")))
+    assert len(pages) >= 10
+    for number, html in enumerate(pages):
+        fast = fast_sections(html)
+        if number < playbook_pages:
+            assert fast is not None  # a generated page never needs Material's parser
+        assert fast is None or fast == material_sections(html)
