@@ -69,7 +69,7 @@ class Exclusion(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     path: str
-    pattern: str
+    pattern: str | None = None
 
 
 class ExplainExclusionsArgs(Args):
@@ -78,7 +78,8 @@ class ExplainExclusionsArgs(Args):
                                             "each (the source check's `excluded_changes` evidence)")
 
     def describe(self) -> str:
-        return "show where .dockerignore excludes " + ", ".join(f"{e.path} (by {e.pattern!r})" for e in self.excluded)
+        return "show where .dockerignore excludes " + ", ".join(
+            f"{e.path} (by {e.pattern!r})" if e.pattern else e.path for e in self.excluded)
 
 
 class ShadowingMount(BaseModel):

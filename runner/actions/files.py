@@ -59,12 +59,13 @@ def explain_exclusions(args: ExplainExclusionsArgs, ctx: ActionContext) -> Actio
     lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.is_file() else []
     found = []
     for exclusion in args.excluded:
-        line = next((i for i, text in enumerate(lines, 1) if text.strip() == exclusion.pattern), None)
+        line = next((i for i, text in enumerate(lines, 1) if exclusion.pattern and text.strip() == exclusion.pattern),
+                    None)
         where = f"{ignore.name} line {line}" if line else ignore.name
         found.append({"path": exclusion.path, "pattern": exclusion.pattern, "line": line,
                       "exception": f"!{exclusion.path}"})
-        ctx.output(f"{exclusion.path} is excluded by {exclusion.pattern!r} ({where}); "
-                   f"to send it to the build, add the line `!{exclusion.path}`")
+        by = f"by {exclusion.pattern!r} ({where})" if exclusion.pattern else f"by {where}"
+        ctx.output(f"{exclusion.path} is excluded {by}; to send it to the build, add the line `!{exclusion.path}`")
     return ActionResult(True, f"{len(found)} changed file(s) excluded by .dockerignore", {"exclusions": found})
 
 
