@@ -61,11 +61,13 @@ def ledger_dir() -> Path:
     return Path(tempfile.gettempdir()) / "runner-lab"
 
 
-def claimed_build_cache() -> set[str]:
-    """Build-cache records that running labs own: other cleaners on the same engine (the test
-    fixtures) leave them alone, as a lab leaves theirs."""
+def claimed_build_cache(but: str | None = None) -> set[str]:
+    """Build-cache records that running labs own (all but the run `but`): other cleaners on the
+    same engine (the test fixtures, other labs) leave them alone."""
     claimed: set[str] = set()
     for ledger in ledger_dir().glob("*.json"):
+        if ledger.stem == but:
+            continue
         try:
             data = json.loads(ledger.read_text())
             os.kill(int(data["pid"]), 0)
@@ -305,6 +307,14 @@ _DONE = re.compile(r"^#(\d+) DONE ([\d.]+)s$")
 _ERROR = re.compile(r"^#(\d+) ERROR")
 _STAGE_STEP = re.compile(r"^\[(?!internal\])([^\]]*?)\s*(\d+)/(\d+)\] (.+)$")
 _LOG_LINE = re.compile(r"^#\d+ \d+\.\d+ (.*)$")
+_CONTEXT = re.compile(r"^#\d+ transferring context: ([\d.]+)([kMG]?)B\b")
+_UNITS = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}
+
+
+def context_bytes(output: str) -> int:
+    """Bytes BuildKit sent of the build context: what its sync found new or changed."""
+    return max((int(float(m.group(1)) * _UNITS[m.group(2)]) for line in output.splitlines()
+                if (m := _CONTEXT.match(line))), default=0)
 
 
 def build_log(output: str) -> str:
@@ -356,6 +366,7 @@ class Janitor:
         self.seen = set(self.baseline)
         self.intervals: list[list[Any]] = []  # [start, end, may start chains], engine clock
         self.ledger = ledger_dir() / f"{run_id}.json"
+        self.experiment: str | None = None  # the experiment whose steps run now
         # Record times are the engine's clock: the steps' times are compared on that clock.
         self.clock_offset = _engine_time(client) - time.time()
         self.owned: dict[str, dict[str, Any]] = {}
@@ -411,7 +422,7 @@ class Janitor:
                 if not parent and new[rid].get("Type") == "regular" and not any(i[2] for i in during):
                     continue  # a new chain of layers: the lab's start only in its base builds
                 self.owned[rid] = {"type": new[rid].get("Type"), "parent": parent,
-                                   "description": new[rid].get("Description")}
+                                   "description": new[rid].get("Description"), "experiment": self.experiment}
                 appeared.append(rid)
         if appeared:
             self._write_ledger()
@@ -435,8 +446,15 @@ class Janitor:
         self.sweep()
         for _ in range(64):
             present = self.records()
-            targets = [rid for rid in (only if only is not None else self.owned) if rid in present and rid in self.owned]
-            targets.sort(key=lambda rid: -_depth(rid, present))
+            # A record another running lab claims too appeared during both labs' steps: it is
+            # left to whichever ends last (its ledger then names it alone).
+            others = claimed_build_cache(but=self.run_id)
+            targets = [rid for rid in (only if only is not None else self.owned)
+                       if rid in present and rid in self.owned and rid not in others]
+            # Records without children first (they can go at once; a `until=` filter is about
+            # time), then the deepest: a parent goes once its children have.
+            parents = {record.get("Parent") for record in present.values()}
+            targets.sort(key=lambda rid: (rid in parents, -_depth(rid, present)))
             progress = False
             for rid in targets:
                 filters = {"id": rid, **(extra or {})}
@@ -530,7 +548,9 @@ class Janitor:
         left = list(problems)
         try:
             present = self.records()
-            left += [f"build-cache {rid} ({self.owned[rid]['type']})" for rid in self.owned if rid in present]
+            others = claimed_build_cache(but=self.run_id)
+            left += [f"build-cache {rid} ({self.owned[rid]['type']})" for rid in self.owned
+                     if rid in present and rid not in others]
             label = f"{RUN_LABEL}={self.run_id}"
             left += [f"image {i['Id']}" for i in self.client.api.images(all=True, filters={"label": label})]
             left += [f"container {c['Id'][:12]}"
@@ -825,7 +845,10 @@ def run_step(ctx: _Context, step: LabStep) -> tuple[str, dict[str, Any] | None]:
             if not sep or key == "id":
                 raise StepFailed(f"filter {given!r}: give KEY=VALUE (id= is the lab's own)")
             extra[key] = wanted
-        deleted = ctx.janitor.prune(extra, value["all"])
+        # `docker builder prune` as on an engine that holds this experiment's project only.
+        ctx.janitor.sweep()
+        mine = [rid for rid, record in ctx.janitor.owned.items() if record["experiment"] == ctx.janitor.experiment]
+        deleted = ctx.janitor.prune(extra, value["all"], only=mine)
         # Keys without dots, so that assertions can name them: types.source_local
         types = dict.fromkeys(("regular", "source_local", "exec_cachemount", "internal", "frontend"), 0)
         for record in deleted:
@@ -871,6 +894,7 @@ def _build(ctx: _Context, step: LabStep, spec: dict[str, Any], env: dict[str, st
     runs = [s for s in steps if not s["from"]]
     observed.update({
         "image_id": image_id, "steps": steps, "log": build_log(observed["output"]),
+        "context_bytes": context_bytes(observed["output"]),
         "cached": [s["instruction"] for s in runs if s["cached"]],
         "executed": [s["instruction"] for s in runs if not s["cached"]],
         "all_cached": bool(runs) and all(s["cached"] for s in runs),
@@ -1197,6 +1221,7 @@ def _one_experiment(engine: Engine, janitor: Janitor, playbook: Playbook, path: 
     scope = {**names, "base": base, "run": engine.run_id, "context": str(folder / "project"), "tmp": str(folder)}
     ctx = _Context(engine, janitor, playbook, path, folder, folder / "project", scope, label, progress, number, total)
     started = time.monotonic()
+    janitor.experiment = tag
     try:
         with janitor.window(roots=True) as appeared:
             build_base_image(engine, folder / "base", base, parent=run_base,
@@ -1213,6 +1238,7 @@ def _one_experiment(engine: Engine, janitor: Janitor, playbook: Playbook, path: 
         # Each experiment starts from an engine without the previous one's objects.
         with deferred_interrupts():
             janitor.problems.extend(janitor.tidy(tag))
+            janitor.experiment = None
 
 
 def _agrees(playbook: Playbook, result: ExperimentResult) -> bool | None:
