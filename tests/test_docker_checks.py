@@ -21,12 +21,12 @@ def built(project):
 
 
 def test_file_in_image_reads_without_running_and_leaves_nothing(built, tmp_path):
-    before = dockerlab.docker("ps", "-aq", "--no-trunc").stdout.split()
+    mine = ("ps", "-aq", "--filter", f"ancestor={built.image}", "--filter", "label=runner.diagnose")
     result = file_in_image(FileInArtifactArgs(image=built.image, path=COMPILED, pattern=r"frontendUrl"),
                            CheckContext(cwd=tmp_path))
     assert result.status == "pass"
     assert result.evidence["matching_lines"] == ["compiled: " + dockerlab.AUTH_V1.strip()]
-    assert dockerlab.docker("ps", "-aq", "--no-trunc").stdout.split() == before
+    assert dockerlab.docker(*mine).stdout.split() == [], "the stopped reader container was left behind"
 
 
 def test_file_in_image_missing_file_and_missing_pattern(built, tmp_path):

@@ -31,7 +31,7 @@ from runner.dockerhost import buildkit_client, resolve_endpoint
 from runner.errors import EngineUnavailable
 
 BUILD_TIMEOUT = 600
-_STEP = re.compile(r"^#(\d+) \[(?P<name>[^\]]+)\]")
+_STEP = re.compile(r"^#(\d+) \[(?P<name>[^\]]+)\] (?P<instruction>\S+)")
 _CACHED = re.compile(r"^#(\d+) CACHED$")
 
 
@@ -93,20 +93,20 @@ def build_now(context: Path, dockerfile: str, host: str, known_ids: set[str],
             return {"ran": True, "failed": True, "seconds": seconds, "client": client.path,
                     "error": "\n".join(tail)}
         image_id = iidfile.read_text().strip()
+    countable = steps - _non_cacheable(log, steps)
     return {"ran": True, "failed": False, "image_id": image_id, "seconds": seconds, "client": client.path,
-            "steps": len(steps), "cached_steps": len(cached & steps),
-            "all_cached": bool(steps) and steps <= cached | _non_cacheable(log, steps),
-            "created_new_image": image_id not in known_ids}
+            "steps": len(countable), "cached_steps": len(cached & countable),
+            "all_cached": countable <= cached, "created_new_image": image_id not in known_ids}
 
 
 def _non_cacheable(log: str, steps: set[str]) -> set[str]:
-    """Steps BuildKit never reports as CACHED: loading the Dockerfile, context, metadata."""
-    internal = set()
+    """Steps BuildKit never reports as CACHED: loading the Dockerfile, context, metadata, FROM."""
+    skipped = set()
     for line in log.splitlines():
         m = _STEP.match(line)
-        if m and m.group("name").startswith("internal]"):
-            internal.add(m.group(1))
-    return internal
+        if m and (m.group("name") == "internal" or m.group("instruction").upper() == "FROM"):
+            skipped.add(m.group(1))
+    return skipped
 
 
 def _layers(attrs: dict[str, Any]) -> list[str] | None:
@@ -155,6 +155,10 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
             excluded_changes.append({"path": relpath, "pattern": pattern})
     evidence["changed_since_image"] = changed[:50] if changed is not None else None
     evidence["excluded_changes"] = excluded_changes
+    build_files = {args.dockerfile, f"{args.dockerfile}.dockerignore", ".dockerignore"}
+    relevant = None if changed is None else [
+        path for path in changed if path in build_files or analysis.copies_of(path)]
+    evidence["relevant_changes"] = relevant[:50] if relevant is not None else None
 
     if args.build:
         known = {image.id for image in client.images.list(all=True)}
@@ -181,7 +185,13 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
 
     stale = [m for m in mismatched if not ignore.excluded(m["path"])[0]]
     evidence["stale_files"] = stale if build.get("same_as_image") else []
-    evidence["not_rebuilt"] = build.get("same_as_image") is False or (not build["ran"] and bool(stale))
+    differs = build.get("same_as_image") is False
+    # Steps that run again write files with new times, so the same sources give new layer IDs
+    # once the cache is gone (pruned, or collected by BuildKit's GC). A different ID is then
+    # evidence of stale sources only with a relevant change since the image, or old bytes.
+    cold = differs and not build.get("all_cached") and relevant == [] and not stale
+    evidence["cold_cache"] = cold
+    evidence["not_rebuilt"] = (differs and not cold) or (not build["ran"] and bool(stale))
 
     built_note = ""
     if build["ran"]:
@@ -190,6 +200,10 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
                       f"{', image removed' if build.get('removed') else ''})")
     if build.get("failed"):
         return CheckResult("fail", f"the context does not build now{built_note}", evidence)
+    if cold:
+        return CheckResult("warn", f"the build cache was cold (steps re-ran), so image IDs cannot be compared; "
+                           f"no copied file, Dockerfile or .dockerignore changed since the image{built_note}",
+                           evidence)
     if evidence["not_rebuilt"]:
         return CheckResult("fail", f"{args.image} is not what the context builds now{built_note}", evidence)
     if evidence["stale_files"]:
