@@ -51,6 +51,7 @@ test: install system-deps engine
 	$(BIN)/runner validate playbooks
 	$(BIN)/runner schema --check
 	$(BIN)/pytest
+	$(BIN)/runner lab --all
 
 bench: install engine
 	$(BIN)/python bench/diagnose.py
