@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -312,3 +313,18 @@ def test_check_reports_missing_container_and_image_as_errors(app):
     # without an image the container's own reference is the tag
     result = container_image(ContainerImageArgs(container=app.container), CheckContext())
     assert result.status == "pass" and result.evidence["tag"] == app.image
+
+
+@pytest.mark.engine
+def test_check_says_when_the_tag_was_moved_back_to_an_older_image(app):
+    app.build()
+    older = dockerlab.docker("image", "inspect", "-f", "{{.Id}}", app.image).stdout.strip()
+    time.sleep(1.1)  # image times have second resolution in places: keep them apart
+    app.version(f"v2 {app.name}")  # sources no build has seen: a cached build would keep its first time
+    app.build()
+    app.run()
+    dockerlab.docker("tag", older, app.image)  # the tag goes back to the older image
+    result = container_image(ContainerImageArgs(container=app.container, image=app.image), CheckContext())
+    assert result.status == "fail" and result.evidence["behind_tag"] is True
+    assert result.evidence["running_newer_than_tag"] is True
+    assert "which is older: recreating it runs the older image" in result.summary

@@ -94,6 +94,7 @@ def container_image(args: ContainerImageArgs, ctx: CheckContext) -> CheckResult:
 
     runs_tag_image = running_id == tagged.id
     ref_id = followed.id if followed is not None else ""
+    running_created = parse_time(running.attrs.get("Created")) if running is not None else None
     evidence: dict[str, Any] = {
         "container": container.name, "container_id": container.id, "state": state.get("Status"),
         "created": attrs.get("Created"), "started_at": state.get("StartedAt") if started else None,
@@ -112,6 +113,10 @@ def container_image(args: ContainerImageArgs, ctx: CheckContext) -> CheckResult:
         # start after the rebuild, not a new container.
         "started_after_build": bool(not runs_tag_image and started and tag_created and started > tag_created),
         "created_before_build": bool(created and tag_created and created < tag_created),
+        # The tag was moved back (a pull or a tag of an older image, a cached rebuild of reverted
+        # sources): recreating would run the tag's older image.
+        "running_newer_than_tag": bool(not runs_tag_image and running_created and tag_created
+                                       and running_created > tag_created),
         "compose": compose or None,
     }
     short = running_id.removeprefix("sha256:")[:12]
@@ -122,6 +127,9 @@ def container_image(args: ContainerImageArgs, ctx: CheckContext) -> CheckResult:
         how = ("; it was (re)started after the rebuild, not recreated" if evidence["started_after_build"]
                else "; it was created before the rebuild")
         untagged = "" if evidence["running_image_tags"] else " (now untagged: `docker ps` shows its ID)"
+        if evidence["running_newer_than_tag"]:
+            return CheckResult("fail", f"{container.name} runs image {short}{untagged}, not what {tag} names now "
+                               f"({tag_short}), which is older: recreating it runs the older image", evidence)
         return CheckResult("fail", f"{container.name} runs image {short}{untagged}, older than {tag} ({tag_short})"
                            f"{how}", evidence)
     named = f"{reference} ({ref_id.removeprefix('sha256:')[:12]})" if ref_id else f"{reference} (no such image now)"
