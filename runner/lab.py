@@ -636,6 +636,38 @@ def terminate_as_interrupt() -> Iterator[None]:
 
 # --- the engine ---------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def engine_lock(host: str, run_id: str, waiting: Callable[[str], None]) -> Iterator[None]:
+    """One lab at a time on an engine: build-cache records carry no labels, so two labs whose
+    steps overlap could not tell each other's new records apart."""
+    import fcntl
+    import hashlib
+
+    folder = ledger_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"engine-{hashlib.sha256(host.encode()).hexdigest()[:16]}.lock"
+    with open(path, "a+") as handle:
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not told:
+                    handle.seek(0)
+                    waiting(handle.read().strip() or "?")
+                    told = True
+                time.sleep(0.5)
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"run {run_id}, pid {os.getpid()}")
+            handle.flush()
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def find_busybox() -> Path:
     for candidate in (os.environ.get("RUNNER_BUSYBOX"), "/bin/busybox", "/usr/bin/busybox", shutil.which("busybox")):
         if candidate and os.path.isfile(candidate):
@@ -1157,6 +1189,18 @@ def run_lab(playbook: Playbook, path: Path | None = None, *, docker_host: str | 
     files_folder = lab_folder(playbook, path)
     run_id = run_id or new_run_id()
     engine = Engine(docker_host, run_id)
+
+    def waiting(holder: str) -> None:
+        if progress:
+            progress(LabEvent("waiting", playbook.id, detail=f"another lab runs on this engine ({holder}): waiting"))
+
+    with engine_lock(engine.host, run_id, waiting):
+        return _run(playbook, path, engine, experiments, files_folder, progress, keep_folder)
+
+
+def _run(playbook: Playbook, path: Path | None, engine: Engine, experiments: list[Experiment],
+         files_folder: Path | None, progress: Progress | None, keep_folder: bool) -> LabReport:
+    run_id = engine.run_id
     started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     started = time.monotonic()
     janitor = Janitor(engine.client, run_id)

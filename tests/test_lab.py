@@ -570,3 +570,27 @@ def test_running_labs_claim_their_records_for_other_cleaners(tmp_path, monkeypat
     (folder / "gone.json").write_text(json.dumps({"pid": dead.pid, "owned": ["ccc"]}))
     (folder / "broken.json").write_text("{")
     assert lab.claimed_build_cache() == {"aaa", "bbb"}
+
+
+def test_one_lab_at_a_time_on_an_engine(tmp_path, monkeypatch):
+    import runner.lab as lab
+
+    monkeypatch.setattr(lab.tempfile, "gettempdir", lambda: str(tmp_path))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""\
+            import time, tempfile, runner.lab as lab
+            tempfile.gettempdir = lambda: {str(tmp_path)!r}
+            with lab.engine_lock("unix:///x.sock", "first", lambda _: None):
+                print("held", flush=True)
+                time.sleep(1.5)
+            """)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert holder.stdout.readline().strip() == "held"
+    told: list[str] = []
+    started = time.monotonic()
+    with lab.engine_lock("unix:///x.sock", "second", told.append):
+        waited = time.monotonic() - started
+    holder.wait(timeout=10)
+    assert told == ["run first, pid %d" % holder.pid] and waited > 0.5
+    with lab.engine_lock("unix:///other.sock", "third", told.append):  # another engine: no wait
+        pass
+    assert len(told) == 1

@@ -157,6 +157,8 @@ class _Display:
                 self.progress.console.print(line, markup=False)
             else:
                 self.console.print(line, markup=False)
+        elif event.kind == "waiting":
+            (self.progress.console if self.progress is not None else self.console).print(event.detail, markup=False)
         elif event.kind == "experiment" and self.progress is not None and self.task is not None:
             self.progress.update(self.task, description=f"{event.experiment}")
         elif event.kind == "step" and self.progress is not None and self.task is not None:
