@@ -68,8 +68,9 @@ Examples:
   runner validate playbooks
 
 \b
-Exit codes: 0 ok, 1 problem found, 2 could not run (or usage error),
-3 invalid playbook, 70 internal error, 130 interrupted.
+Exit codes: 0 ok, 1 problem found (or not resolved), 2 could not run
+(or usage error), 3 invalid playbook, 4 fix not applied (no consent),
+5 fix step failed, 6 lab verdict differs, 70 internal error, 130 interrupted.
 """
 
 
