@@ -27,11 +27,16 @@ class Build:
     returncode: int
 
 
-def build_site(dest: Path, playbooks: Path | None = None, config: Path = ROOT / "mkdocs.yml") -> Build:
+def build_site(dest: Path, playbooks: Path | None = None, config: Path = ROOT / "mkdocs.yml",
+               jobs: int | None = None) -> Build:
+    """`mkdocs build --strict`; jobs: worker processes for the generated pages (RUNNER_SITE_JOBS)."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     env.pop("RUNNER_PLAYBOOKS", None)
+    env.pop("RUNNER_SITE_JOBS", None)
     if playbooks is not None:
         env["RUNNER_PLAYBOOKS"] = str(playbooks)
+    if jobs is not None:
+        env["RUNNER_SITE_JOBS"] = str(jobs)
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(dest)],
         capture_output=True, text=True, env=env, cwd=config.parent, timeout=300)

@@ -148,3 +148,39 @@ def test_exported_pages_build_with_zensical(exported: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     page = (exported / "site/playbooks/buildkit-stale/index.html").read_text(encoding="utf-8")
     assert 'id="symptoms"' in page and "runner diagnose buildkit-stale" in page and "tabbed-set" in page
+
+
+def synthetic_playbooks(folder: Path, count: int, size: str = "small") -> Path:
+    """bench/site.py's synthetic playbooks (Korean, English and bilingual)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_site", ROOT / "bench" / "site.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.write_playbooks(folder, count, size)
+    return folder
+
+
+def test_worker_processes_build_the_same_site(tmp_path: Path) -> None:
+    """The generated pages rendered in worker processes: every page and the search index are the
+    bytes a single process writes."""
+    folder = synthetic_playbooks(tmp_path / "playbooks", 24, "full")
+    one = build_site(tmp_path / "one", playbooks=folder, jobs=1)
+    two = build_site(tmp_path / "two", playbooks=folder, jobs=2)
+    assert one.returncode == 0, one.log
+    assert two.returncode == 0, two.log
+    built = sorted(p.relative_to(one.site) for p in one.site.rglob("*") if p.suffix in (".html", ".json"))
+    assert len(built) > 30
+    for rel in built:
+        assert (two.site / rel).read_bytes() == (one.site / rel).read_bytes(), rel
+
+
+def test_a_warning_in_a_worker_process_fails_the_strict_build(tmp_path: Path) -> None:
+    folder = synthetic_playbooks(tmp_path / "playbooks", 4)
+    path = folder / "synthetic-0002.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["summary"] = "[gone](missing.md)"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    build = build_site(tmp_path / "site", playbooks=folder, jobs=2)
+    assert build.returncode != 0
+    assert re.search(r"WARNING.*playbooks/synthetic-0002\.md.*missing\.md", build.log), build.log

@@ -1,0 +1,246 @@
+"""Build speed for the MkDocs hook (runner/mkdocs_hook.py); nothing here changes what is built.
+
+* `load_quietly`: the playbooks loaded with the cycle collector paused, then frozen out of
+  later collections.
+* `index_sections_faster`: Material's search plugin finds each page's sections with Python's
+  HTMLParser, the largest cost of a page after Markdown; it is pointed at
+  runner/site_search.sections, which finds the same sections about three times faster.
+* `Prerender`: the generated pages' Markdown rendered in worker processes (one per CPU),
+  while MkDocs goes through its pages in order; each page then takes its worker's HTML,
+  table of contents, anchors and log messages instead of rendering itself. MkDocs still runs
+  every plugin event in the main process, and renders a page itself when its Markdown is not
+  the one the worker rendered (a plugin changed it) or the worker failed.
+
+tests/site/test_site_build.py builds a site with and without workers and compares every page
+and the search index byte for byte; tests/site/test_site_search.py compares the sections with
+Material's parser. Set RUNNER_SITE_JOBS=1 to build in one process.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from runner.site_search import Section, sections
+
+log = logging.getLogger("mkdocs.hooks.playbooks")
+
+JOBS_ENV = "RUNNER_SITE_JOBS"
+MIN_PAGES = 64  # fewer generated pages than this: starting workers would cost more than it saves
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_quietly(load: Callable[[], Any]) -> Any:
+    """load() with the cycle collector paused, then one collection: loading keeps most of what it
+    allocates, so collections along the way would walk the growing heap again and again (a third
+    of the load time for 1,000 playbooks). What it keeps lives for the whole build, so it is
+    frozen out of later collections (unfrozen at the next build of `mkdocs serve`)."""
+    gc.unfreeze()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return load()
+    finally:
+        if enabled:
+            gc.enable()
+        gc.collect()  # YAML parsing leaves its nodes in reference cycles
+        gc.freeze()
+
+
+# --------------------------------------------------------------------------- search sections
+
+# Sections a worker found in a page's HTML: src_uri -> (the HTML, its sections)
+_found_sections: dict[str, tuple[str, list[Section]]] = {}
+
+
+def index_sections_faster(config: MkDocsConfig) -> None:
+    """Point the search plugin's page indexing at site_search.sections, keeping Material's own
+    parser for any page sections() does not reproduce exactly, and Material's own entries."""
+    try:
+        from material.plugins.search.plugin import SearchIndex, SearchPlugin
+    except ImportError:  # another theme: nothing to speed up
+        return
+    for plugin in config.plugins.values():
+        index = getattr(plugin, "search_index", None)
+        if not isinstance(plugin, SearchPlugin) or not isinstance(index, SearchIndex):
+            continue
+        if not hasattr(index, "create_entry_for_section") or "add_entry_from_context" in vars(index):
+            continue
+        index.add_entry_from_context = partial(_add_entry, index, index.add_entry_from_context)
+
+
+def _add_entry(index: Any, material_parser: Callable[[Page], None], page: Page) -> None:
+    if (page.meta.get("search") or {}).get("exclude"):
+        return
+    html, found = _found_sections.pop(page.file.src_uri, (None, None))
+    if html is not page.content:  # none found by a worker, or a plugin changed the page since
+        found = sections(page.content or "")
+    if found is None:
+        return material_parser(page)
+    for section in found:
+        if not section.excluded:
+            index.create_entry_for_section(section, page.toc, page.url, page)
+
+
+# --------------------------------------------------------------------------- rendering in workers
+
+
+def jobs() -> int:
+    """$RUNNER_SITE_JOBS, else the CPUs this process may use."""
+    if os.environ.get(JOBS_ENV, "").strip():
+        try:
+            return max(1, int(os.environ[JOBS_ENV]))
+        except ValueError:
+            log.warning("%s=%r is not a number: one process", JOBS_ENV, os.environ[JOBS_ENV])
+            return 1
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _digest(text: str | None) -> bytes:
+    return hashlib.blake2b((text or "").encode("utf-8"), digest_size=16).digest()
+
+
+class _Capture(logging.Handler):
+    """A worker's MkDocs log messages, replayed by the main process when the page is taken."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+# What the workers render: set before they are forked, so each has it without pickling.
+_work: tuple[list[Page], MkDocsConfig, Files] | None = None
+_capture: _Capture | None = None
+
+
+def _start_worker() -> None:
+    global _capture
+    _capture = _Capture()
+    mkdocs_log = logging.getLogger("mkdocs")
+    mkdocs_log.handlers = [_capture]  # the main process prints them (and counts them for --strict)
+    mkdocs_log.propagate = False
+
+
+def _render_pages(bounds: tuple[int, int]) -> list[tuple]:
+    """Render pages[start:stop] as MkDocs would; one tuple per page (None fields: it failed)."""
+    assert _work is not None and _capture is not None
+    pages, config, files = _work
+    out = []
+    for page in pages[bounds[0]:bounds[1]]:
+        _capture.records = []
+        try:
+            page.read_source(config)
+            digest = _digest(page.markdown)
+            Page.render(page, config, files)
+            found = sections(page.content or "")
+            links = None if page.links_to_anchors is None else {
+                file.src_uri: anchors for file, anchors in page.links_to_anchors.items()}
+            out.append((page.file.src_uri, digest, page.content, page.toc, page._title_from_render,
+                        page.present_anchor_ids, links, found, _capture.records))
+        except Exception:  # noqa: BLE001 - the main process renders it again and reports the error
+            out.append((page.file.src_uri, None, None, None, None, None, None, None, []))
+    return out
+
+
+class Prerender:
+    """The pages rendered by worker processes, taken by each page's `render` in turn."""
+
+    def __init__(self, pages: list[Page], config: MkDocsConfig, files: Files, workers: int) -> None:
+        global _work
+        self.files = files
+        self.results: dict[str, tuple] = {}
+        self.waiting = {page.file.src_uri for page in pages}
+        chunk = max(4, min(32, len(pages) // (workers * 8)))
+        bounds = [(start, min(start + chunk, len(pages))) for start in range(0, len(pages), chunk)]
+        _work = (pages, config, files)
+        try:
+            self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker)
+        finally:
+            _work = None  # the workers have their copy; the main process needs none
+        self.chunks: Iterator[list[tuple]] | None = self.pool.imap(_render_pages, bounds)
+        for page in pages:  # after the fork: the workers keep MkDocs' own render
+            page.render = partial(self._render, page)  # type: ignore[method-assign]
+
+    def _take(self, src_uri: str) -> tuple | None:
+        while src_uri not in self.results and self.chunks is not None:
+            try:
+                for result in next(self.chunks):
+                    self.results[result[0]] = result
+            except StopIteration:
+                self.chunks = None
+            except Exception as exc:  # noqa: BLE001 - a worker died: the pages render here
+                log.warning("rendering in worker processes failed (%s): rendering in this one", exc)
+                self.close()
+        self.waiting.discard(src_uri)
+        if not self.waiting:
+            self.close()
+        return self.results.pop(src_uri, None)
+
+    def _render(self, page: Page, config: MkDocsConfig, files: Files) -> None:
+        del page.render  # MkDocs' own again, for any later build
+        result = self._take(page.file.src_uri)
+        if result is None or result[1] is None or result[1] != _digest(page.markdown):
+            return Page.render(page, config, files)
+        _, _, page.content, page.toc, page._title_from_render, page.present_anchor_ids, links, found, \
+            records = result
+        if links is not None:
+            page.links_to_anchors = {self.files.get_file_from_path(uri): anchors for uri, anchors in links.items()}
+        if found is not None:
+            _found_sections[page.file.src_uri] = (page.content, found)
+        for name, level, message in records:
+            logging.getLogger(name).log(level, message)
+        return None
+
+    def close(self) -> None:
+        if self.chunks is not None or self.waiting:
+            self.pool.terminate()
+        else:
+            self.pool.close()
+        self.pool.join()
+        self.chunks = None
+
+
+_running: Prerender | None = None
+
+
+def prerender(pages: list[Page], config: MkDocsConfig, files: Files) -> None:
+    """Start rendering `pages` in worker processes when it pays: a build (not `serve`, whose
+    server runs threads a fork must not copy), a fork-capable platform, several CPUs, many pages."""
+    global _running
+    stop()
+    workers = min(jobs(), len(pages))
+    if workers < 2 or (len(pages) < MIN_PAGES and not os.environ.get(JOBS_ENV)):
+        return
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return
+    try:
+        _running = Prerender(pages, config, files, workers)
+    except (OSError, ValueError) as exc:
+        log.info("no worker processes (%s): rendering in this one", exc)
+
+
+def stop() -> None:
+    """End the workers (after a build, or when it failed); pages not taken render themselves."""
+    global _running
+    if _running is not None:
+        _running.close()
+        _running = None
+    _found_sections.clear()
