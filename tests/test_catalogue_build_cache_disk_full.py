@@ -1,0 +1,210 @@
+"""The `build-cache-disk-full` playbook and its `disk-usage` check.
+
+Without an engine: sizes, durations and shares as the check reads them, `builder.gc` from a
+daemon configuration file. On the real engine: `docker system df` output and a build that runs
+out of space (a RUN step filling its own 64 MB /dev/shm) are triaged to this playbook; a
+multi-stage project FROM the session's labelled base writes 4 MiB per build in a stage no image
+holds, measured by a unique token in its RUN command (`cache_scope`), so the causes are decided
+on this test's records only, with thresholds: within budget (ok), over budget, and a disk short
+of space (forced with min_free=100%) with the cache over or within budget. The fix is only
+planned (`--dry-run`): it would prune the whole engine's idle cache, and nothing is pruned."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+import dockerlab
+from runner.catalogue import load_catalogue
+from runner.checks.disk import _gc_config, parse_amount, parse_duration, parse_size
+from runner.search import search
+from runner.triage import triage
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAYBOOKS = ROOT / "playbooks"
+PLAYBOOK = "build-cache-disk-full"
+MiB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue(PLAYBOOKS)
+
+
+# --- without an engine --------------------------------------------------------------------
+
+
+def test_sizes_read_as_dockerd_reads_keep_storage():
+    assert parse_size("20GB") == 20 * 1024**3
+    assert parse_size("512MB") == 512 * MiB
+    assert parse_size("1.5k") == 1536
+    assert parse_size("1048576") == MiB
+    for bad in ("", "ten", "5 parsecs", "-1GB"):
+        with pytest.raises(ValueError):
+            parse_size(bad)
+
+
+def test_shares_need_a_whole():
+    assert parse_amount("10%", 1000) == 100
+    assert parse_amount("10%", None) is None
+    assert parse_amount("6MB", None) == 6 * MiB
+
+
+def test_durations_as_until_takes_them():
+    assert parse_duration("168h") == 168 * 3600
+    assert parse_duration("1h30m") == 5400
+    assert parse_duration("90s") == 90
+    for bad in ("", "7d", "soon", "10"):
+        with pytest.raises(ValueError):
+            parse_duration(bad)
+
+
+def test_gc_settings_from_the_daemon_configuration(tmp_path):
+    config = tmp_path / "daemon.json"
+    config.write_text(json.dumps({"builder": {"gc": {"enabled": True, "defaultKeepStorage": "20GB"}}}))
+    gc = _gc_config(str(config), "20.10.24")
+    assert (gc["enabled"], gc["default_keep_storage"], gc["effective"]) == (True, "20GB", True)
+    missing = _gc_config(str(tmp_path / "none.json"), "20.10.24")
+    assert missing["exists"] is False and missing["effective"] is False and "20.10" in missing["note"]
+    assert _gc_config(str(tmp_path / "none.json"), "28.2.2")["effective"] is None
+    config.write_text("{not json")
+    assert "error" in _gc_config(str(config), "20.10.24")
+
+
+@pytest.mark.parametrize("query", ["디스크", "빌드 캐시 디스크", "디스크를 채움", "disk full", "keep-storage",
+                                   "no space left", "builder prune until"])
+def test_search_finds_it_in_both_languages(catalogue, query):
+    assert PLAYBOOK in [m.id for m in search(catalogue, query, "en")]
+
+
+# --- on the engine ------------------------------------------------------------------------
+
+DOCKERFILE = """\
+FROM {base} AS deps
+WORKDIR /src
+COPY package.json ./
+RUN echo "deps {token}" && dd if=/dev/zero of=/deps.bin bs=1M count=4 2>/dev/null && md5sum /deps.bin package.json > /deps.sum
+
+FROM {base}
+COPY --from=deps /deps.sum /app/deps.sum
+"""
+
+
+class Project:
+    def __init__(self, root: Path) -> None:
+        self.token = f"runner-test-{dockerlab.SESSION}-cache-{uuid.uuid4().hex[:6]}"
+        self.root = root
+        self.tag = f"{self.token}:dev"
+        root.mkdir(parents=True)
+        (root / "Dockerfile").write_text(DOCKERFILE.format(base=dockerlab.BASE_IMAGE, token=self.token))
+        self.version = 0
+        self.bump()
+
+    def bump(self) -> None:
+        self.version += 1
+        (self.root / "package.json").write_text(json.dumps({"name": self.token, "version": f"1.0.{self.version}"}))
+
+    def build(self) -> None:
+        dockerlab.docker("build", "--progress=plain", "-t", self.tag, str(self.root))
+
+    @property
+    def scope(self) -> str:
+        return f"^mount / from exec .*deps {self.token}"
+
+
+@pytest.fixture
+def project(engine, tmp_path):
+    made = Project(tmp_path / "app")
+    yield made
+    dockerlab.docker("rmi", "-f", made.tag, check=False)
+
+
+def runner(*args: str, env: dict | None = None) -> tuple[int, dict]:
+    done = subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), *args], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, **(env or {})})
+    assert done.stdout, done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def diagnose(*params: str) -> tuple[int, dict]:
+    return runner("diagnose", PLAYBOOK, "--json", *(a for p in params for a in ("--param", p)))
+
+
+@pytest.mark.engine
+def test_healthy_engine_is_ok(engine):
+    code, report = diagnose("min_free=1MB", "cache_budget=100GB")
+    assert (code, report["status"], report["cause"]) == (0, "ok", None), report
+    disk = {c["id"]: c for c in report["checks"]}["disk"]
+    assert disk["status"] == "pass"
+    assert disk["evidence"]["low_space"] is False and disk["evidence"]["cache_over_budget"] is False
+    assert disk["evidence"]["filesystem"]["path"] == disk["evidence"]["docker_root"]
+
+
+@pytest.mark.engine
+def test_each_cause_by_thresholds_on_this_tests_records(project):
+    project.build()
+    within = ("cache_budget=6MB", f"cache_scope={project.scope}")
+    code, report = diagnose("min_free=1MB", *within)
+    assert (code, report["status"]) == (0, "ok"), report
+    evidence = {c["id"]: c for c in report["checks"]}["disk"]["evidence"]
+    assert evidence["cache"]["records"] == 1 and 4 * MiB <= evidence["cache"]["bytes"] < 5 * MiB
+    code, report = diagnose("min_free=100%", *within)
+    assert (code, report["cause"]["id"]) == (1, "disk-full-not-build-cache"), report
+
+    project.bump()
+    project.build()
+    code, report = diagnose("min_free=1MB", *within)
+    assert (code, report["cause"]["id"], report["fix"]) == (1, "cache-over-budget", "prune-idle-cache"), report
+    assert report["cause"]["evidence"]["disk"]["cache"]["records"] == 2
+    code, report = diagnose("min_free=100%", *within)
+    assert (code, report["cause"]["id"]) == (1, "build-cache-fills-disk"), report
+
+    # The disk of an engine this check cannot measure is never called full.
+    code, report = diagnose("min_free=100%", "data_root=/nonexistent/docker", *within)
+    assert report["cause"]["id"] == "cache-over-budget"
+    disk = {c["id"]: c for c in report["checks"]}["disk"]
+    assert disk["status"] == "fail" and "low_space" not in disk["evidence"]
+
+
+@pytest.mark.engine
+def test_the_fix_is_planned_scoped_and_not_run_in_a_dry_run(project, tmp_path):
+    project.build()
+    project.bump()
+    project.build()
+    params = ("--param", "cache_budget=6MB", "--param", f"cache_scope={project.scope}")
+    done = subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "fix", PLAYBOOK, *params,
+                           "--dry-run", "--lang", "en"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")})
+    assert done.returncode == 1, done.stderr
+    assert "docker builder prune -f --filter until=168h" in done.stdout
+    assert "destructive" in done.stdout
+    code, report = diagnose("min_free=1MB", "cache_budget=6MB", f"cache_scope={project.scope}")
+    assert report["cause"]["id"] == "cache-over-budget"  # nothing was pruned
+
+
+@pytest.mark.engine
+def test_real_system_df_output_ranks_this_playbook_first(catalogue, engine):
+    output = dockerlab.docker("system", "df").stdout
+    assert "Build Cache" in output
+    matches = triage(catalogue, output)
+    assert matches[0].id == PLAYBOOK
+    assert [s.key for s in matches[0].symptoms] == ["build-cache-large"]
+
+
+@pytest.mark.engine
+def test_a_build_out_of_space_ranks_this_playbook_first(catalogue, engine, tmp_path):
+    (tmp_path / "Dockerfile").write_text(f"FROM {dockerlab.BASE_IMAGE}\n"
+                                         "RUN dd if=/dev/zero of=/dev/shm/fill bs=1M count=80 || "
+                                         "{ df -h /dev/shm; exit 1; }\n")
+    done = dockerlab.docker("build", "--progress=plain", str(tmp_path), check=False)
+    log = done.stdout + done.stderr
+    assert done.returncode == 1 and "No space left on device" in log
+    matches = triage(catalogue, log)
+    assert matches[0].id == PLAYBOOK, [(m.id, m.score) for m in matches]
+    assert {s.key for s in matches[0].symptoms} == {"no-space-left", "disk-almost-full"}
