@@ -572,21 +572,17 @@ def _claims(pb: Playbook) -> str:
 
 
 def _params(pb: Playbook) -> str:
-    names = {"ko": ("이름", "종류", "필수", "기본값", "예", "설명"),
-             "en": ("Name", "Type", "Required", "Default", "Example", "Description")}
-
-    def render(lang: str) -> str:
-        cells = names.get(lang) or [bilingual(ko, en) for ko, en in zip(names["ko"], names["en"])]
-        rows = ["| " + " | ".join(cells) + " |", "|---|---|---|---|---|---|"]
-        for name, param in pb.params.items():
-            default = "" if param.default is None else f"`{param.default}`"
-            example = "" if param.example is None else f"`{param.example}`"
-            required = "✓" if param.required else ""
-            rows.append(f"| `{name}` | {param.type.value} | {required} | {default} | {example} "
-                        f"| {one_line(text_of(param.description, lang))} |")
-        return "\n".join(rows)
-
-    return per_lang(render)
+    """One table for both languages (a description in Korean, its English below, as for claims)."""
+    rows = ["| 이름 · Name | 종류 · Type | 필수 · Required | 기본값 · Default | 예 · Example | 설명 · Description |",
+            "|---|---|---|---|---|---|"]
+    for name, param in pb.params.items():
+        default = "" if param.default is None else f"`{param.default}`"
+        example = "" if param.example is None else f"`{param.example}`"
+        required = "✓" if param.required else ""
+        ko, en = both_texts(param.description)
+        description = one_line(ko) if ko == en else f"{one_line(ko)}<br><small>{one_line(en)}</small>"
+        rows.append(f"| `{name}` | {param.type.value} | {required} | {default} | {example} | {description} |")
+    return "\n".join(rows)
 
 
 def wrap_command(line: str, width: int = 78) -> str:
