@@ -7,8 +7,9 @@ Referenced from mkdocs.yml as `hooks: [runner/mkdocs_hook.py]`.
 
 runner/site_build.py makes the build faster without changing what it builds: the playbooks
 load with the cycle collector paused, the generated pages render in worker processes (one per
-CPU; RUNNER_SITE_JOBS=1 for none) and the search plugin finds each page's sections with a
-faster equivalent of its parser.
+CPU; RUNNER_SITE_JOBS=1 for none), the search plugin finds each page's sections with a faster
+equivalent of its parser, and the parts of the page template that read the same on every
+generated page outside the nav are rendered once.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ log = logging.getLogger("mkdocs.hooks.playbooks")
 _playbooks: list[Playbook] = []
 _generated: set[str] = set()
 _startup = {"command": "build", "dirty": False}
+_outside_nav: set[str] = set()  # generated pages that are not in the nav
 
 
 def playbooks_folder(config: MkDocsConfig) -> Path:
@@ -84,6 +86,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 def on_nav(nav: Any, config: MkDocsConfig, files: Files) -> Any:
     """Start rendering the generated pages in worker processes (`mkdocs build` only: the server
     of `mkdocs serve` runs threads, which a fork must not copy)."""
+    in_nav = {page.file.src_uri for page in nav.pages}
+    _outside_nav.clear()
+    _outside_nav.update(uri for uri in _generated if uri.endswith(".md") and uri not in in_nav)
     if _startup["command"] in ("build", "gh-deploy") and not _startup["dirty"]:
         pages = []
         for file in files.documentation_pages():
@@ -91,6 +96,11 @@ def on_nav(nav: Any, config: MkDocsConfig, files: Files) -> Any:
                 pages.append(file.page or Page(None, file, config))  # as MkDocs makes a page out of the nav
         site_build.prerender(pages, config, files)
     return nav
+
+
+def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
+    site_build.cache_partials(env, lambda page: page.file.src_uri in _outside_nav and not page.meta.get("hide"))
+    return env
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

@@ -10,10 +10,14 @@
   table of contents, anchors and log messages instead of rendering itself. MkDocs still runs
   every plugin event in the main process, and renders a page itself when its Markdown is not
   the one the worker rendered (a plugin changed it) or the worker failed.
+* `cache_partials`: the parts of Material's page template that read the same on every page
+  outside the nav in one folder (the nav, the tabs, the search box, the palette toggle, the
+  footer) rendered once per folder for the generated pages.
 
-tests/site/test_site_build.py builds a site with and without workers and compares every page
-and the search index byte for byte; tests/site/test_site_search.py compares the sections with
-Material's parser. Set RUNNER_SITE_JOBS=1 to build in one process.
+tests/site/test_site_build.py builds a site with the hook and the same site from its export
+with plain MkDocs and compares every page byte for byte (and the search index, less the Korean
+splitting), with and without workers; tests/site/test_site_search.py compares the sections
+with Material's parser. Set RUNNER_SITE_JOBS=1 to build in one process.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import posixpath
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -244,3 +249,44 @@ def stop() -> None:
         _running.close()
         _running = None
     _found_sections.clear()
+
+
+# --------------------------------------------------------------------------- template parts
+
+# Material's partials whose output depends on the page only through its URL (links are relative)
+# and its place in the nav: the same for every page outside the nav in one folder.
+PAGE_INDEPENDENT = ("partials/nav.html", "partials/tabs.html", "partials/search.html",
+                    "partials/palette.html", "partials/footer.html")
+
+
+def cache_partials(env: Any, cacheable: Callable[[Page], bool]) -> None:
+    """Render each of PAGE_INDEPENDENT once per folder for the pages `cacheable` accepts (pages
+    outside the nav, without front matter that hides parts of the template): an include runs a
+    template's `root_render_func`, which is wrapped here (Jinja keeps one Template per name)."""
+    import jinja2
+
+    for name in PAGE_INDEPENDENT:
+        try:
+            template = env.get_template(name)
+        except jinja2.TemplateNotFound:
+            continue
+        if getattr(template.root_render_func, "runner_cached", False):
+            continue
+        template.root_render_func = _cached_render(template.root_render_func, cacheable)
+
+
+def _cached_render(render: Callable[[Any], Iterator[str]], cacheable: Callable[[Page], bool]) -> Callable:
+    cache: dict[str, str] = {}
+
+    def root_render_func(context: Any) -> Iterator[str]:
+        page = context.get("page")
+        if not isinstance(page, Page) or not cacheable(page):
+            yield from render(context)
+            return
+        folder = posixpath.dirname(page.url.rstrip("/"))
+        if folder not in cache:
+            cache[folder] = "".join(render(context))
+        yield cache[folder]
+
+    root_render_func.runner_cached = True  # type: ignore[attr-defined]
+    return root_render_func

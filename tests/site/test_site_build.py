@@ -161,18 +161,34 @@ def synthetic_playbooks(folder: Path, count: int, size: str = "small") -> Path:
     return folder
 
 
-def test_worker_processes_build_the_same_site(tmp_path: Path) -> None:
-    """The generated pages rendered in worker processes: every page and the search index are the
-    bytes a single process writes."""
-    folder = synthetic_playbooks(tmp_path / "playbooks", 24, "full")
-    one = build_site(tmp_path / "one", playbooks=folder, jobs=1)
-    two = build_site(tmp_path / "two", playbooks=folder, jobs=2)
-    assert one.returncode == 0, one.log
-    assert two.returncode == 0, two.log
-    built = sorted(p.relative_to(one.site) for p in one.site.rglob("*") if p.suffix in (".html", ".json"))
-    assert len(built) > 30
-    for rel in built:
-        assert (two.site / rel).read_bytes() == (one.site / rel).read_bytes(), rel
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_hook_builds_the_pages_plain_mkdocs_builds_from_the_export(tmp_path: Path, jobs: int) -> None:
+    """All the hook does for speed (worker processes, the search sections, the template parts
+    rendered once) leaves every page byte for byte as plain MkDocs builds it from the exported
+    Markdown, and the search index as Material writes it, less the Korean splitting."""
+    from runner import site
+    from runner.loader import load_all
+    from runner.site_search import ZWSP
+
+    folder = synthetic_playbooks(tmp_path / "playbooks", 40, "full")  # over 30: pages outside the nav
+    hooked = build_site(tmp_path / "hooked", playbooks=folder, jobs=jobs)
+    assert hooked.returncode == 0, hooked.log
+    site.export_site(ROOT, tmp_path / "export", load_all([folder])[0])
+    plain = build_site(tmp_path / "plain", config=tmp_path / "export" / "mkdocs.yml")
+    assert plain.returncode == 0, plain.log
+    pages = sorted(p.relative_to(plain.site) for p in plain.site.rglob("*.html"))
+    assert len(pages) > 45
+    assert pages == sorted(p.relative_to(hooked.site) for p in hooked.site.rglob("*.html"))
+    for rel in pages:
+        assert (hooked.site / rel).read_bytes() == (plain.site / rel).read_bytes(), rel
+
+    def entries(built) -> list[dict]:
+        docs = json.loads((built.site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+        docs = [{k: v.replace(ZWSP, "") if isinstance(v, str) else v for k, v in d.items() if k != "kw"}
+                for d in docs]
+        return sorted(docs, key=lambda d: d["location"])
+
+    assert entries(hooked) == entries(plain)
 
 
 def test_a_warning_in_a_worker_process_fails_the_strict_build(tmp_path: Path) -> None:
