@@ -836,3 +836,11 @@ def test_engine_fails_on_a_source_the_analysis_calls_missing(tmp_path):
     done = build_to_dir(root, tmp_path / "out")
     assert done.returncode != 0 and '"/server" not found' in done.stderr
     shutil.rmtree(tmp_path / "out", ignore_errors=True)
+
+
+def test_a_copy_source_outside_the_context_is_a_context_error_not_a_crash(tmp_path):
+    from runner.checks.context import ContextError, analyze_context
+
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY ../shared/z.txt /z\n")
+    with pytest.raises(ContextError, match="outside the build context"):
+        analyze_context(tmp_path, "Dockerfile")

@@ -61,6 +61,11 @@ class DockerfileError(ContextError):
     pass
 
 
+class OutsideContext(ContextError, ValueError):
+    """A path that leaves the context (`../x`): the old builder refuses it, BuildKit reads
+    it from the context root. Still a ValueError for callers that check paths."""
+
+
 # --------------------------------------------------------------------------- Go path helpers
 
 
@@ -517,7 +522,7 @@ def normalize_relpath(relpath: str) -> str:
     if path == ".":
         return ""
     if path == ".." or path.startswith("../"):
-        raise ValueError(f"{relpath!r} is outside the build context")
+        raise OutsideContext(f"{relpath!r} is outside the build context")
     return path
 
 
