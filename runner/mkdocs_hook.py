@@ -46,11 +46,10 @@ def playbooks_folder(config: MkDocsConfig) -> Path:
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     from runner.errors import PlaybookError
-    from runner.loader import load_all
 
     folder = playbooks_folder(config)
     if folder.is_dir():
-        found, problems = site_build.load_quietly(lambda: load_all([folder]))
+        found, problems = site_build.load_playbooks(folder, parallel=_forks_allowed())
         if problems:
             raise PluginError("invalid playbooks:\n" + PlaybookError(problems).args[0])
         _playbooks[:] = found
@@ -83,13 +82,18 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+def _forks_allowed() -> bool:
+    """Worker processes for `mkdocs build` only: the server of `mkdocs serve` runs threads, which
+    a fork must not copy, and a dirty build renders only the pages that changed."""
+    return _startup["command"] in ("build", "gh-deploy") and not _startup["dirty"]
+
+
 def on_nav(nav: Any, config: MkDocsConfig, files: Files) -> Any:
-    """Start rendering the generated pages in worker processes (`mkdocs build` only: the server
-    of `mkdocs serve` runs threads, which a fork must not copy)."""
+    """Start rendering the generated pages in worker processes."""
     in_nav = {page.file.src_uri for page in nav.pages}
     _outside_nav.clear()
     _outside_nav.update(uri for uri in _generated if uri.endswith(".md") and uri not in in_nav)
-    if _startup["command"] in ("build", "gh-deploy") and not _startup["dirty"]:
+    if _forks_allowed():
         pages = []
         for file in files.documentation_pages():
             if file.src_uri in _generated:

@@ -1,7 +1,8 @@
 """Build speed for the MkDocs hook (runner/mkdocs_hook.py); nothing here changes what is built.
 
-* `load_quietly`: the playbooks loaded with the cycle collector paused, then frozen out of
-  later collections.
+* `load_playbooks`: the playbooks loaded in worker processes when there are many (each loads
+  a run of the files; the same playbooks and problems, in the same order, as one load), with
+  the cycle collector paused, then frozen out of later collections.
 * `index_sections_faster`: Material's search plugin finds each page's sections with Python's
   HTMLParser, the largest cost of a page after Markdown; it is pointed at
   runner/site_search.sections, which finds the same sections about three times faster.
@@ -46,12 +47,51 @@ MIN_PAGES = 64  # fewer generated pages than this: starting workers would cost m
 
 # --------------------------------------------------------------------------- loading
 
+MIN_FILES_PER_WORKER = 100
 
-def load_quietly(load: Callable[[], Any]) -> Any:
-    """load() with the cycle collector paused, then one collection: loading keeps most of what it
-    allocates, so collections along the way would walk the growing heap again and again (a third
-    of the load time for 1,000 playbooks). What it keeps lives for the whole build, so it is
-    frozen out of later collections (unfrozen at the next build of `mkdocs serve`)."""
+
+def load_playbooks(folder: Any, parallel: bool = True) -> tuple[list[Any], list[Any]]:
+    """runner.loader.load_all([folder]), in worker processes when there are many files."""
+    from runner.loader import load_all, playbook_files
+
+    files = playbook_files([folder])
+    workers = min(jobs(), len(files) // MIN_FILES_PER_WORKER) if parallel else 1
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return load_quietly(lambda: load_all([folder]))
+    size = -(-len(files) // workers)
+    runs = [files[start:start + size] for start in range(0, len(files), size)]
+
+    def load_in_workers() -> tuple[list[Any], list[Any]] | None:
+        try:
+            with multiprocessing.get_context("fork").Pool(len(runs)) as pool:
+                parts = pool.map(_load_run, runs, chunksize=1)
+                pool.close()
+                pool.join()
+        except Exception as exc:  # noqa: BLE001 - load in this process instead
+            log.info("no worker processes for loading (%s)", exc)
+            return None
+        playbooks = [playbook for found, _ in parts for playbook in found]
+        if len({playbook.id for playbook in playbooks}) < len(playbooks):
+            return None  # an id used in two runs: load_all words that problem itself
+        return playbooks, [problem for _, found in parts for problem in found]
+
+    return load_quietly(load_in_workers, collect=False) or load_quietly(lambda: load_all([folder]))
+
+
+def _load_run(files: list[Any]) -> tuple[list[Any], list[Any]]:
+    from runner.loader import load_all
+
+    gc.disable()  # the worker ends after this: its garbage goes with it
+    return load_all(files)
+
+
+def load_quietly(load: Callable[[], Any], collect: bool = True) -> Any:
+    """load() with the cycle collector paused, then one collection (`collect`: YAML parsing
+    leaves its nodes in reference cycles; objects unpickled from a worker leave none): loading
+    keeps most of what it allocates, so collections along the way would walk the growing heap
+    again and again (a third of the load time for 1,000 playbooks). What it keeps lives for the
+    whole build, so it is frozen out of later collections (unfrozen at the next build of
+    `mkdocs serve`)."""
     gc.unfreeze()
     enabled = gc.isenabled()
     gc.disable()
@@ -60,7 +100,8 @@ def load_quietly(load: Callable[[], Any]) -> Any:
     finally:
         if enabled:
             gc.enable()
-        gc.collect()  # YAML parsing leaves its nodes in reference cycles
+        if collect:
+            gc.collect()
         gc.freeze()
 
 

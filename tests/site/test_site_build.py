@@ -200,3 +200,19 @@ def test_a_warning_in_a_worker_process_fails_the_strict_build(tmp_path: Path) ->
     build = build_site(tmp_path / "site", playbooks=folder, jobs=2)
     assert build.returncode != 0
     assert re.search(r"WARNING.*playbooks/synthetic-0002\.md.*missing\.md", build.log), build.log
+
+
+@pytest.mark.parametrize("duplicate", [False, True])
+def test_loading_in_worker_processes_gives_what_one_load_gives(tmp_path: Path, monkeypatch, duplicate: bool) -> None:
+    from runner import site_build
+    from runner.loader import load_all
+
+    folder = synthetic_playbooks(tmp_path / "playbooks", 2 * site_build.MIN_FILES_PER_WORKER + 10)
+    (folder / "synthetic-0003.yaml").write_text("id: broken\ntitle: x\nsummary: y\nsymptoms: []\n")
+    if duplicate:  # the same id in the first and the last run of files: load_all reports it
+        text = (folder / "synthetic-0001.yaml").read_text(encoding="utf-8")
+        (folder / "zz-duplicate.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv(site_build.JOBS_ENV, "2")
+    expected = load_all([folder])
+    assert expected[1]
+    assert site_build.load_playbooks(folder) == expected
