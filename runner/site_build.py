@@ -10,7 +10,9 @@
   while MkDocs goes through its pages in order; each page then takes its worker's HTML,
   table of contents, anchors and log messages instead of rendering itself. MkDocs still runs
   every plugin event in the main process, and renders a page itself when its Markdown is not
-  the one the worker rendered (a plugin changed it) or the worker failed.
+  the one the worker rendered (a plugin changed it) or the worker failed. In the workers, code
+  blocks with the same options share one Pygments formatter, and a block highlighted once is
+  not highlighted again.
 * `cache_partials`: the parts of Material's page template that read the same on every page
   outside the nav in one folder (the nav, the tabs, the search box, the palette toggle, the
   footer) rendered once per folder for the generated pages.
@@ -183,6 +185,47 @@ def _start_worker() -> None:
     mkdocs_log = logging.getLogger("mkdocs")
     mkdocs_log.handlers = [_capture]  # the main process prints them (and counts them for --strict)
     mkdocs_log.propagate = False
+    _share_pygments_formatters()
+
+
+def _share_pygments_formatters() -> None:
+    """In a worker: code blocks with the same options share one Pygments formatter, and a block
+    already highlighted with the same lexer and formatter takes the HTML it got then. pymdownx
+    makes a formatter per block, and making one builds its whole style sheet (two thirds of the
+    cost of a short block); playbooks repeat the same commands (`docker builder prune`, ...).
+    Formatting keeps no state in the formatter, and highlighting is a function of the source,
+    the lexer's options and the formatter's."""
+    try:
+        from pymdownx import highlight
+    except ImportError:
+        return
+    make_formatter = highlight.BlockHtmlFormatter
+    formatters: dict[str, Any] = {}
+
+    def formatter(**options: Any) -> Any:
+        key = repr(sorted(options.items()))
+        if key not in formatters:
+            formatters[key] = make_formatter(**options)
+        return formatters[key]
+
+    pygments_highlight = highlight.highlight
+    highlighted: dict[tuple, str] = {}
+
+    def highlight_once(source: str, lexer: Any, formatter: Any) -> str:
+        if formatter not in formatters.values():  # not one of the shared ones: its id may be reused
+            return pygments_highlight(source, lexer, formatter)
+        key = (source, type(lexer), repr(sorted(lexer.options.items())), id(formatter))
+        if key not in highlighted:
+            if len(highlighted) >= MAX_HIGHLIGHTED:
+                highlighted.clear()
+            highlighted[key] = pygments_highlight(source, lexer, formatter)
+        return highlighted[key]
+
+    highlight.BlockHtmlFormatter = formatter
+    highlight.highlight = highlight_once
+
+
+MAX_HIGHLIGHTED = 4096  # code blocks a worker remembers (a few MB at most)
 
 
 def _render_pages(bounds: tuple[int, int]) -> list[tuple]:
@@ -214,7 +257,7 @@ class Prerender:
         self.files = files
         self.results: dict[str, tuple] = {}
         self.waiting = {page.file.src_uri for page in pages}
-        chunk = max(4, min(32, len(pages) // (workers * 8)))
+        chunk = max(2, min(8, len(pages) // (workers * 8)))
         bounds = [(start, min(start + chunk, len(pages))) for start in range(0, len(pages), chunk)]
         _work = (pages, config, files)
         try:

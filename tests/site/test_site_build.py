@@ -216,3 +216,34 @@ def test_loading_in_worker_processes_gives_what_one_load_gives(tmp_path: Path, m
     expected = load_all([folder])
     assert expected[1]
     assert site_build.load_playbooks(folder) == expected
+
+
+HIGHLIGHTING = r'''
+import markdown
+from runner import site_build
+
+def render():
+    return [html for config in ({}, {"anchor_linenums": True}) for html in render_with(config)]
+
+def render_with(config):
+    md = markdown.Markdown(extensions=["pymdownx.highlight", "pymdownx.superfences"],
+                           extension_configs={"pymdownx.highlight": config})
+    page = ("```bash\ndocker builder prune --force\n```\n\n```yaml\nkeep: 1 # docker builder prune --force\n```\n\n"
+            "```bash\nkeep: 1 # docker builder prune --force\n```\n\n"
+            "```bash linenums=\"3\"\ndocker builder prune --force\n```\n")
+    return [md.reset().convert(page) for _ in range(2)]
+
+plain = render()
+site_build._share_pygments_formatters()
+print(plain == render())
+'''
+
+
+def test_a_worker_highlights_a_repeated_block_as_pygments_does() -> None:
+    """Shared formatters and remembered blocks: the same HTML for the same source in another
+    language, with line numbers, and on the next page (in a process of its own: the patch is
+    what a worker process gets)."""
+    result = subprocess.run([sys.executable, "-c", HIGHLIGHTING], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
