@@ -4,9 +4,11 @@ created, images, containers, volumes and build-cache records, also after a failu
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -35,6 +37,20 @@ def run(argv: list[str], cwd: Path | None = None, check: bool = True, env: dict 
 
 def docker(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return run([DOCKER, *args], **kwargs)
+
+
+PLAYBOOKS = Path(__file__).resolve().parent.parent / "playbooks"
+
+
+def diagnose(playbook: str, *params: str, cwd: Path | None = None, env: dict | None = None) -> tuple[int, dict]:
+    """`runner diagnose PLAYBOOK --json --param NAME=VALUE...` as a subprocess, with this
+    environment updated by `env` (a None value removes the variable): (exit code, report)."""
+    full_env = {name: value for name, value in {**os.environ, **(env or {})}.items() if value is not None}
+    argv = [sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "diagnose", playbook, "--json",
+            *(arg for param in params for arg in ("--param", param))]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=cwd, env=full_env)
+    assert done.stdout, done.stderr
+    return done.returncode, json.loads(done.stdout)
 
 
 def build_cache_records() -> list[dict]:

@@ -133,7 +133,7 @@ def runner(*args: str, env: dict | None = None) -> tuple[int, dict]:
 
 
 def diagnose(*params: str) -> tuple[int, dict]:
-    return runner("diagnose", PLAYBOOK, "--json", *(a for p in params for a in ("--param", p)))
+    return dockerlab.diagnose(PLAYBOOK, *params)
 
 
 @pytest.mark.engine

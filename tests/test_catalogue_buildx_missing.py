@@ -98,13 +98,8 @@ def broken_plugin(config: Path) -> Path:
 
 
 def diagnose(**params: str) -> tuple[int, dict]:
-    argv = [sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "diagnose", "buildx-missing", "--json"]
-    for name, value in params.items():
-        argv += ["--param", f"{name}={value}"]
-    env = {k: v for k, v in os.environ.items() if k != "DOCKER_BUILDKIT"}
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env)
-    assert done.stdout, done.stderr
-    return done.returncode, json.loads(done.stdout)
+    return dockerlab.diagnose("buildx-missing", *(f"{name}={value}" for name, value in params.items()),
+                              env={"DOCKER_BUILDKIT": None})
 
 
 # --- logs from real builds rank the playbook first ----------------------------------------

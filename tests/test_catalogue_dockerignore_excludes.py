@@ -9,9 +9,7 @@ cause and says `ok` for a healthy project."""
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -228,11 +226,7 @@ def test_an_all_cached_rebuild_still_ranks_buildkit_stale_first(catalogue, app):
 
 
 def diagnose(root: Path, tag: str, *params: str) -> tuple[int, dict]:
-    argv = [sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "diagnose", PLAYBOOK, "--json",
-            "--param", f"image={tag}", "--param", f"context={root}", *(a for p in params for a in ("--param", p))]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=root)
-    assert done.stdout, done.stderr
-    return done.returncode, json.loads(done.stdout)
+    return dockerlab.diagnose(PLAYBOOK, f"image={tag}", f"context={root}", *params, cwd=root)
 
 
 @pytest.mark.engine

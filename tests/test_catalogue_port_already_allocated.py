@@ -95,13 +95,7 @@ def server():
 
 
 def diagnose(**params: str | int) -> tuple[int, dict]:
-    argv = [sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "diagnose", "port-already-allocated",
-            "--json"]
-    for name, value in params.items():
-        argv += ["--param", f"{name}={value}"]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
-    assert done.stdout, done.stderr
-    return done.returncode, json.loads(done.stdout)
+    return dockerlab.diagnose("port-already-allocated", *(f"{name}={value}" for name, value in params.items()))
 
 
 # --- logs from real runs rank the playbook first ------------------------------------------

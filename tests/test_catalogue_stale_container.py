@@ -123,12 +123,7 @@ def app(engine, tmp_path):
 
 
 def diagnose(**params: str) -> tuple[int, dict]:
-    argv = [sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "diagnose", PLAYBOOK, "--json"]
-    for name, value in params.items():
-        argv += ["--param", f"{name}={value}"]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
-    assert done.stdout, done.stderr
-    return done.returncode, json.loads(done.stdout)
+    return dockerlab.diagnose(PLAYBOOK, *(f"{name}={value}" for name, value in params.items()))
 
 
 def triage_cli(log: str) -> dict:

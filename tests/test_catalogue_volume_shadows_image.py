@@ -128,11 +128,7 @@ def app(engine, tmp_path):
 
 
 def diagnose(container: str, image: str) -> tuple[int, dict]:
-    done = subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "diagnose", PLAYBOOK,
-                           "--json", "--param", f"container={container}", "--param", f"image={image}"],
-                          capture_output=True, text=True, timeout=300)
-    assert done.stdout, done.stderr
-    return done.returncode, json.loads(done.stdout)
+    return dockerlab.diagnose(PLAYBOOK, f"container={container}", f"image={image}")
 
 
 # --- without an engine --------------------------------------------------------------------

@@ -22,10 +22,9 @@ import datetime as dt
 import re
 from typing import Any
 
-from runner.checks.docker import COMPOSE_LABELS, find
+from runner.checks.docker import COMPOSE_LABELS, find_container
 from runner.checks.kinds import ContainerImageArgs
 from runner.checks.result import CheckContext, CheckResult
-from runner.errors import EngineUnavailable
 
 BUILDKIT_COMMENT = re.compile(r"^buildkit\.")  # history comment of BuildKit's steps: buildkit.dockerfile.v0
 NEVER = "0001-01-01T00:00:00Z"  # the engine's StartedAt of a container never started
@@ -69,12 +68,10 @@ def builder_of(client: Any, image_id: str) -> str | None:
 
 
 def container_image(args: ContainerImageArgs, ctx: CheckContext) -> CheckResult:
-    try:
-        client, container = find(ctx, "containers", args.container)
-    except EngineUnavailable as exc:
-        return CheckResult("error", str(exc))
-    if container is None:
-        return CheckResult("error", f"no container {args.container!r} on this engine", {"container": args.container})
+    found = find_container(ctx, args.container)
+    if isinstance(found, CheckResult):
+        return found
+    client, container = found
     attrs = container.attrs
     config = attrs.get("Config") or {}
     state = attrs.get("State") or {}

@@ -53,6 +53,17 @@ def find(ctx: CheckContext, collection: str, ref: str) -> tuple[Any, Any | None]
         return client, None
 
 
+
+def find_container(ctx: CheckContext, name: str) -> tuple[Any, Any] | CheckResult:
+    """(client, container), or the error result that says why there is none."""
+    try:
+        client, container = find(ctx, "containers", name)
+    except EngineUnavailable as exc:
+        return CheckResult("error", str(exc))
+    if container is None:
+        return CheckResult("error", f"no container {name!r} on this engine", {"container": name})
+    return client, container
+
 def engine(args: NoArgs, ctx: CheckContext) -> CheckResult:
     host = ctx.docker_host or resolve_endpoint().host
     try:

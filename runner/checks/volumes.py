@@ -22,10 +22,9 @@ import re
 from typing import Any
 
 from runner.checks.container_image import parse_time
-from runner.checks.docker import find, mounts
+from runner.checks.docker import find_container, mounts
 from runner.checks.kinds import MountsArgs, VolumeShadowingArgs
 from runner.checks.result import CheckContext, CheckResult
-from runner.errors import EngineUnavailable
 
 ANONYMOUS_LABEL = "com.docker.volume.anonymous"  # set by engines 23 and later
 ANONYMOUS_NAME = re.compile(r"^[0-9a-f]{64}$")  # what the engine names a volume nobody named
@@ -41,12 +40,10 @@ def _volume(client: Any, name: str) -> dict[str, Any] | None:
 
 
 def volume_shadowing(args: VolumeShadowingArgs, ctx: CheckContext) -> CheckResult:
-    try:
-        client, container = find(ctx, "containers", args.container)
-    except EngineUnavailable as exc:
-        return CheckResult("error", str(exc))
-    if container is None:
-        return CheckResult("error", f"no container {args.container!r} on this engine", {"container": args.container})
+    found = find_container(ctx, args.container)
+    if isinstance(found, CheckResult):
+        return found
+    client, container = found
     config = container.attrs.get("Config") or {}
     image = args.image or config.get("Image") or container.attrs.get("Image")
     try:
