@@ -327,8 +327,11 @@ def test_interrupting_a_lab_cleans_up(engine, tmp_path, signum):
                    "slow")
     api = docker.from_env().api
     before = {c["Id"] for c in api.containers(all=True)}
+    # Ctrl-C as a terminal sends it, also when this test runs in a background job of a shell
+    # (which starts its children with SIGINT ignored, and Python then leaves it ignored).
     process = subprocess.Popen([sys.executable, "-m", "runner", "--playbooks", str(folder), "lab", "slow"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         started = []
