@@ -204,7 +204,7 @@ def test_manual_fix_is_shown_and_changes_nothing(work, monkeypatch):
     touch_all(work, "b", "c", "d")
     result = invoke(work, "--fix", "by-hand", "--yes", monkeypatch=monkeypatch)
     assert result.exit_code == exitcodes.PROBLEM
-    assert f"[read] Do it yourself  (for you to do)" in result.output and f"touch {work}/a" in result.output
+    assert "[read] Do it yourself  (for you to do)" in result.output and f"touch {work}/a" in result.output
     assert "the by-hand fix is yours to do" in result.output
     assert not (work / "a").exists()
 

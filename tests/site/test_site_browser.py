@@ -6,7 +6,6 @@ Screenshots go to test-output/site/. Every request the pages make must stay on 1
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 

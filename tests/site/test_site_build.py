@@ -98,6 +98,7 @@ def test_a_playbook_edit_is_in_the_next_build(tmp_path: Path) -> None:
     edited = (folder / "minimal.yaml").read_text().replace("Only the required fields.", "Edited just now.")
     (folder / "minimal.yaml").write_text(edited)
     second = build_site(tmp_path / "two", playbooks=folder)
+    assert second.returncode == 0, second.log
     assert "Edited just now." in (tmp_path / "two/playbooks/minimal/index.html").read_text()
     assert "Edited just now." not in (tmp_path / "one/playbooks/minimal/index.html").read_text()
 
