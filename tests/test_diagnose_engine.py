@@ -253,3 +253,64 @@ def test_a_change_after_a_cold_cache_is_still_image_not_rebuilt(project):
     code, report = diagnose(project)
     assert code == 1 and report["cause"]["id"] == "image-not-rebuilt", report
     assert "server/routes/authRoutes.ts" in report["cause"]["evidence"]["source"]["relevant_changes"]
+
+
+def legacy_build(project: dockerlab.Project) -> None:
+    """What Compose v1 (docker-compose 1.x) does by default: a build by the legacy builder,
+    whose image IDs never equal BuildKit's for the same inputs. A second passes first: for
+    such an image the check goes by the commits since it, and a commit in the image's own
+    second counts as one after it."""
+    project.wait_a_second()
+    docker("build", "-q", "-t", project.image, str(project.root), env={"DOCKER_BUILDKIT": "0"})
+
+
+def test_a_legacy_builder_image_of_the_current_sources_is_ok(project):
+    legacy_build(project)
+    project.run_container()
+    docker("build", "-q", str(project.root))  # BuildKit has this context in its cache: its build is all cached
+    code, report = diagnose(project)
+    assert (code, report["status"], report["cause"]) == (0, "ok", None), report
+    source = checks(report)["source"]
+    assert source["evidence"]["image_builder"] == "legacy" and source["evidence"]["build"]["ran"] is False
+    assert "legacy builder" in source["summary"]
+
+
+def test_a_legacy_builder_image_older_than_a_change_is_image_not_rebuilt(project):
+    legacy_build(project)
+    project.run_container()
+    project.wait_a_second()
+    project.write("server/routes/authRoutes.ts", AUTH_V2)
+    project.commit("fix redirect")
+    code, report = diagnose(project)
+    assert code == 1 and report["cause"]["id"] == "image-not-rebuilt", report
+    assert "server/routes/authRoutes.ts" in report["cause"]["evidence"]["source"]["relevant_changes"]
+
+
+def test_a_legacy_builder_image_with_other_bytes_than_a_plain_context_is_image_not_rebuilt(project, tmp_path):
+    import shutil
+
+    plain = tmp_path / "plain"
+    shutil.copytree(project.root, plain, ignore=shutil.ignore_patterns(".git"))
+    unpacked = dockerlab.Project(plain, project.image, project.container)
+    legacy_build(unpacked)
+    unpacked.run_container()
+    unpacked.write("public/index.html", "<h1>version BBBB</h1>\n")
+    code, report = diagnose(unpacked)
+    assert code == 1 and report["cause"]["id"] == "image-not-rebuilt", report
+    mismatched = report["cause"]["evidence"]["source"]["verbatim_mismatched"]
+    assert [m["path"] for m in mismatched] == ["public/index.html"]
+
+
+def test_a_legacy_builder_image_and_a_change_dockerignore_excludes(project):
+    project.write(".dockerignore", "**/*.local.ts\n")
+    project.write("server/routes/settings.local.ts", "export const url = 'old';\n")
+    project.commit("local settings")
+    legacy_build(project)
+    project.run_container()
+    project.wait_a_second()
+    project.write("server/routes/settings.local.ts", "export const url = 'new';\n")
+    project.commit("change local settings")
+    legacy_build(project)
+    code, report = diagnose(project)
+    assert code == 1 and report["cause"]["id"] == "change-excluded-by-dockerignore", report
+    assert report["cause"]["evidence"]["source"]["not_rebuilt"] is False

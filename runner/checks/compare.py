@@ -10,6 +10,10 @@ all newer than an image rebuilt from cache, which keeps its original `Created`):
 3. an image ID built now from the context with the cache: identical inputs rebuild the
    identical image, so a different ID means the tag does not hold the current sources.
    The build tags nothing and the image it makes is removed unless it existed before.
+
+A tag made by the legacy builder (Compose v1's default) is never the image BuildKit builds
+from the same inputs, so for it no build is made: the image is stale when a file the build
+uses changed after it (git), or when its verbatim copies hold other bytes than the context.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from runner.checks.container_image import builder_of
 from runner.checks.docker import find, read_tree, readable
 from runner.checks.kinds import ImageVsContextArgs
 from runner.checks.result import CheckContext, CheckResult
@@ -160,7 +165,10 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
         path for path in changed if path in build_files or analysis.copies_of(path)]
     evidence["relevant_changes"] = relevant[:50] if relevant is not None else None
 
-    if args.build:
+    builder = builder_of(client, tagged.id)
+    evidence["image_builder"] = builder
+    legacy = builder == "legacy"
+    if args.build and not legacy:
         known = {image.id for image in client.images.list(all=True)}
         build = build_now(context, args.dockerfile, host, known, timeout=ctx.timeout, target=args.target)
         if not build.get("failed"):
@@ -180,6 +188,8 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
                 build["removed"] = False
     else:
         build = {"ran": False, "same_as_image": None}
+        if args.build:
+            build["skipped"] = "the tag was made by the legacy builder: a BuildKit build never has its ID"
     evidence["build"] = build
     evidence["built_image_id"] = build.get("image_id")
 
@@ -191,7 +201,14 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     # evidence of stale sources only with a relevant change since the image, or old bytes.
     cold = differs and not build.get("all_cached") and relevant == [] and not stale
     evidence["cold_cache"] = cold
-    evidence["not_rebuilt"] = (differs and not cold) or (not build["ran"] and bool(stale))
+    # For a legacy builder's tag: files with other bytes, and files the build uses that changed
+    # since (a change .dockerignore excludes is in no rebuild either: that is another cause).
+    older_than = list(dict.fromkeys([*(m["path"] for m in stale),
+                                     *(path for path in relevant or () if not ignore.excluded(path)[0])]))
+    if legacy:
+        evidence["not_rebuilt"] = bool(older_than)
+    else:
+        evidence["not_rebuilt"] = (differs and not cold) or (not build["ran"] and bool(stale))
 
     built_note = ""
     if build["ran"]:
@@ -204,6 +221,10 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
         return CheckResult("warn", f"the build cache was cold (steps re-ran), so image IDs cannot be compared; "
                            f"no copied file, Dockerfile or .dockerignore changed since the image{built_note}",
                            evidence)
+    legacy_note = " (made by the legacy builder: compared by its files and the changes since, not by a build)"
+    if legacy and evidence["not_rebuilt"]:
+        return CheckResult("fail", f"{args.image} is older than the context's {', '.join(older_than[:3])}"
+                           f"{legacy_note}", evidence)
     if evidence["not_rebuilt"]:
         return CheckResult("fail", f"{args.image} is not what the context builds now{built_note}", evidence)
     if evidence["stale_files"]:
@@ -213,4 +234,6 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     if excluded_changes:
         names = ", ".join(f"{c['path']} (by {c['pattern']!r})" for c in excluded_changes[:3])
         return CheckResult("fail", f"changed but excluded by .dockerignore: {names}{built_note}", evidence)
+    if legacy:
+        return CheckResult("pass", f"{args.image} holds the context's files{legacy_note}", evidence)
     return CheckResult("pass", f"{args.image} holds what the context builds now{built_note}", evidence)
