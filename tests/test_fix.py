@@ -427,3 +427,37 @@ def test_validate_flags_unknown_actions_arguments_and_evidence(tmp_path):
     assert "fixes[0].steps[1].action.args.path: unknown argument 'path' (did you mean 'paths'?)" in out
     assert "fixes[0].steps[1].action.args.paths: required argument is missing" in out
     assert "evidence of check 'sorce' is used but there is no such check (did you mean 'source'?)" in out
+
+
+# --- the .dockerignore actions: the ignore file the build reads ------------------------------
+
+
+def dockerignore_project(root: Path, specific: bool) -> None:
+    (root / "docker").mkdir(parents=True)
+    (root / "docker/app.Dockerfile").write_text("FROM scratch\nCOPY server /server\n")
+    (root / ".dockerignore").write_text("*.md\n")
+    if specific:
+        (root / "docker/app.Dockerfile.dockerignore").write_text("# mine\n**/*.local.ts\n")
+
+
+@pytest.mark.parametrize("specific", [True, False])
+def test_unexclude_paths_edits_the_ignore_file_the_build_reads(tmp_path, specific):
+    from runner.actions import ActionContext, Exclusion, ExplainExclusionsArgs, UnexcludePathsArgs
+    from runner.actions.files import explain_exclusions, unexclude_paths
+
+    dockerignore_project(tmp_path, specific)
+    read = tmp_path / ("docker/app.Dockerfile.dockerignore" if specific else ".dockerignore")
+    other = tmp_path / ".dockerignore" if specific else None
+    ctx = ActionContext(docker_host="unix:///nowhere", cwd=tmp_path)
+    explained = explain_exclusions(ExplainExclusionsArgs(
+        context=str(tmp_path), dockerfile="docker/app.Dockerfile",
+        excluded=[Exclusion(path="server/a.local.ts", pattern="**/*.local.ts")]), ctx)
+    assert explained.details["exclusions"][0]["line"] == (2 if specific else None)
+    args = UnexcludePathsArgs(context=str(tmp_path), dockerfile="docker/app.Dockerfile", paths=["server/a.local.ts"])
+    assert str(read) in args.describe()
+    result = unexclude_paths(args, ctx)
+    assert result.ok and result.details["file"] == str(read)
+    assert read.read_text().endswith("\n!server/a.local.ts\n")
+    if other is not None:
+        assert other.read_text() == "*.md\n", "the file the build does not read stays as it was"
+    assert sorted(p.name for p in tmp_path.rglob("*.runner-*")) == []

@@ -57,12 +57,27 @@ class TouchFilesArgs(Args):
         return f"set the modification time of {', '.join(self.paths)} (in {self.context}) to now"
 
 
+DOCKERFILE_FOR_IGNORE = ("the Dockerfile, relative to the context: a `<Dockerfile>.dockerignore` beside it is the "
+                         "ignore file the build uses")
+
+
+def ignore_file(context: str, dockerfile: str) -> Path:
+    """The ignore file a BuildKit build of `context` with `dockerfile` reads: `<Dockerfile>.dockerignore`
+    beside the Dockerfile when there is one, else `<context>/.dockerignore` (which may not exist yet)."""
+    from runner.checks.context import find_dockerignore
+
+    root = Path(context)
+    return find_dockerignore(root, root / dockerfile) or root / ".dockerignore"
+
+
 class UnexcludePathsArgs(Args):
     context: str = Field(description="the build context directory")
     paths: tuple[str, ...] = Field(min_length=1, description="context-relative paths to re-include")
+    dockerfile: str = Field(default="Dockerfile", description=DOCKERFILE_FOR_IGNORE)
 
     def describe(self) -> str:
-        return f"append exceptions to {self.context}/.dockerignore: " + ", ".join(f"!{p}" for p in self.paths)
+        return f"append exceptions to {ignore_file(self.context, self.dockerfile)}: " + \
+            ", ".join(f"!{p}" for p in self.paths)
 
 
 class Exclusion(BaseModel):
@@ -76,9 +91,10 @@ class ExplainExclusionsArgs(Args):
     context: str = Field(description="the build context directory")
     excluded: tuple[Exclusion, ...] = Field(min_length=1, description="changed files and the pattern excluding "
                                             "each (the source check's `excluded_changes` evidence)")
+    dockerfile: str = Field(default="Dockerfile", description=DOCKERFILE_FOR_IGNORE)
 
     def describe(self) -> str:
-        return "show where .dockerignore excludes " + ", ".join(
+        return f"show where {ignore_file(self.context, self.dockerfile).name} excludes " + ", ".join(
             f"{e.path} (by {e.pattern!r})" if e.pattern else e.path for e in self.excluded)
 
 

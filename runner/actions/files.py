@@ -6,7 +6,8 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from runner.actions import ActionContext, ActionResult, ExplainExclusionsArgs, TouchFilesArgs, UnexcludePathsArgs
+from runner.actions import (ActionContext, ActionResult, ExplainExclusionsArgs, TouchFilesArgs, UnexcludePathsArgs,
+                            ignore_file)
 
 
 def _inside(context: Path, relpath: str) -> Path | None:
@@ -55,7 +56,7 @@ def _iso(ns: int) -> str:
 def explain_exclusions(args: ExplainExclusionsArgs, ctx: ActionContext) -> ActionResult:
     """Where each exclusion comes from, and the exact exception that would undo it. Reads only:
     `.dockerignore` may be deliberate, so changing it is the person's call."""
-    ignore = Path(args.context) / ".dockerignore"
+    ignore = ignore_file(args.context, args.dockerfile)
     lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.is_file() else []
     found = []
     for exclusion in args.excluded:
@@ -76,7 +77,7 @@ def unexclude_paths(args: UnexcludePathsArgs, ctx: ActionContext) -> ActionResul
     """Append `!path` exceptions: a later exception re-includes what an earlier pattern
     excluded. Exact paths only, so nothing else the person excluded comes back."""
     context = Path(args.context)
-    ignore = context / ".dockerignore"
+    ignore = ignore_file(args.context, args.dockerfile)  # the file this build reads: its own first
     bad = [p for p in args.paths if _inside(context, p) is None]
     if bad:
         return ActionResult(False, f"{bad[0]}: outside the build context", {"refused": bad}, "nothing was changed")
@@ -86,7 +87,7 @@ def unexclude_paths(args: UnexcludePathsArgs, ctx: ActionContext) -> ActionResul
     if not added:
         return ActionResult(True, f"{ignore} already re-includes {', '.join(args.paths)}", {"added": []})
     block = ("" if not text or text.endswith("\n") else "\n") + "\n".join([MARKER, *added]) + "\n"
-    tmp = ignore.with_name(f".dockerignore.runner-{os.getpid()}")
+    tmp = ignore.with_name(f"{ignore.name}.runner-{os.getpid()}")
     tmp.write_text(text + block, encoding="utf-8")
     if ignore.exists():
         os.chmod(tmp, ignore.stat().st_mode & 0o7777)
