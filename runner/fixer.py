@@ -716,7 +716,14 @@ def run_fix(playbook: Playbook, params: dict[str, str], *, docker_host: str | No
                 run.state = (f"{plan.cause}: the {plan.fix} fix is yours to do (its steps say how); "
                              "the runner changed nothing for it")
                 break
-            this.consent = decide_consent(plan, yes=yes, interactive=interactive, confirm=confirm)
+            try:
+                this.consent = decide_consent(plan, yes=yes, interactive=interactive, confirm=confirm)
+            except KeyboardInterrupt:
+                run.outcome = "interrupted"
+                run.state = ("no answer at the consent question: nothing was run" if number == 1 else
+                             f"no answer at the consent question for {plan.fix}: it was not run "
+                             "(the earlier rounds' steps were)")
+                break
             observer.consented(this.consent)
             if not this.consent.granted:
                 run.outcome, run.state = "not-applied", this.consent.reason

@@ -163,6 +163,18 @@ def test_no_at_the_prompt_runs_nothing(work, monkeypatch):
     assert not (work / "a").exists()
 
 
+def test_no_answer_at_the_prompt_is_an_interruption_with_a_report(work, monkeypatch):
+    """Ctrl-C or the end of input at the consent question (click turns both into Abort)."""
+    touch_all(work, "b", "c", "d")
+    result = invoke(work, input="", terminal=True, monkeypatch=monkeypatch)
+    assert result.exit_code == exitcodes.INTERRUPTED, result.output
+    assert "nothing was run" in result.output
+    assert not (work / "a").exists()
+    (report,) = reports(work)
+    assert report["outcome"] == "interrupted"
+    assert report["state"] == "no answer at the consent question: nothing was run"
+
+
 def test_destructive_step_is_asked_separately_naming_the_loss(work, monkeypatch):
     touch_all(work, "b", "c", "d")
     (work / "scratch").mkdir()

@@ -90,7 +90,10 @@ def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: st
 
     def confirm(question: str) -> bool:
         display.pause()
-        return click.confirm(question, default=False, err=True)
+        try:
+            return click.confirm(question, default=False, err=True)
+        except click.Abort:  # Ctrl-C or the end of input: no answer, which the run reports
+            raise KeyboardInterrupt from None
 
     try:
         run = run_fix(playbook, values, docker_host=docker_host, fix_id=fix_id, yes=yes, dry_run=dry_run,
