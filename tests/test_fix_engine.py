@@ -36,16 +36,17 @@ def state_home(tmp_path, monkeypatch):
     return home
 
 
-def runner(project: dockerlab.Project, command: str, *extra: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def runner(project: dockerlab.Project, command: str, *extra: str, timeout: float = 300,
+           cwd: Path | None = None) -> subprocess.CompletedProcess:
     argv = [sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), command, "buildkit-stale",
             "--lang", "en", "--param", f"image={project.image}", "--param", f"context={project.root}",
             "--param", f"container={project.container}", *extra]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=project.root,
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd or project.root,
                           stdin=subprocess.DEVNULL, env={**os.environ, "COLUMNS": "300"})
 
 
-def fix_json(project: dockerlab.Project, *extra: str) -> tuple[int, dict]:
-    done = runner(project, "fix", "--json", *extra)
+def fix_json(project: dockerlab.Project, *extra: str, cwd: Path | None = None) -> tuple[int, dict]:
+    done = runner(project, "fix", "--json", *extra, cwd=cwd)
     assert done.stdout, done.stderr
     return done.returncode, json.loads(done.stdout)
 
@@ -303,7 +304,8 @@ def compose_cli() -> list[str] | None:
 
 
 @pytest.mark.skipif(compose_cli() is None, reason="no compose CLI (docker compose or docker-compose)")
-def test_compose_container_is_recreated_through_compose(project):
+@pytest.mark.parametrize("relative", [False, True], ids=["absolute-file", "relative-file-run-elsewhere"])
+def test_compose_container_is_recreated_through_compose(project, tmp_path, relative):
     compose = compose_cli()
     project.build()
     name = f"rt{SESSION}{project.container[-6:]}"
@@ -315,7 +317,9 @@ def test_compose_container_is_recreated_through_compose(project):
         f"    labels: {{{LABEL}: '{SESSION}'}}\n"
         "    environment: {APP_MODE: staging}\n"
         f"networks:\n  default:\n    labels: {{{LABEL}: '{SESSION}'}}\n")
-    up = [*compose, "-p", name, "-f", str(file)]
+    # A relative -f is recorded as given (Compose v1): the runner, started elsewhere, must
+    # still find the file, beside Compose's working directory.
+    up = [*compose, "-p", name, "-f", file.name if relative else str(file)]
     try:
         dockerlab.run([*up, "up", "-d"], cwd=project.root)
         container = docker("ps", "-q", "--filter", f"label=com.docker.compose.project={name}").stdout.split()[0]
@@ -324,7 +328,7 @@ def test_compose_container_is_recreated_through_compose(project):
         project.write("server/routes/authRoutes.ts", AUTH_V2)
         project.commit("fix redirect")
         project.build()
-        code, report = fix_json(served, "--yes")
+        code, report = fix_json(served, "--yes", cwd=tmp_path if relative else None)
         step = report["rounds"][0]["steps"][0]
         assert step["details"]["via"] == "compose", step
         assert "--force-recreate" in step["details"]["argv"] and "--no-deps" in step["details"]["argv"]

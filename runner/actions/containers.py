@@ -151,7 +151,9 @@ def recreate_container(args: RecreateContainerArgs, ctx: ActionContext) -> Actio
     labels = (old.attrs.get("Config") or {}).get("Labels") or {}
     if COMPOSE_PROJECT in labels and COMPOSE_SERVICE in labels:
         compose = compose_command()
-        files = [f for f in (labels.get(COMPOSE_FILES) or "").split(",") if f]
+        # Compose v1 records the files as it was given them: relative to its working directory.
+        workdir = labels.get(COMPOSE_WORKING_DIR) or ""
+        files = [os.path.join(workdir, f) for f in (labels.get(COMPOSE_FILES) or "").split(",") if f]
         missing = [f for f in files if not os.path.isfile(f)]
         if compose and files and not missing:
             return _recreate_with_compose(compose, labels, files, ctx, client)
