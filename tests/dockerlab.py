@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DOCKER = "/usr/bin/docker"  # 20.10: BuildKit built in
 LABEL = "runner.test"
@@ -40,6 +41,23 @@ def docker(*args: str, **kwargs) -> subprocess.CompletedProcess:
 
 
 PLAYBOOKS = Path(__file__).resolve().parent.parent / "playbooks"
+
+
+def found_by_search(catalogue: Any, query: str) -> list[str]:
+    """The ids `runner search` ranks for the query, in the query's language (Hangul: ko)."""
+    from runner.search import search
+
+    lang = "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in query) else "en"
+    return [match.id for match in search(catalogue, query, lang)]
+
+
+def show(playbook: str, lang: str) -> str:
+    """`runner show PLAYBOOK --lang LANG` as a subprocess: its output."""
+    done = subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "show", playbook,
+                           "--lang", lang], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def diagnose(playbook: str, *params: str, cwd: Path | None = None, env: dict | None = None) -> tuple[int, dict]:

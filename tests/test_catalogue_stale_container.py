@@ -27,7 +27,6 @@ from runner.catalogue import load_catalogue
 from runner.checks.container_image import container_image
 from runner.checks.kinds import ContainerImageArgs
 from runner.checks.result import CheckContext
-from runner.search import search
 from runner.triage import triage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,20 +138,16 @@ def triage_cli(log: str) -> dict:
 @pytest.mark.parametrize("query", ["재시작", "이전 이미지", "컨테이너를 다시 만들지", "다시 빌드 태그",
                                    "restart old image", "is up-to-date", "recreate container", "compose up --build"])
 def test_search_finds_it_in_korean_and_english(catalogue, query):
-    lang = "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in query) else "en"
-    assert PLAYBOOK in [m.id for m in search(catalogue, query, lang)], query
+    assert PLAYBOOK in dockerlab.found_by_search(catalogue, query), query
 
 
 @pytest.mark.parametrize("lang, title", [("ko", "다시 빌드했는데 컨테이너가 여전히 이전 이미지로 실행됨"),
                                          ("en", "The container still runs the old image after a rebuild")])
 def test_show_reads_in_both_languages(lang, title):
-    done = subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "show", PLAYBOOK,
-                           "--lang", lang], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "COLUMNS": "200"})
-    assert done.returncode == 0, done.stderr
-    assert title in done.stdout
+    shown = dockerlab.show(PLAYBOOK, lang)
+    assert title in shown
     for cause in ("image-not-rebuilt", "other-image-reference", "container-not-recreated"):
-        assert cause in done.stdout
+        assert cause in shown
 
 
 # --- real logs rank the playbook first ----------------------------------------------------

@@ -28,7 +28,6 @@ from runner.catalogue import load_catalogue
 from runner.checks.kinds import VolumeShadowingArgs
 from runner.checks.result import CheckContext
 from runner.checks.volumes import volume_shadowing
-from runner.search import search
 from runner.triage import triage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,20 +136,16 @@ def diagnose(container: str, image: str) -> tuple[int, dict]:
 @pytest.mark.parametrize("query", ["볼륨", "이름 있는 볼륨", "바인드 마운트", "익명 볼륨", "named volume",
                                    "bind mount", "anonymous volume", "renew-anon-volumes", "volume is in use"])
 def test_search_finds_it_in_korean_and_english(catalogue, query):
-    lang = "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in query) else "en"
-    assert PLAYBOOK in [m.id for m in search(catalogue, query, lang)], query
+    assert PLAYBOOK in dockerlab.found_by_search(catalogue, query), query
 
 
 @pytest.mark.parametrize("lang, title", [("ko", "볼륨이나 바인드 마운트가 새 이미지의 파일을 가림"),
                                          ("en", "A volume or bind mount hides the new image's files")])
 def test_show_reads_in_both_languages(lang, title):
-    done = subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), "show", PLAYBOOK,
-                           "--lang", lang], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "COLUMNS": "200"})
-    assert done.returncode == 0, done.stderr
-    assert title in done.stdout
+    shown = dockerlab.show(PLAYBOOK, lang)
+    assert title in shown
     for cause in ("anonymous-volume-kept", "named-volume-stale", "bind-mount-hides-image"):
-        assert cause in done.stdout
+        assert cause in shown
 
 
 # --- real logs rank the playbook first ----------------------------------------------------
