@@ -152,7 +152,7 @@ def make_container_behind(project: dockerlab.Project, *run_args: str) -> None:
 # --- each cause, fixed for real ----------------------------------------------------------------
 
 
-def test_container_not_recreated_keeps_its_configuration(project):
+def test_container_not_recreated_keeps_its_configuration(project, request):
     network = project.network()
     volume = project.volume("data")
     make_container_behind(
@@ -160,6 +160,17 @@ def test_container_not_recreated_keeps_its_configuration(project):
         "--label", "team=web", "-v", f"{volume}:/data", "-v", "/anonymous", "--restart", "unless-stopped",
         "--network", network, "--network-alias", "web-alias", "--hostname", "apphost", "-w", "/app",
         "--user", "1000:1000")
+    anonymous = docker("inspect", "-f", '{{range .Mounts}}{{if eq .Destination "/anonymous"}}{{.Name}}{{end}}{{end}}',
+                       project.container).stdout.strip()
+    assert anonymous
+
+    def remove_the_anonymous_volume() -> None:
+        # It carries no label, and the recreated container mounts it by name, so neither the
+        # janitor's label filter nor `docker rm -v` would remove it.
+        docker("rm", "-f", "-v", project.container, check=False)
+        docker("volume", "rm", anonymous, check=False)
+
+    request.addfinalizer(remove_the_anonymous_volume)
     docker("exec", "-u", "0", project.container, "sh", "-c", "echo kept > /anonymous/file")
     project.build()
     docker("restart", "-t", "0", project.container)  # the wrong attempt: restart keeps the image
