@@ -185,10 +185,10 @@ def _start_worker() -> None:
     mkdocs_log = logging.getLogger("mkdocs")
     mkdocs_log.handlers = [_capture]  # the main process prints them (and counts them for --strict)
     mkdocs_log.propagate = False
-    _share_pygments_formatters()
+    _reuse_highlighting()
 
 
-def _share_pygments_formatters() -> None:
+def _reuse_highlighting() -> None:
     """In a worker: code blocks with the same options share one Pygments formatter, and a block
     already highlighted with the same lexer and formatter takes the HTML it got then. pymdownx
     makes a formatter per block, and making one builds its whole style sheet (two thirds of the

@@ -33,6 +33,17 @@ def checks(report: dict) -> dict[str, dict]:
     return {c["id"]: c for c in report["checks"]}
 
 
+def commit_the_redirect_fix(project: dockerlab.Project) -> None:
+    """The seed's change: a source the builder stage compiles, committed (a pull brings the same)."""
+    project.write("server/routes/authRoutes.ts", AUTH_V2)
+    project.commit("fix redirect")
+
+
+def assert_not_rebuilt_after(code: int, report: dict, path: str) -> None:
+    assert code == 1 and report["cause"]["id"] == "image-not-rebuilt", report
+    assert path in report["cause"]["evidence"]["source"]["relevant_changes"]
+
+
 def test_healthy_deploy_is_ok(project):
     project.build()
     project.run_container()
@@ -68,8 +79,7 @@ def test_container_not_recreated(project):
     project.build()
     project.run_container()
     old = project.container_image()
-    project.write("server/routes/authRoutes.ts", AUTH_V2)
-    project.commit("fix redirect")
+    commit_the_redirect_fix(project)
     project.build()
     docker("restart", "-t", "0", project.container)  # the wrong attempt: restart keeps the image
     code, report = diagnose(project)
@@ -83,8 +93,7 @@ def test_container_not_recreated(project):
 def test_image_not_rebuilt(project):
     project.build()
     project.run_container()
-    project.write("server/routes/authRoutes.ts", AUTH_V2)
-    project.commit("fix redirect")  # pulled, but nobody rebuilt
+    commit_the_redirect_fix(project)  # pulled, but nobody rebuilt
     code, report = diagnose(project)
     assert code == 1 and report["cause"]["id"] == "image-not-rebuilt", report
     build = report["cause"]["evidence"]["source"]["build"]
@@ -135,8 +144,7 @@ def test_git_not_updated(project, tmp_path):
     deployed.build()
     deployed.run_container()
     # Someone pushes the fix; the server fetched it but the merge never happened.
-    project.write("server/routes/authRoutes.ts", AUTH_V2)
-    project.commit("fix redirect")
+    commit_the_redirect_fix(project)
     dockerlab.run(["git", "push", "-q", str(remote), "HEAD:main"], cwd=project.root)
     dockerlab.run(["git", "fetch", "-q"], cwd=clone)
     code, report = diagnose(deployed)
@@ -190,8 +198,7 @@ def test_context_not_a_directory_is_a_clear_error(project):
 def test_text_output_names_cause_evidence_and_fix(project):
     project.build()
     project.run_container()
-    project.write("server/routes/authRoutes.ts", AUTH_V2)
-    project.commit("fix redirect")
+    commit_the_redirect_fix(project)
     project.build()
     done = subprocess.run(
         [sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), "diagnose", "buildkit-stale",
@@ -248,11 +255,9 @@ def test_a_change_after_a_cold_cache_is_still_image_not_rebuilt(project):
     project.run_container()
     dockerlab.prune_records(dockerlab.build_cache_ids() - before)
     project.wait_a_second()
-    project.write("server/routes/authRoutes.ts", AUTH_V2)
-    project.commit("fix redirect")
+    commit_the_redirect_fix(project)
     code, report = diagnose(project)
-    assert code == 1 and report["cause"]["id"] == "image-not-rebuilt", report
-    assert "server/routes/authRoutes.ts" in report["cause"]["evidence"]["source"]["relevant_changes"]
+    assert_not_rebuilt_after(code, report, "server/routes/authRoutes.ts")
 
 
 def legacy_build(project: dockerlab.Project) -> None:
@@ -279,11 +284,9 @@ def test_a_legacy_builder_image_older_than_a_change_is_image_not_rebuilt(project
     legacy_build(project)
     project.run_container()
     project.wait_a_second()
-    project.write("server/routes/authRoutes.ts", AUTH_V2)
-    project.commit("fix redirect")
+    commit_the_redirect_fix(project)
     code, report = diagnose(project)
-    assert code == 1 and report["cause"]["id"] == "image-not-rebuilt", report
-    assert "server/routes/authRoutes.ts" in report["cause"]["evidence"]["source"]["relevant_changes"]
+    assert_not_rebuilt_after(code, report, "server/routes/authRoutes.ts")
 
 
 def test_a_legacy_builder_image_with_other_bytes_than_a_plain_context_is_image_not_rebuilt(project, tmp_path):

@@ -235,7 +235,7 @@ def render_with(config):
     return [md.reset().convert(page) for _ in range(2)]
 
 plain = render()
-site_build._share_pygments_formatters()
+site_build._reuse_highlighting()
 print(plain == render())
 '''
 
