@@ -74,7 +74,7 @@ def on_pre_build(config: MkDocsConfig) -> None:
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     _generated.clear()
-    for path, text in {**site.generated_pages(_playbooks), **site.static_files()}.items():
+    for path, text in {**site_build.generated_markdown(_playbooks), **site.static_files()}.items():
         _generated.add(path)
         if files.get_file_from_path(path) is not None:
             raise PluginError(f"docs/{path} exists and would hide the page generated for it: remove it")

@@ -2,7 +2,8 @@
 
 * `load_playbooks`: the playbooks loaded in worker processes when there are many (each loads
   a run of the files; the same playbooks and problems, in the same order, as one load), with
-  the cycle collector paused, then frozen out of later collections.
+  the cycle collector paused, then frozen out of later collections; the workers also write the
+  pages' Markdown (`generated_markdown`).
 * `index_sections_faster`: Material's search plugin finds each page's sections with Python's
   HTMLParser, the largest cost of a page after Markdown; it is pointed at
   runner/site_search.sections, which finds the same sections about three times faster.
@@ -53,9 +54,11 @@ MIN_FILES_PER_WORKER = 100
 
 
 def load_playbooks(folder: Any, parallel: bool = True) -> tuple[list[Any], list[Any]]:
-    """runner.loader.load_all([folder]), in worker processes when there are many files."""
+    """runner.loader.load_all([folder]), in worker processes when there are many files; these
+    also write the playbooks' pages (see generated_markdown)."""
     from runner.loader import load_all, playbook_files
 
+    _written.clear()
     files = playbook_files([folder])
     workers = min(jobs(), len(files) // MIN_FILES_PER_WORKER) if parallel else 1
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -72,19 +75,38 @@ def load_playbooks(folder: Any, parallel: bool = True) -> tuple[list[Any], list[
         except Exception as exc:  # noqa: BLE001 - load in this process instead
             log.info("no worker processes for loading (%s)", exc)
             return None
-        playbooks = [playbook for found, _ in parts for playbook in found]
+        playbooks = [playbook for found, _, _ in parts for playbook in found]
         if len({playbook.id for playbook in playbooks}) < len(playbooks):
             return None  # an id used in two runs: load_all words that problem itself
-        return playbooks, [problem for _, found in parts for problem in found]
+        for _, _, written in parts:
+            _written.update(written)
+        return playbooks, [problem for _, found, _ in parts for problem in found]
 
     return load_quietly(load_in_workers, collect=False) or load_quietly(lambda: load_all([folder]))
 
 
-def _load_run(files: list[Any]) -> tuple[list[Any], list[Any]]:
+def _load_run(files: list[Any]) -> tuple[list[Any], list[Any], dict[str, str]]:
+    from runner import site
     from runner.loader import load_all
 
     gc.disable()  # the worker ends after this: its garbage goes with it
-    return load_all(files)
+    playbooks, problems = load_all(files)
+    return playbooks, problems, site.generated_pages(playbooks) if not problems else {}
+
+
+# The pages the loading workers wrote: docs-relative path -> Markdown
+_written: dict[str, str] = {}
+
+
+def generated_markdown(playbooks: list[Any]) -> dict[str, str]:
+    """site.generated_pages(playbooks): as the loading workers wrote them, when they did (on one
+    CPU while the other waits, it would cost the build 3% for 1,000 full-size playbooks)."""
+    from runner import site
+
+    paths = [site.page_path(playbook.id) for playbook in playbooks]
+    if _written and all(path in _written for path in paths):
+        return {path: _written[path] for path in paths}
+    return site.generated_pages(playbooks)
 
 
 def load_quietly(load: Callable[[], Any], collect: bool = True) -> Any:

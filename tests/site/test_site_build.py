@@ -219,6 +219,20 @@ def test_loading_in_worker_processes_gives_what_one_load_gives(tmp_path: Path, m
     assert site_build.load_playbooks(folder) == expected
 
 
+def test_the_loading_workers_write_the_pages_the_generator_writes(tmp_path: Path, monkeypatch) -> None:
+    from runner import site, site_build
+
+    folder = synthetic_playbooks(tmp_path / "playbooks", 2 * site_build.MIN_FILES_PER_WORKER + 10, "full")
+    monkeypatch.setenv(site_build.JOBS_ENV, "2")
+    playbooks, problems = site_build.load_playbooks(folder)
+    assert not problems
+    assert len(site_build._written) == len(playbooks)  # written by the workers, not here
+    expected = site.generated_pages(playbooks)
+    written = site_build.generated_markdown(playbooks)
+    assert list(written) == list(expected) and written == expected
+    assert site_build.generated_markdown(playbooks[:3]) == site.generated_pages(playbooks[:3])
+
+
 HIGHLIGHTING = r'''
 import markdown
 from runner import site_build
