@@ -1,4 +1,5 @@
-"""Build speed for the MkDocs hook (runner/mkdocs_hook.py); nothing here changes what is built.
+"""Build speed for the MkDocs hook (runner/mkdocs_hook.py): nothing here changes the pages it
+builds, and the search index only by leaving out the labels of content tabs.
 
 * `load_playbooks`: the playbooks loaded in worker processes when there are many (each loads
   a run of the files; the same playbooks and problems, in the same order, as one load), with
@@ -6,7 +7,8 @@
   pages' Markdown (`generated_markdown`).
 * `index_sections_faster`: Material's search plugin finds each page's sections with Python's
   HTMLParser, the largest cost of a page after Markdown; it is pointed at
-  runner/site_search.sections, which finds the same sections about three times faster.
+  runner/site_search.sections, which finds the same sections about three times faster, less
+  the labels of content tabs (the one thing the index gets that Material's would not).
 * `Prerender`: the generated pages' Markdown rendered in worker processes (one per CPU),
   while MkDocs goes through its pages in order; each page then takes its worker's HTML,
   table of contents, anchors and log messages instead of rendering itself. MkDocs still runs
@@ -156,7 +158,7 @@ def _add_entry(index: Any, material_parser: Callable[[Page], None], page: Page) 
         return
     html, found = _found_sections.pop(page.file.src_uri, (None, None))
     if html is not page.content:  # none found by a worker, or a plugin changed the page since
-        found = sections(page.content or "")
+        found = sections(page.content or "", tab_labels=False)
     if found is None:
         return material_parser(page)
     for section in found:
@@ -261,7 +263,7 @@ def _render_pages(bounds: tuple[int, int]) -> list[tuple]:
             page.read_source(config)
             digest = _digest(page.markdown)
             Page.render(page, config, files)
-            found = sections(page.content or "")
+            found = sections(page.content or "", tab_labels=False)
             links = None if page.links_to_anchors is None else {
                 file.src_uri: anchors for file, anchors in page.links_to_anchors.items()}
             out.append((page.file.src_uri, digest, page.content, page.toc, page._title_from_render,

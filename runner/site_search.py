@@ -17,7 +17,8 @@ Nothing here imports MkDocs; `evaluate` replays lunr's matching in Python to mea
 the splitting does to precision and recall (see tests/site/test_site_search.py).
 
 `sections` divides a page's HTML into the sections Material's search plugin indexes, exactly
-as its HTML parser does but several times faster; the hook uses it for every page.
+as its HTML parser does but several times faster; the hook uses it for every page, leaving
+out the labels of content tabs (the language tabs' `한국어` and `English`).
 """
 
 from __future__ import annotations
@@ -186,11 +187,19 @@ class Section:
         self.text: list[str] = []
 
 
-def sections(html: str) -> list[Section] | None:
+# The labels of a set of content tabs (pymdownx.tabbed, alternate style), when they are plain text
+TAB_LABELS = re.compile(r'<div class="tabbed-labels">(?:<label(?: for="[^"<>]*")?>[^<]*</label>)*</div>')
+
+
+def sections(html: str, tab_labels: bool = True) -> list[Section] | None:
     """The search sections of a page's HTML, as Material's search plugin finds them; None when
-    the HTML holds anything this tokenisation does not reproduce exactly."""
+    the HTML holds anything this tokenisation does not reproduce exactly. `tab_labels=False`:
+    as Material finds them in the HTML without the labels of content tabs, which would start
+    most sections of a bilingual page with `한국어English` (in the result previews, too)."""
     if _UNSURE.search(html):
         return None
+    if not tab_labels:
+        html = TAB_LABELS.sub("", html)
     tags: list[str] = []                     # the open elements (Material's context)
     attrs_of: list[dict[str, str | None]] = []
     count: dict[str, int] = {}               # open elements by tag name

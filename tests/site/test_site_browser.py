@@ -70,6 +70,8 @@ def test_search_finds_the_buildkit_playbook(real_site, serve, page, output_dir, 
     links = search(page, query)
     assert any("/playbooks/buildkit-stale/" in link for link in links), links
     assert page.locator(".md-search-result mark").count() > 0  # the matched words are highlighted
+    previews = page.locator(".md-search-result__item").all_inner_texts()
+    assert not any(re.search(r"한국어\s*English", text) for text in previews), previews  # no tab labels
     page.screenshot(path=str(output_dir / f"search-{slug(query)}.png"))
     assert_local(page, base)
     assert page.errors == []

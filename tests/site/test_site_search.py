@@ -156,6 +156,24 @@ def test_sections_leave_what_they_cannot_reproduce_to_material(html: str) -> Non
     assert fast_sections(html) is None
 
 
+def test_sections_without_tab_labels_are_materials_of_the_html_without_them() -> None:
+    """The hook's index leaves out the labels of content tabs (`한국어English` would start most
+    sections of a bilingual page): every label set of the real pages is plain text the pattern
+    takes, and nothing else changes."""
+    from runner.site_search import TAB_LABELS, sections
+
+    pages = [html for html in rendered_pages() if 'class="tabbed-labels"' in html]
+    assert len(pages) >= 7
+    for html in pages:
+        without = TAB_LABELS.sub("", html)
+        assert 'class="tabbed-labels"' not in without
+        found = sections(html, tab_labels=False)
+        assert found is not None
+        assert [(s.id, s.title, s.text, s.excluded) for s in found] == material_sections(without)
+        assert not any("한국어English" in "".join(s.text) for s in found)
+    assert any("한국어English" in "".join(s.text) for html in pages for s in sections(html))
+
+
 def test_sections_of_the_real_pages_are_materials() -> None:
     pages = rendered_pages()
     playbook_pages = len(list((ROOT / "playbooks").glob("*.yaml")))
