@@ -320,27 +320,9 @@ def test_a_failing_step_still_cleans_up(engine, tmp_path):
 def test_interrupting_a_lab_cleans_up(engine, tmp_path, signum):
     import docker
 
-    folder = tmp_path / "playbooks"
     # A name of this test's own (other labs may run on the same engine): the container's.
-    token = "t" + uuid.uuid4().hex[:10]
-    write_playbook(folder, SLOW.replace("TOKEN", token).replace('"{{container}}", -v', f'"{{{{{token}}}}}", -v'),
-                   "slow")
-    api = docker.from_env().api
-    before = {c["Id"] for c in api.containers(all=True)}
-    # Ctrl-C as a terminal sends it, also when this test runs in a background job of a shell
-    # (which starts its children with SIGINT ignored, and Python then leaves it ignored).
-    process = subprocess.Popen([sys.executable, "-m", "runner", "--playbooks", str(folder), "lab", "slow"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process, run_id = start_slow_lab(tmp_path / "playbooks", "t" + uuid.uuid4().hex[:10], docker.from_env().api)
     try:
-        deadline = time.monotonic() + 120
-        started = []
-        while not started and time.monotonic() < deadline:  # wait for the container: things exist
-            started = [c for c in api.containers(all=True, filters={"name": f"-01-{token}"})
-                       if c["Id"] not in before]
-            time.sleep(0.2)
-        assert started, "the lab never started its container"
-        run_id = started[0]["Names"][0].lstrip("/").split("-")[2]
         process.send_signal(signum)
         out, err = process.communicate(timeout=120)
     finally:
@@ -349,6 +331,67 @@ def test_interrupting_a_lab_cleans_up(engine, tmp_path, signum):
     assert process.returncode == 130, out + err
     assert "interrupted" in err and "Traceback" not in err
     assert lab_objects(run_id) == []
+
+
+def start_slow_lab(folder: Path, token: str, api) -> tuple[subprocess.Popen, str]:  # noqa: ANN001
+    """`runner lab slow` in a process of its own, once its container exists; (process, run id)."""
+    write_playbook(folder, SLOW.replace("TOKEN", token).replace('"{{container}}", -v', f'"{{{{{token}}}}}", -v'),
+                   "slow")
+    before = {c["Id"] for c in api.containers(all=True)}
+    # Ctrl-C as a terminal sends it, also when this test runs in a background job of a shell
+    # (which starts its children with SIGINT ignored, and Python then leaves it ignored).
+    process = subprocess.Popen([sys.executable, "-m", "runner", "--playbooks", str(folder), "lab", "slow"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    started = []
+    while not started and time.monotonic() < deadline and process.poll() is None:
+        started = [c for c in api.containers(all=True, filters={"name": f"-01-{token}"}) if c["Id"] not in before]
+        time.sleep(0.2)
+    if not started:
+        process.kill()
+        raise AssertionError("the lab never started its container: " + process.communicate()[1])
+    return process, started[0]["Names"][0].lstrip("/").split("-")[2]
+
+
+@pytest.mark.engine
+def test_clean_up_removes_what_a_killed_lab_left_and_nothing_else(engine, tmp_path):
+    import docker
+
+    from dockerlab import LABEL, SESSION, build_cache_ids
+    from runner.lab import ledger_dir
+
+    api = docker.from_env().api
+    # A lab run of another machine (no ledger here), younger than --older-than: not ended.
+    elsewhere = "e" + uuid.uuid4().hex[:7]
+    stranger = api.create_volume(name=f"runner-test-{elsewhere}", labels={"runner.lab": elsewhere, LABEL: SESSION})
+    process, run_id = start_slow_lab(tmp_path / "playbooks", "t" + uuid.uuid4().hex[:10], api)
+    try:
+        ledger = ledger_dir() / f"{run_id}.json"
+        owned = set(json.loads(ledger.read_text())["owned"])
+        assert owned  # the base image's records, at least
+        process.kill()  # SIGKILL: the lab cannot clean up
+        process.wait(timeout=30)
+        assert lab_objects(run_id)
+        done = runner("lab", "--clean-up", "--json")
+        assert done.returncode == 0, done.stdout + done.stderr
+        report = json.loads(done.stdout)
+        runs = {run["run"]: run for run in report["runs"]}
+        assert runs[run_id]["why"] == "its process is gone"
+        removed = runs[run_id]["removed"]
+        assert removed["containers"] == 1 and removed["volumes"] == 1 and removed["images"] >= 2, removed
+        assert removed["build_cache"] >= 1 and report["left"] == []
+        assert lab_objects(run_id) == []
+        assert not owned & build_cache_ids()
+        assert not ledger.exists()
+        assert elsewhere not in runs
+        assert api.inspect_volume(stranger["Name"])["Labels"]["runner.lab"] == elsewhere
+        again = runner("lab", "--clean-up")
+        assert again.returncode == 0 and run_id not in again.stdout
+    finally:
+        if process.poll() is None:
+            process.kill()
+        api.remove_volume(stranger["Name"], force=True)
 
 
 @pytest.mark.engine

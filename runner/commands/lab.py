@@ -41,10 +41,16 @@ def _path_of(folder: Path, playbook_id: str) -> Path:
 @click.option("--docker-host", "-H", metavar="URL", envvar="RUNNER_DOCKER_HOST",
               help="Engine to run on [default: DOCKER_HOST, else the current docker context, else the local socket].")
 @click.option("--keep-folder", is_flag=True, hidden=True, help="Keep the temporary project folders (debugging).")
+@click.option("--clean-up", "clean_up", is_flag=True,
+              help="Run no lab: remove what lab runs that were killed (or whose machine stopped) left on the engine.")
+@click.option("--older-than", metavar="DURATION", default="1h", show_default=True, callback=lambda _c, _p, v: _seconds(v),
+              help="With --clean-up: how old a run from another machine (no ledger here) must be to count as ended "
+                   "(90s, 30m, 2h).")
 @json_option
 @click.pass_obj
 def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tuple[str, ...], record: bool,
-                docker_host: str | None, keep_folder: bool, as_json: bool) -> None:
+                docker_host: str | None, keep_folder: bool, clean_up: bool, older_than: float,
+                as_json: bool) -> None:
     """Replay a playbook's reproduction on a real engine and decide its claims.
 
     \b
@@ -52,6 +58,7 @@ def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tupl
       runner lab buildkit-stale
       runner lab --all --json
       runner lab buildkit-stale -e prune-drops-cache-mount --record
+      runner lab --clean-up                # after a lab was killed (kill -9, a machine restart)
 
     Each experiment builds a small project in a temporary folder, with unique names and the
     label runner.lab=<run>, and asserts on what it observes (build steps CACHED or not, image
@@ -60,10 +67,15 @@ def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tupl
     The lab removes everything it created, build-cache records included (only its own, by
     ID), also after a failure or Ctrl-C.
 
+    A lab killed with SIGKILL cannot clean up: `--clean-up` removes what such runs left (what
+    they labelled, and the build-cache records their ledger in $TMPDIR/runner-lab names), never
+    anything of a run still going, nor anything without the label.
+
     \b
     Exit codes: 0 every claim agrees with the playbook, 6 a verdict differs from the
     recorded status (or a wrong attempt, fix or cause did not behave as recorded),
-    2 an experiment could not run, 130 interrupted.
+    2 an experiment could not run (--clean-up: something could not be removed),
+    130 interrupted.
     JSON (--json): {"status", "labs": [{"playbook", "status", "engine", "client", "claims":
       [{"id", "verdict", "recorded", "agrees", "experiments", "engine", "client"}],
       "experiments": [{"id", "outcome", "verdict", "seconds", "steps", "assertions", ...}],
@@ -75,6 +87,11 @@ def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tupl
     from runner.lab import LabError, record_verdicts, run_lab
     from runner.loader import load_file
 
+    if clean_up:
+        if playbook_ids or all_ or only or record:
+            raise click.UsageError("--clean-up runs no lab: give it no playbook IDs, --all, -e or --record")
+        _clean_up(docker_host, older_than, as_json)
+        return
     folder = playbook_dir(obj["playbooks_dir"])
     if all_ == bool(playbook_ids):
         raise click.UsageError("give playbook IDs or --all (not both)")
@@ -108,6 +125,41 @@ def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tupl
         click.echo(json.dumps({"status": status, "labs": [r.to_json() for r in reports],
                                "recorded": recorded}, ensure_ascii=False, indent=2, default=str))
     sys.exit(EXIT_FOR_STATUS[status])
+
+
+DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(text: str) -> float:
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text or "")
+    if not match:
+        raise click.BadParameter(f"{text!r} is not a duration: a number with s, m, h or d (90s, 30m, 2h)")
+    return float(match.group(1)) * DURATION[match.group(2) or "s"]
+
+
+def _clean_up(docker_host: str | None, older_than: float, as_json: bool) -> None:
+    from rich.console import Console
+
+    from runner.lab import clean_up
+
+    err = Console(stderr=True, highlight=False)
+    found = clean_up(docker_host, older_than,
+                     waiting=lambda holder: err.print(f"another lab runs on this engine ({holder}): waiting"))
+    left = [f"{item} (run {run.run_id})" for run in found for item in run.cleanup.left]
+    if as_json:
+        click.echo(json.dumps({"runs": [run.to_json() for run in found], "left": left}, ensure_ascii=False, indent=2))
+    elif not found:
+        click.echo("nothing to clean up: no ended lab run left anything on this engine")
+    else:
+        for run in found:
+            removed = ", ".join(f"{count} {kind.replace('_', '-')}" for kind, count in run.cleanup.removed.items()
+                                if count) or "nothing was left on the engine"
+            click.echo(f"run {run.run_id} ({run.why}): removed {removed}")
+        for item in left:
+            click.echo(f"could not remove {item}", err=True)
+    sys.exit(exitcodes.CANNOT if left else exitcodes.OK)
 
 
 def _status_after_record(report, recorded: list[str] | None) -> str:  # noqa: ANN001
