@@ -79,7 +79,8 @@ def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tupl
     JSON (--json): {"status", "labs": [{"playbook", "status", "engine", "client", "claims":
       [{"id", "verdict", "recorded", "agrees", "experiments", "engine", "client"}],
       "experiments": [{"id", "outcome", "verdict", "seconds", "steps", "assertions", ...}],
-      "ties", "cleanup", "seconds"}], "recorded": {playbook: [claim ids]}}
+      "ties", "cleanup", "seconds"}], "recorded": {playbook: [claim ids]}};
+      with --clean-up: {"runs": [{"run", "why", "removed", "left"}], "left"}
     """
     from rich.console import Console
 
