@@ -705,10 +705,11 @@ def clean_up(docker_host: str | None = None, older_than: float = STALE_AFTER,
         for run, created in newest.items():
             if run not in live and run not in runs and now - created >= older_than:
                 runs[run] = (f"no lab here runs it, and it is {(now - created) / 3600:.1f} h old", [])
-        found = []
+        found: list[Leftovers] = []
+        present: dict[str, dict[str, Any]] = {}
         for run, (why, owned) in sorted(runs.items()):
             janitor = Janitor(client, run, host)
-            present = janitor.records()
+            present = present or janitor.records()  # what each record is; pruning lists them again
             janitor.owned = {rid: {"type": present[rid].get("Type"), "parent": present[rid].get("Parent") or "",
                                    "description": present[rid].get("Description"), "experiment": None}
                              for rid in owned if rid in present}
