@@ -8,13 +8,13 @@ Referenced from mkdocs.yml as `hooks: [runner/mkdocs_hook.py]`.
 runner/site_build.py makes the build faster without changing what it builds: the playbooks
 load with the cycle collector paused, the generated pages render in worker processes (one per
 CPU; RUNNER_SITE_JOBS=1 for none), the search plugin finds each page's sections with a faster
-equivalent of its parser, and the parts of the page template that read the same on every
-generated page outside the nav are rendered once.
+equivalent of its parser, the parts of the page template that read the same on every
+generated page outside the nav are rendered once, and a second process writes the built pages
+to disk while the next one renders.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
@@ -69,7 +69,10 @@ def on_startup(command: str, dirty: bool) -> None:
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
+    from runner.site_search import tokenise_index
+
     site_build.index_sections_faster(config)
+    site_build.rewrite_search_index(config, tokenise_index)
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -104,6 +107,7 @@ def on_nav(nav: Any, config: MkDocsConfig, files: Files) -> Any:
 
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
     site_build.cache_partials(env, lambda page: page.file.src_uri in _outside_nav and not page.meta.get("hide"))
+    site_build.write_in_background()
     return env
 
 
@@ -118,17 +122,10 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
 def on_build_error(error: Exception) -> None:
     site_build.stop()
+    site_build.finish_writing(abandon=True)
 
 
-@event_priority(-100)  # after the search plugin has written its index
+@event_priority(100)  # before any plugin reads the built site
 def on_post_build(config: MkDocsConfig) -> None:
-    from runner.site_search import tokenise_index
-
     site_build.stop()
-
-    path = Path(config.site_dir) / "search" / "search_index.json"
-    if not path.exists():
-        return
-    index = json.loads(path.read_text(encoding="utf-8"))
-    path.write_text(json.dumps(tokenise_index(index), ensure_ascii=False, separators=(",", ":")),
-                    encoding="utf-8")
+    site_build.finish_writing()

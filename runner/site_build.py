@@ -16,6 +16,8 @@ builds, and the search index only by leaving out the labels of content tabs.
   the one the worker rendered (a plugin changed it) or the worker failed. In the workers, code
   blocks with the same options share one Pygments formatter, a block highlighted once is not
   highlighted again, and each piece of text skips the inline patterns that find nothing in it.
+* `PageWriter`: while MkDocs renders each page's template, the page before it is written to disk
+  by a forked process (only when the pages were rendered in workers).
 * `cache_partials`: the parts of Material's page template that read the same on every page
   outside the nav in one folder (the nav, the tabs, the search box, the palette toggle, the
   footer) rendered once per folder for the generated pages.
@@ -30,15 +32,18 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
 import posixpath
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Any
+from typing import Any, NoReturn
 
+from mkdocs import utils as mkdocs_utils
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
@@ -137,20 +142,40 @@ def load_quietly(load: Callable[[], Any], collect: bool = True) -> Any:
 _found_sections: dict[str, tuple[str, list[Section]]] = {}
 
 
-def index_sections_faster(config: MkDocsConfig) -> None:
-    """Point the search plugin's page indexing at site_search.sections, keeping Material's own
-    parser for any page sections() does not reproduce exactly, and Material's own entries."""
+def _material_search_indexes(config: MkDocsConfig) -> Iterator[Any]:
+    """The SearchIndex of each of Material's search plugins in the build (one, or none)."""
     try:
         from material.plugins.search.plugin import SearchIndex, SearchPlugin
-    except ImportError:  # another theme: nothing to speed up
+    except ImportError:  # another theme
         return
     for plugin in config.plugins.values():
         index = getattr(plugin, "search_index", None)
-        if not isinstance(plugin, SearchPlugin) or not isinstance(index, SearchIndex):
-            continue
+        if isinstance(plugin, SearchPlugin) and isinstance(index, SearchIndex):
+            yield index
+
+
+def index_sections_faster(config: MkDocsConfig) -> None:
+    """Point the search plugin's page indexing at site_search.sections, keeping Material's own
+    parser for any page sections() does not reproduce exactly, and Material's own entries."""
+    for index in _material_search_indexes(config):
         if not hasattr(index, "create_entry_for_section") or "add_entry_from_context" in vars(index):
             continue
         index.add_entry_from_context = partial(_add_entry, index, index.add_entry_from_context)
+
+
+def rewrite_search_index(config: MkDocsConfig, rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Material's search plugin writes `rewrite(index)` instead of its index: the change made
+    as the index is written, not by reading the written file back (which would also have to wait
+    for the PageWriter)."""
+    for index in _material_search_indexes(config):
+        if "generate_search_index" in vars(index):
+            continue
+
+        def generate(*args: Any, _generate: Callable[..., str] = index.generate_search_index, **kwargs: Any) -> str:
+            written = rewrite(json.loads(_generate(*args, **kwargs)))
+            return json.dumps(written, ensure_ascii=False, separators=(",", ":"))
+
+        index.generate_search_index = generate
 
 
 def _add_entry(index: Any, material_parser: Callable[[Page], None], page: Page) -> None:
@@ -393,6 +418,107 @@ def stop() -> None:
         _running.close()
         _running = None
     _found_sections.clear()
+
+
+# --------------------------------------------------------------------------- writing in a second process
+
+
+class PageWriter:
+    """From its start to `finish`, every `mkdocs.utils.write_file` (MkDocs writes each built page,
+    the 404 page and the sitemap with it) is carried out by a forked process, while this one
+    renders the next page. Making a folder and a file per page is kernel time, 0.3–2 s of a
+    1,000-page build here (more when the disk is behind), which a thread could not take off this
+    process: it needs the GIL between system calls (measured: no gain). One process reading one pipe writes in the
+    order MkDocs wrote, so a later write to a path still wins. A write that fails stops the
+    writer; the next write, or `finish`, raises a PluginError naming the file."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=_write_files, args=(theirs, mkdocs_utils.write_file),
+                                       name="runner-site-writer", daemon=True)
+        self.process.start()
+        theirs.close()
+        self.write_file, mkdocs_utils.write_file = mkdocs_utils.write_file, self.write
+
+    def write(self, content: bytes, output_path: str) -> None:
+        try:
+            self.connection.send_bytes(os.fsencode(output_path))
+            self.connection.send_bytes(content)
+        except OSError:  # the writer has ended: say why
+            self._raise_failure()
+
+    def finish(self) -> None:
+        """Wait for every write sent so far; raise if one failed. MkDocs writes itself again."""
+        if mkdocs_utils.write_file == self.write:
+            mkdocs_utils.write_file = self.write_file
+        try:
+            self.connection.send_bytes(b"")
+            done = self.connection.recv()
+        except (OSError, EOFError):
+            self._raise_failure()
+        finally:
+            self.process.join(timeout=30)
+            self.connection.close()
+        if done is not None:
+            self._raise_failure(done)
+
+    def abandon(self) -> None:
+        """After a failed build: restore MkDocs' own writing, end the writer, raise nothing."""
+        try:
+            self.finish()
+        except PluginError:
+            pass
+        if self.process.is_alive():
+            self.process.kill()
+
+    def _raise_failure(self, failure: tuple[str, str] | None = None) -> NoReturn:
+        if failure is None:
+            try:
+                failure = self.connection.recv()
+            except (OSError, EOFError):
+                self.process.join(timeout=30)
+                raise PluginError(f"the process writing the site ended (exit code {self.process.exitcode}) "
+                                  "before writing every page") from None
+        path, message = failure
+        raise PluginError(f"cannot write {path}: {message}")
+
+
+def _write_files(connection: Any, write_file: Callable[[bytes, str], None]) -> None:
+    """In the writer process: (path, content) pairs until an empty path; then None, or the
+    first failure as (path, message)."""
+    while path := connection.recv_bytes():
+        content = connection.recv_bytes()
+        try:
+            write_file(content, os.fsdecode(path))
+        except OSError as exc:
+            connection.send((os.fsdecode(path), exc.strerror or str(exc)))
+            return
+    connection.send(None)
+
+
+_writer: PageWriter | None = None
+
+
+def write_in_background() -> None:
+    """Start a PageWriter when this build rendered its pages in workers (it has many), and
+    they have ended: the pool's threads must not be running when this process forks."""
+    global _writer
+    finish_writing(abandon=True)
+    if _running is None or _running.chunks is not None:
+        return
+    try:
+        _writer = PageWriter()
+    except OSError as exc:
+        log.info("no writer process (%s): writing in this one", exc)
+
+
+def finish_writing(abandon: bool = False) -> None:
+    """Wait for the writer (before anything reads the built site); raise if a write failed."""
+    global _writer
+    writer, _writer = _writer, None
+    if writer is not None:
+        writer.abandon() if abandon else writer.finish()
 
 
 # --------------------------------------------------------------------------- template parts

@@ -202,6 +202,54 @@ def test_the_hook_builds_the_pages_plain_mkdocs_builds_from_the_export(tmp_path:
     assert without_tab_labels(hooked_entries) == without_tab_labels(plain_entries)
 
 
+SABOTAGE = r'''
+import multiprocessing, os
+from mkdocs.plugins import event_priority
+
+@event_priority(-100)  # after the playbook hook has started its writer
+def on_env(env, config, files):
+    if os.environ["SABOTAGE"] == "file-in-the-way":  # where a page's folder must go
+        os.makedirs(os.path.join(config.site_dir, "playbooks"), exist_ok=True)
+        open(os.path.join(config.site_dir, "playbooks", "synthetic-0005"), "w").close()
+    return env
+
+def on_post_page(output, page, config):
+    if os.environ["SABOTAGE"] == "kill-the-writer" and page.file.src_uri == "playbooks/synthetic-0003.md":
+        for child in multiprocessing.active_children():
+            if child.name == "runner-site-writer":
+                child.kill()
+                child.join()
+    return output
+'''
+
+
+@pytest.mark.parametrize("sabotage", ["file-in-the-way", "kill-the-writer"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_page_that_cannot_be_written_fails_the_build_naming_it(tmp_path: Path, monkeypatch, sabotage: str,
+                                                                  jobs: int) -> None:
+    """With the writer process (jobs 2) as without it: a write that fails, or a writer that
+    dies, fails the build with the file or the writer named, and leaves MkDocs writing itself."""
+    folder = synthetic_playbooks(tmp_path / "playbooks", 8)
+    (tmp_path / "sabotage.py").write_text(SABOTAGE, encoding="utf-8")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(f"INHERIT: {ROOT / 'mkdocs.yml'}\ndocs_dir: {ROOT / 'docs'}\n"
+                      f"hooks: [{ROOT / 'runner' / 'mkdocs_hook.py'}, sabotage.py]\n", encoding="utf-8")
+    monkeypatch.setenv("SABOTAGE", sabotage)
+    build = build_site(tmp_path / "site", playbooks=folder, config=config, jobs=jobs)
+    if sabotage == "kill-the-writer" and jobs == 1:  # no writer to kill: the build is whole
+        assert build.returncode == 0, build.log
+        assert len(list((tmp_path / "site" / "playbooks").glob("synthetic-*/index.html"))) == 8
+        return
+    assert build.returncode == 1, build.log
+    if jobs == 2:  # a PluginError; MkDocs itself lets the OSError out with its traceback
+        assert "Traceback" not in build.log and "Aborted with a BuildError!" in build.log, build.log
+    if sabotage == "file-in-the-way":
+        assert re.search(r"ERROR.*synthetic-0005.*File exists", build.log), build.log
+    else:
+        assert re.search(r"ERROR.*the process writing the site ended \(exit code -9\) before writing every page",
+                         build.log), build.log
+
+
 def test_a_warning_in_a_worker_process_fails_the_strict_build(tmp_path: Path) -> None:
     folder = synthetic_playbooks(tmp_path / "playbooks", 4)
     path = folder / "synthetic-0002.yaml"
