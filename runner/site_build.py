@@ -428,9 +428,9 @@ class PageWriter:
     the 404 page and the sitemap with it) is carried out by a forked process, while this one
     renders the next page. Making a folder and a file per page is kernel time, 0.3–2 s of a
     1,000-page build here (more when the disk is behind), which a thread could not take off this
-    process: it needs the GIL between system calls (measured: no gain). One process reading one pipe writes in the
-    order MkDocs wrote, so a later write to a path still wins. A write that fails stops the
-    writer; the next write, or `finish`, raises a PluginError naming the file."""
+    process: it needs the GIL between system calls (measured: no gain). One process reading one
+    pipe writes in the order MkDocs wrote, so a later write to a path still wins. A write that
+    fails stops the writer; the next write, or `finish`, raises a PluginError naming the file."""
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("fork")
@@ -517,8 +517,12 @@ def finish_writing(abandon: bool = False) -> None:
     """Wait for the writer (before anything reads the built site); raise if a write failed."""
     global _writer
     writer, _writer = _writer, None
-    if writer is not None:
-        writer.abandon() if abandon else writer.finish()
+    if writer is None:
+        return
+    if abandon:
+        writer.abandon()
+    else:
+        writer.finish()
 
 
 # --------------------------------------------------------------------------- template parts
