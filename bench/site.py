@@ -166,7 +166,7 @@ def build(config: Path, dest: Path, playbooks: Path | None = None, jobs: int | N
 def default_navigation(exported: Path) -> Path:
     """The exported site with Material's default navigation: MkDocs' own nav from the files
     (every playbook in one section) and no `navigation.prune`; every other feature kept."""
-    from runner.site import _ConfigDumper, _ConfigLoader
+    from runner.site.pages import _ConfigDumper, _ConfigLoader
 
     config = yaml.load((exported / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_ConfigLoader)
     config["theme"]["features"] = [f for f in config["theme"]["features"] if f != "navigation.prune"]
@@ -189,8 +189,8 @@ def main() -> None:
                         "CPU; 1: none)")
     args = parser.parse_args()
 
-    from runner.loader import load_all
-    from runner.site import export_site
+    from runner.playbook.loader import load_all
+    from runner.site.pages import export_site
 
     folder = OUT / "playbooks"
     write_playbooks(folder, args.playbooks, args.size)

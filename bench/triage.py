@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runner.model import Playbook  # noqa: E402
-from runner.triage import TriageIndex  # noqa: E402
+from runner.playbook.model import Playbook  # noqa: E402
+from runner.triage.index import TriageIndex  # noqa: E402
 
 WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar "
          "papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu").split()

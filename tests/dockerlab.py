@@ -45,7 +45,7 @@ PLAYBOOKS = Path(__file__).resolve().parent.parent / "playbooks"
 
 def found_by_search(catalogue: Any, query: str) -> list[str]:
     """The ids `runner search` ranks for the query, in the query's language (Hangul: ko)."""
-    from runner.search import search
+    from runner.triage.search import search
 
     lang = "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in query) else "en"
     return [match.id for match in search(catalogue, query, lang)]
@@ -101,7 +101,7 @@ def prune_records(records: set[str], all_: bool = True, max_passes: int = 10) ->
     parents behind (measured on 20.10: 11 of 24 after two builds): repeat until nothing goes.
     `all_`: also records an image still shares, as `--all` does. Records a running `runner lab`
     owns (it lists them in its ledger) are its own to remove: they are left alone."""
-    from runner.lab import claimed_build_cache
+    from runner.lab.lab import claimed_build_cache
 
     left = set(records) - claimed_build_cache()
     for _ in range(max_passes):

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 import dockerlab
-from runner.catalogue import load_catalogue
+from runner.playbook.catalogue import load_catalogue
 from runner.checks.disk import _gc_config, parse_amount, parse_duration, parse_size
-from runner.search import search
-from runner.triage import triage
+from runner.triage.search import search
+from runner.triage.index import triage
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOKS = ROOT / "playbooks"

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 import dockerlab
-from runner.catalogue import load_catalogue
+from runner.playbook.catalogue import load_catalogue
 from runner.checks.client import BUILDX_FROM, Client, builder, buildkit_setting, buildkit_syntax, docker_client
 from runner.checks.kinds import DockerClientArgs
 from runner.checks.result import CheckContext
-from runner.triage import triage
+from runner.triage.index import triage
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOKS = ROOT / "playbooks"

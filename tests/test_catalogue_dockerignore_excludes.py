@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 import dockerlab
-from runner.catalogue import load_catalogue
+from runner.playbook.catalogue import load_catalogue
 from runner.checks.exclusions import context_exclusions, split_paths
 from runner.checks.kinds import ContextExclusionsArgs
 from runner.checks.result import CheckContext
-from runner.search import search
-from runner.triage import triage
+from runner.triage.search import search
+from runner.triage.index import triage
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOKS = ROOT / "playbooks"

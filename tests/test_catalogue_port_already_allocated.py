@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 
 import dockerlab
-from runner.catalogue import load_catalogue
+from runner.playbook.catalogue import load_catalogue
 from runner.checks.kinds import HostPortArgs
 from runner.checks.ports import host_port, listening_sockets, overlaps
 from runner.checks.result import CheckContext
-from runner.triage import triage
+from runner.triage.index import triage
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOKS = ROOT / "playbooks"

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 import dockerlab
-from runner.catalogue import load_catalogue
+from runner.playbook.catalogue import load_catalogue
 from runner.checks.container_image import container_image
 from runner.checks.kinds import ContainerImageArgs
 from runner.checks.result import CheckContext
-from runner.triage import triage
+from runner.triage.index import triage
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOKS = ROOT / "playbooks"

@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 
 import dockerlab
-from runner.catalogue import load_catalogue
+from runner.playbook.catalogue import load_catalogue
 from runner.checks.kinds import VolumeShadowingArgs
 from runner.checks.result import CheckContext
 from runner.checks.volumes import volume_shadowing
-from runner.triage import triage
+from runner.triage.index import triage
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOKS = ROOT / "playbooks"

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from runner import __version__, exitcodes
 from runner.cli import COMMANDS, _importable, cli
-from runner.loader import load_file
-from runner.render import HEADINGS
+from runner.playbook.loader import load_file
+from runner.present.show import HEADINGS
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -260,7 +260,7 @@ def test_list_invalid_folder_exits_3_and_missing_folder_exits_2():
 
 
 def test_committed_schema_is_up_to_date():
-    from runner.schema import SCHEMA_PATH, generate
+    from runner.playbook.schema import SCHEMA_PATH, generate
 
     assert SCHEMA_PATH.read_text(encoding="utf-8") == generate(), "stale: run `runner schema --write`"
 
@@ -281,7 +281,7 @@ def test_schema_prints_json():
 
 def _as_an_editor_reads(path: Path) -> object:
     """The playbook as a YAML 1.2 editor hands it to the schema: dates are strings."""
-    from runner.loader import parse_yaml, read_text
+    from runner.playbook.loader import parse_yaml, read_text
 
     data, _ = parse_yaml(read_text(path))
     return json.loads(json.dumps(data, default=str))
@@ -289,7 +289,7 @@ def _as_an_editor_reads(path: Path) -> object:
 
 def schema_validator():
     import jsonschema
-    from runner.schema import SCHEMA_PATH
+    from runner.playbook.schema import SCHEMA_PATH
 
     return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 

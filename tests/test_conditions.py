@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from runner.checks.result import CheckResult
-from runner.conditions import evaluate, lookup
-from runner.model import Condition
+from runner.diagnose.conditions import evaluate, lookup
+from runner.playbook.model import Condition
 
 parse = TypeAdapter(Condition).validate_python
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.dockerhost import DEFAULT_HOST, docker_clients, other_endpoints, resolve_endpoint
+from runner.engine.clients import docker_clients
+from runner.engine.endpoints import DEFAULT_HOST, other_endpoints, resolve_endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from runner import exitcodes
-from runner.actions import EvidenceMissing, evidence_refs, lookup_evidence, substitute_evidence
+from runner.fix.actions import EvidenceMissing, evidence_refs, lookup_evidence, substitute_evidence
 from runner.cli import cli
-from runner.fixer import Consent, Plan, PlannedStep, decide_consent, mask_env, mask_secrets
+from runner.fix.fixer import Consent, Plan, PlannedStep, decide_consent, mask_env, mask_secrets
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -454,8 +454,8 @@ def dockerignore_project(root: Path, specific: bool) -> None:
 
 @pytest.mark.parametrize("specific", [True, False])
 def test_unexclude_paths_edits_the_ignore_file_the_build_reads(tmp_path, specific):
-    from runner.actions import ActionContext, Exclusion, ExplainExclusionsArgs, UnexcludePathsArgs
-    from runner.actions.files import explain_exclusions, unexclude_paths
+    from runner.fix.actions import ActionContext, Exclusion, ExplainExclusionsArgs, UnexcludePathsArgs
+    from runner.fix.actions.files import explain_exclusions, unexclude_paths
 
     dockerignore_project(tmp_path, specific)
     read = tmp_path / ("docker/app.Dockerfile.dockerignore" if specific else ".dockerignore")

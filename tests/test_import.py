@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from runner import exitcodes
 from runner.cli import cli
-from runner.importer import (
+from runner.authoring.importer import (
     ImportFailed,
     command_groups,
     effect_of,
@@ -36,8 +36,8 @@ from runner.importer import (
     split_marker,
     verdict_of,
 )
-from runner.loader import load_all, load_file
-from runner.model import localize
+from runner.playbook.loader import load_all, load_file
+from runner.playbook.model import localize
 
 ROOT = Path(__file__).resolve().parent.parent
 HAND_WRITTEN = ROOT / "playbooks" / "buildkit-stale.yaml"

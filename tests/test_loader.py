@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from runner.errors import PlaybookError, Problem
-from runner.loader import MAX_NODES, load_all, load_file
-from runner.model import (
+from runner.playbook.loader import MAX_NODES, load_all, load_file
+from runner.playbook.model import (
     AllCondition,
     AnyCondition,
     FieldCondition,

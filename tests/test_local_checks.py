@@ -12,8 +12,8 @@ from runner.checks.command import command
 from runner.checks.http import http_probe
 from runner.checks.kinds import CommandArgs, HttpArgs
 from runner.checks.result import CheckContext
-from runner.diagnose import run_check
-from runner.model import Check
+from runner.diagnose.diagnosis import run_check
+from runner.playbook.model import Check
 
 
 def test_command_expectations(tmp_path):

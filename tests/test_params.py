@@ -11,8 +11,8 @@ from runner.checks.command import command
 from runner.checks.kinds import CommandArgs
 from runner.checks.result import CheckContext
 from runner.errors import ParamError
-from runner.model import Playbook
-from runner.params import resolve_params, substitute
+from runner.playbook.model import Playbook
+from runner.playbook.params import resolve_params, substitute
 
 PLAYBOOK = Playbook.model_validate({
     "id": "p", "title": "t", "summary": "s", "symptoms": [{"text": "x"}],
@@ -72,7 +72,7 @@ def test_substitute_leaves_go_templates_alone():
 
 
 def test_an_unset_optional_param_drops_its_argument_or_skips_a_required_one(tmp_path):
-    from runner.diagnose import diagnose
+    from runner.diagnose.diagnosis import diagnose
 
     playbook = Playbook.model_validate({
         "id": "p", "title": "t", "summary": "s", "symptoms": [{"text": "x"}],

@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-import runner.model as model
+import runner.playbook.model as model
 from runner.errors import PlaybookError
-from runner.loader import load_file, parse_yaml
-from runner.model import Playbook
+from runner.playbook.loader import load_file, parse_yaml
+from runner.playbook.model import Playbook
 
 ROOT = Path(__file__).resolve().parent.parent
 BASES = sorted((ROOT / "tests/examples/valid").glob("*.yaml")) + sorted((ROOT / "playbooks").glob("*.yaml"))

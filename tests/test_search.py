@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from runner import exitcodes
-from runner.catalogue import load_catalogue
+from runner.playbook.catalogue import load_catalogue
 from runner.cli import cli
-from runner.model import Playbook
-from runner.search import search, terms
+from runner.playbook.model import Playbook
+from runner.triage.search import search, terms
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOKS = ROOT / "playbooks"

@@ -23,11 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runner import exitcodes
-import runner.triage as triage_module
-from runner.catalogue import load_catalogue
+import runner.triage.index as triage_module
+from runner.playbook.catalogue import load_catalogue
 from runner.cli import cli
-from runner.model import Playbook
-from runner.triage import MAX_LINE_CHARS, MAX_LINES_PER_SYMPTOM, TriageIndex, analyse, score, triage
+from runner.playbook.model import Playbook
+from runner.triage.index import MAX_LINE_CHARS, MAX_LINES_PER_SYMPTOM, TriageIndex, analyse, score, triage
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOKS = ROOT / "playbooks"

@@ -32,7 +32,8 @@ from runner.checks.container_image import builder_of
 from runner.checks.docker import find, read_tree, readable
 from runner.checks.kinds import ImageVsContextArgs
 from runner.checks.result import CheckContext, CheckResult
-from runner.dockerhost import buildkit_client, resolve_endpoint
+from runner.engine.clients import buildkit_client
+from runner.engine.endpoints import resolve_endpoint
 from runner.errors import EngineUnavailable
 
 BUILD_TIMEOUT = 600

@@ -147,7 +147,7 @@ def _human(n: float | None) -> str:
 
 def disk_usage(args: DiskUsageArgs, ctx: CheckContext) -> CheckResult:
     from runner.checks.docker import engine_client
-    from runner.dockerhost import resolve_endpoint
+    from runner.engine.endpoints import resolve_endpoint
 
     host = ctx.docker_host or resolve_endpoint().host
     try:

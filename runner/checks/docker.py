@@ -18,7 +18,8 @@ from typing import Any
 
 from runner.checks.kinds import ContainerArgs, FileInArtifactArgs, ImageArgs, MountsArgs, NoArgs
 from runner.checks.result import CheckContext, CheckResult
-from runner.dockerhost import client_for, docker_clients, other_endpoints, resolve_endpoint
+from runner.engine.clients import docker_clients
+from runner.engine.endpoints import client_for, other_endpoints, resolve_endpoint
 from runner.errors import EngineUnavailable
 
 INSPECT_LABEL = "runner.diagnose"

@@ -53,7 +53,7 @@ def _flavor(wanted: str | None) -> tuple[str, str | None]:
     if wanted:
         return wanted, None
     try:
-        from runner.dockerhost import buildkit_client
+        from runner.engine.clients import buildkit_client
 
         client = buildkit_client()
     except Exception:  # noqa: BLE001 - no client here: the checks still read the context

@@ -163,7 +163,7 @@ def _name(summary: dict[str, Any]) -> str:
 
 def host_port(args: HostPortArgs, ctx: CheckContext) -> CheckResult:
     from runner.checks.docker import engine_client
-    from runner.dockerhost import resolve_endpoint
+    from runner.engine.endpoints import resolve_endpoint
 
     host = ctx.docker_host or resolve_endpoint().host
     try:

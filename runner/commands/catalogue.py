@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from runner import exitcodes
-from runner.catalogue import load_catalogue, load_playbook, playbook_dir
+from runner.playbook.catalogue import load_catalogue, load_playbook, playbook_dir
 from runner.commands.options import json_option, lang_option
 
 
@@ -21,7 +21,7 @@ def list_command(obj: dict, tags: tuple[str, ...], as_json: bool) -> None:
 
     JSON: a list of {"id", "title", "tags", "severity"}; title in Korean and English.
     """
-    from runner.model import localize
+    from runner.playbook.model import localize
 
     playbooks = [p for p in load_catalogue(playbook_dir(obj["playbooks_dir"])) if set(tags) <= set(p.tags)]
     if as_json:
@@ -30,7 +30,7 @@ def list_command(obj: dict, tags: tuple[str, ...], as_json: bool) -> None:
                  "tags": list(p.tags), "severity": p.severity.value} for p in playbooks]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    from runner.render import playbook_table
+    from runner.present.show import playbook_table
 
     playbook_table(playbooks)
 
@@ -41,7 +41,7 @@ def list_command(obj: dict, tags: tuple[str, ...], as_json: bool) -> None:
 @click.pass_obj
 def show_command(obj: dict, playbook_id: str, lang: str) -> None:
     """Show a whole playbook: symptoms, causes, wrong attempts, fixes, prevention, lessons."""
-    from runner.render import show_playbook
+    from runner.present.show import show_playbook
 
     show_playbook(load_playbook(playbook_id, playbook_dir(obj["playbooks_dir"])), lang)
 
@@ -56,7 +56,7 @@ def validate_command(obj: dict, paths: tuple[Path, ...], as_json: bool) -> None:
     All files are validated together, so ids must be unique across them. Each problem is
     one line, `file:line:col: key.path: what is wrong (hint)`. Exit 3 when any is invalid.
     """
-    from runner.loader import load_all
+    from runner.playbook.loader import load_all
 
     targets = list(paths) or [playbook_dir(obj["playbooks_dir"])]
     playbooks, problems = load_all(targets)
@@ -86,7 +86,7 @@ def schema_command(write: bool, check: bool) -> None:
     Editors complete playbooks from it through a first line such as
     `# yaml-language-server: $schema=../runner/schema/playbook.schema.json`.
     """
-    from runner.schema import SCHEMA_PATH, generate
+    from runner.playbook.schema import SCHEMA_PATH, generate
 
     text = generate()
     if check:

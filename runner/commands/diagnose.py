@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from runner import exitcodes
-from runner.catalogue import load_playbook, playbook_dir
+from runner.playbook.catalogue import load_playbook, playbook_dir
 from runner.commands.options import json_option, lang_option, param_option, parse_params
 
 docker_host_option = click.option(
@@ -77,10 +77,10 @@ def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docke
     """
     from rich.console import Console
 
-    from runner.diagnose import diagnose
-    from runner.model import localize
-    from runner.params import resolve_params
-    from runner.report import check_line, print_verdict, to_json
+    from runner.diagnose.diagnosis import diagnose
+    from runner.playbook.model import localize
+    from runner.playbook.params import resolve_params
+    from runner.present.report import check_line, print_verdict, to_json
 
     playbook = load_playbook(playbook_id, playbook_dir(obj["playbooks_dir"]))
     values = resolve_params(playbook, parse_params(params), Path.cwd())

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from runner import exitcodes
-from runner.catalogue import load_playbook, playbook_dir
+from runner.playbook.catalogue import load_playbook, playbook_dir
 from runner.commands.diagnose import docker_host_option
 from runner.commands.options import json_option, lang_option, param_option, parse_params
 
@@ -77,8 +77,8 @@ def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: st
     """
     from rich.console import Console
 
-    from runner.fixer import run_fix, save_report
-    from runner.params import resolve_params
+    from runner.fix.fixer import run_fix, save_report
+    from runner.playbook.params import resolve_params
 
     playbook = load_playbook(playbook_id, playbook_dir(obj["playbooks_dir"]))
     values = resolve_params(playbook, parse_params(params), Path.cwd())
@@ -134,8 +134,8 @@ class FixDisplay:
             self.console.print(Text("diagnosing again ...", style="bold"))
 
     def check_progress(self, check, outcome) -> None:  # noqa: ANN001
-        from runner.model import localize
-        from runner.report import check_line
+        from runner.playbook.model import localize
+        from runner.present.report import check_line
 
         if outcome is None:
             self.spinner.start(f"{check.id}: {localize(check.title, self.lang) if check.title else check.kind} ...")
@@ -147,7 +147,7 @@ class FixDisplay:
     def diagnosed(self, diagnosis, round_number: int) -> None:  # noqa: ANN001
         from rich.text import Text
 
-        from runner.report import _evidence_lines
+        from runner.present.report import _evidence_lines
 
         self.spinner.stop()
         if diagnosis.cause is None:
@@ -171,8 +171,8 @@ class FixDisplay:
     def planned(self, plan, round_number: int) -> None:  # noqa: ANN001
         from rich.text import Text
 
-        from runner.render import EFFECT_STYLE
-        from runner.model import Effect
+        from runner.present.show import EFFECT_STYLE
+        from runner.playbook.model import Effect
 
         self.console.print()
         head = Text(f"plan{f' (round {round_number})' if round_number > 1 else ''}: ", style="bold")
@@ -239,7 +239,7 @@ class FixDisplay:
     def finish(self, run, path) -> None:  # noqa: ANN001
         from rich.text import Text
 
-        from runner.fixer import OUTCOMES
+        from runner.fix.fixer import OUTCOMES
 
         self.console.print()
         style = {"resolved": "bold green", "partial": "bold yellow"}.get(run.verdict or "", "bold red")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from runner import exitcodes
-from runner.catalogue import playbook_dir
+from runner.playbook.catalogue import playbook_dir
 from runner.commands.options import json_option
 
 EXIT_FOR_STATUS = {"pass": exitcodes.OK, "differs": exitcodes.LAB_DIFFERS, "error": exitcodes.CANNOT}
@@ -19,12 +19,12 @@ VERDICT_STYLE = {"confirmed": "green", "refuted": "bold red", "mixed": "yellow",
 
 
 def _path_of(folder: Path, playbook_id: str) -> Path:
-    from runner.loader import SUFFIXES
+    from runner.playbook.loader import SUFFIXES
 
     for suffix in SUFFIXES:
         if (folder / f"{playbook_id}{suffix}").is_file():
             return folder / f"{playbook_id}{suffix}"
-    from runner.catalogue import load_playbook
+    from runner.playbook.catalogue import load_playbook
 
     load_playbook(playbook_id, folder)  # raises UnknownPlaybook with a did-you-mean
     raise AssertionError("unreachable")
@@ -84,9 +84,9 @@ def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tupl
     """
     from rich.console import Console
 
-    from runner.catalogue import load_catalogue
-    from runner.lab import LabError, record_verdicts, run_lab
-    from runner.loader import load_file
+    from runner.playbook.catalogue import load_catalogue
+    from runner.lab.lab import LabError, record_verdicts, run_lab
+    from runner.playbook.loader import load_file
 
     if clean_up:
         if playbook_ids or all_ or only or record:
@@ -143,7 +143,7 @@ def _seconds(text: str) -> float:
 def _clean_up(docker_host: str | None, older_than: float, as_json: bool) -> None:
     from rich.console import Console
 
-    from runner.lab import clean_up
+    from runner.lab.lab import clean_up
 
     err = Console(stderr=True, highlight=False)
     found = clean_up(docker_host, older_than,

@@ -27,8 +27,8 @@ def export_command(obj: dict, out: Path, config_file: Path | None) -> None:
     `mkdocs build -f DIR/mkdocs.yml` or with Zensical, which runs no MkDocs hooks. Korean
     compound splitting in search is done by the hook and is not part of the export.
     """
-    from runner.catalogue import load_catalogue, playbook_dir
-    from runner.site import export_site
+    from runner.playbook.catalogue import load_catalogue, playbook_dir
+    from runner.site.pages import export_site
 
     root = (config_file.parent if config_file else ROOT).resolve()
     if not (root / "mkdocs.yml").is_file():
@@ -43,7 +43,7 @@ def export_command(obj: dict, out: Path, config_file: Path | None) -> None:
 
 
 def _default_folder(root: Path) -> Path:
-    from runner.catalogue import playbook_dir
+    from runner.playbook.catalogue import playbook_dir
 
     beside = root / "playbooks"
     return beside if beside.is_dir() else playbook_dir(None)

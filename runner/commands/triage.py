@@ -69,8 +69,8 @@ def triage_command(obj: dict, source: Path | None, limit: int | None, as_json: b
              "lines": [{"line", "text", "symptom", "signature"}]}]}, best first.
     Exit 0 when a playbook matches, 1 when none does.
     """
-    from runner.catalogue import load_catalogue, playbook_dir  # pydantic: not for --help
-    from runner.triage import TriageIndex
+    from runner.playbook.catalogue import load_catalogue, playbook_dir  # pydantic: not for --help
+    from runner.triage.index import TriageIndex
 
     text = _read_log(source)
     playbooks = load_catalogue(playbook_dir(obj["playbooks_dir"]))
@@ -88,7 +88,7 @@ def triage_command(obj: dict, source: Path | None, limit: int | None, as_json: b
 
 
 def _print_triage(matches: list, lang: str, total: int) -> None:
-    from runner.model import localize
+    from runner.playbook.model import localize
 
     for rank, match in enumerate(matches, start=1):
         title = localize(match.playbook.title, lang)
@@ -133,8 +133,8 @@ def search_command(obj: dict, query: tuple[str, ...], limit: int | None, as_json
              "lines": [{"field", "text", "lang", "symptom"}]}]}, best first.
     Exit 0 when a playbook matches, 1 when none does.
     """
-    from runner.catalogue import load_catalogue, playbook_dir
-    from runner.search import search
+    from runner.playbook.catalogue import load_catalogue, playbook_dir
+    from runner.triage.search import search
 
     words = " ".join(query)
     playbooks = load_catalogue(playbook_dir(obj["playbooks_dir"]))
@@ -143,7 +143,7 @@ def search_command(obj: dict, query: tuple[str, ...], limit: int | None, as_json
     if as_json:
         click.echo(json.dumps({"matches": [m.to_json() for m in shown]}, ensure_ascii=False, indent=2))
     elif shown:
-        from runner.model import localize
+        from runner.playbook.model import localize
 
         for rank, match in enumerate(shown, start=1):
             title = localize(match.playbook.title, lang)

@@ -126,8 +126,8 @@ def test_export_writes_every_page_and_a_hook_free_config(exported: Path, real_si
     assert "hooks" not in yaml.load(config, Loader=yaml.BaseLoader)
     assert "playbooks/buildkit-stale.md" in config  # nav filled in
     page = (exported / "docs/playbooks/buildkit-stale.md").read_text(encoding="utf-8")
-    from runner import site
-    from runner.loader import load_file
+    from runner.site import pages as site
+    from runner.playbook.loader import load_file
 
     assert page == site.playbook_markdown(load_file(ROOT / "playbooks/buildkit-stale.yaml"))
     assert "<!-- runner:" not in "".join(p.read_text() for p in (exported / "docs").rglob("*.md"))
@@ -171,9 +171,9 @@ def test_the_hook_builds_the_pages_plain_mkdocs_builds_from_the_export(tmp_path:
     rendered once) leaves every page byte for byte as plain MkDocs builds it from the exported
     Markdown, and the search index as Material writes it, less the Korean splitting and the
     labels of the language tabs."""
-    from runner import site
-    from runner.loader import load_all
-    from runner.site_search import ZWSP
+    from runner.site import pages as site
+    from runner.playbook.loader import load_all
+    from runner.site.search_index import ZWSP
 
     folder = synthetic_playbooks(tmp_path / "playbooks", 40, "full")  # over 30: pages outside the nav
     hooked = build_site(tmp_path / "hooked", playbooks=folder, jobs=jobs)
@@ -233,7 +233,7 @@ def test_a_page_that_cannot_be_written_fails_the_build_naming_it(tmp_path: Path,
     (tmp_path / "sabotage.py").write_text(SABOTAGE, encoding="utf-8")
     config = tmp_path / "mkdocs.yml"
     config.write_text(f"INHERIT: {ROOT / 'mkdocs.yml'}\ndocs_dir: {ROOT / 'docs'}\n"
-                      f"hooks: [{ROOT / 'runner' / 'mkdocs_hook.py'}, sabotage.py]\n", encoding="utf-8")
+                      f"hooks: [{ROOT / 'runner' / 'site' / 'hook.py'}, sabotage.py]\n", encoding="utf-8")
     monkeypatch.setenv("SABOTAGE", sabotage)
     build = build_site(tmp_path / "site", playbooks=folder, config=config, jobs=jobs)
     if sabotage == "kill-the-writer" and jobs == 1:  # no writer to kill: the build is whole
@@ -263,8 +263,8 @@ def test_a_warning_in_a_worker_process_fails_the_strict_build(tmp_path: Path) ->
 
 @pytest.mark.parametrize("duplicate", [False, True])
 def test_loading_in_worker_processes_gives_what_one_load_gives(tmp_path: Path, monkeypatch, duplicate: bool) -> None:
-    from runner import site_build
-    from runner.loader import load_all
+    from runner.site import speed as site_build
+    from runner.playbook.loader import load_all
 
     folder = synthetic_playbooks(tmp_path / "playbooks", 2 * site_build.MIN_FILES_PER_WORKER + 10)
     (folder / "synthetic-0003.yaml").write_text("id: broken\ntitle: x\nsummary: y\nsymptoms: []\n")
@@ -278,7 +278,7 @@ def test_loading_in_worker_processes_gives_what_one_load_gives(tmp_path: Path, m
 
 
 def test_the_loading_workers_write_the_pages_the_generator_writes(tmp_path: Path, monkeypatch) -> None:
-    from runner import site, site_build
+    from runner.site import pages as site, speed as site_build
 
     folder = synthetic_playbooks(tmp_path / "playbooks", 2 * site_build.MIN_FILES_PER_WORKER + 10, "full")
     monkeypatch.setenv(site_build.JOBS_ENV, "2")
@@ -293,7 +293,7 @@ def test_the_loading_workers_write_the_pages_the_generator_writes(tmp_path: Path
 
 HIGHLIGHTING = r'''
 import markdown
-from runner import site_build
+from runner.site import speed as site_build
 
 def render():
     return [html for config in ({}, {"anchor_linenums": True}) for html in render_with(config)]
@@ -326,8 +326,8 @@ INLINE = r'''
 import glob, sys
 import markdown
 from mkdocs.config import load_config
-from runner import site, site_build
-from runner.loader import load_all
+from runner.site import pages as site, speed as site_build
+from runner.playbook.loader import load_all
 
 config = load_config("mkdocs.yml")
 from pathlib import Path
@@ -378,8 +378,8 @@ def test_skipping_inline_patterns_that_find_nothing_renders_the_same_html(tmp_pa
     pages, synthetic full-size playbooks, and text with every kind of inline markup the site's
     extensions handle (in a process of its own: the patch is what a worker process gets)."""
     folder = synthetic_playbooks(tmp_path / "playbooks", 30, "full")
-    from runner import site
-    from runner.loader import load_all
+    from runner.site import pages as site
+    from runner.playbook.loader import load_all
 
     synthetic = [site.playbook_markdown(p) for p in load_all([folder])[0]]
     result = subprocess.run([sys.executable, "-c", INLINE, *synthetic], cwd=ROOT, capture_output=True,

@@ -1,4 +1,4 @@
-"""runner/site.py: Playbook -> Markdown. Pure functions, checked on real playbook files."""
+"""runner/site/pages.py: Playbook -> Markdown. Pure functions, checked on real playbook files."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from runner import site
-from runner.loader import load_file
-from runner.model import PARAM_REF
+from runner.site import pages as site
+from runner.playbook.loader import load_file
+from runner.playbook.model import PARAM_REF
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "tests" / "examples" / "valid").glob("*.yaml"))

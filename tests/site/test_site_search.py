@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 
-from runner.site_search import (
+from runner.site.search_index import (
     QUERIES,
     ZWSP,
     Splitter,
@@ -122,7 +122,7 @@ def material_sections(html: str) -> list[tuple]:
 
 
 def fast_sections(html: str) -> list[tuple] | None:
-    from runner.site_search import sections
+    from runner.site.search_index import sections
 
     found = sections(html)
     return None if found is None else [(s.id, s.title, s.text, s.excluded) for s in found]
@@ -134,8 +134,8 @@ def rendered_pages() -> list[str]:
     import markdown
     from mkdocs.config import load_config
 
-    from runner import site
-    from runner.loader import load_all
+    from runner.site import pages as site
+    from runner.playbook.loader import load_all
 
     config = load_config(str(ROOT / "mkdocs.yml"))
     playbooks, _ = load_all([ROOT / "playbooks"])
@@ -160,7 +160,7 @@ def test_sections_without_tab_labels_are_materials_of_the_html_without_them() ->
     """The hook's index leaves out the labels of content tabs (`한국어English` would start most
     sections of a bilingual page): every label set of the real pages is plain text the pattern
     takes, and nothing else changes."""
-    from runner.site_search import TAB_LABELS, sections
+    from runner.site.search_index import TAB_LABELS, sections
 
     pages = [html for html in rendered_pages() if 'class="tabbed-labels"' in html]
     assert len(pages) >= 7

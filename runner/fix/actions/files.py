@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from runner.actions import (ActionContext, ActionResult, ExplainExclusionsArgs, TouchFilesArgs, UnexcludePathsArgs,
+from runner.fix.actions import (ActionContext, ActionResult, ExplainExclusionsArgs, TouchFilesArgs, UnexcludePathsArgs,
                             ignore_file)
 
 

@@ -36,7 +36,7 @@ from typing import Any
 import yaml
 
 from runner.errors import PlaybookError, RunnerError
-from runner.model import ID_PATTERN, PARAM_REF, TAG_PATTERN, Playbook
+from runner.playbook.model import ID_PATTERN, PARAM_REF, TAG_PATTERN, Playbook
 
 MAX_BYTES = 1_000_000  # a write-up is a few pages; more is not one incident
 DEFAULT_SCHEMA = "../runner/schema/playbook.schema.json"  # from playbooks/, the usual place
@@ -1040,7 +1040,7 @@ def import_markdown(source: str, *, name: str = "write-up", playbook_id: str | N
 
 def validate_text(text: str, playbook_id: str) -> Playbook:
     """Validate YAML text with the real loader (as `runner validate` would read the file)."""
-    from runner.loader import load_file
+    from runner.playbook.loader import load_file
 
     with tempfile.TemporaryDirectory(prefix="runner-import-") as folder:
         path = Path(folder) / f"{playbook_id}.yaml"
@@ -1120,7 +1120,7 @@ def _file_mode(path: Path) -> int:
 
 def schema_reference(folder: Path | None) -> str:
     """The `$schema=` path for a playbook written into `folder` (relative, as editors want)."""
-    from runner.schema import SCHEMA_PATH
+    from runner.playbook.schema import SCHEMA_PATH
 
     if folder is None:
         return DEFAULT_SCHEMA

@@ -1,4 +1,4 @@
-"""Build speed for the MkDocs hook (runner/mkdocs_hook.py): nothing here changes the pages it
+"""Build speed for the MkDocs hook (runner/site/hook.py): nothing here changes the pages it
 builds, and the search index only by leaving out the labels of content tabs.
 
 * `load_playbooks`: the playbooks loaded in worker processes when there are many (each loads
@@ -47,7 +47,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from runner.site_search import Section, sections
+from runner.site.search_index import Section, sections
 
 log = logging.getLogger("mkdocs.hooks.playbooks")
 
@@ -63,7 +63,7 @@ MIN_FILES_PER_WORKER = 100
 def load_playbooks(folder: Any, parallel: bool = True) -> tuple[list[Any], list[Any]]:
     """runner.loader.load_all([folder]), in worker processes when there are many files; these
     also write the playbooks' pages (see generated_markdown)."""
-    from runner.loader import load_all, playbook_files
+    from runner.playbook.loader import load_all, playbook_files
 
     _written.clear()
     files = playbook_files([folder])
@@ -93,8 +93,8 @@ def load_playbooks(folder: Any, parallel: bool = True) -> tuple[list[Any], list[
 
 
 def _load_run(files: list[Any]) -> tuple[list[Any], list[Any], dict[str, str]]:
-    from runner import site
-    from runner.loader import load_all
+    from runner.site import pages as site
+    from runner.playbook.loader import load_all
 
     gc.disable()  # the worker ends after this: its garbage goes with it
     playbooks, problems = load_all(files)
@@ -108,7 +108,7 @@ _written: dict[str, str] = {}
 def generated_markdown(playbooks: list[Any]) -> dict[str, str]:
     """site.generated_pages(playbooks): as the loading workers wrote them, when they did (on one
     CPU while the other waits, it would cost the build 3% for 1,000 full-size playbooks)."""
-    from runner import site
+    from runner.site import pages as site
 
     paths = [site.page_path(playbook.id) for playbook in playbooks]
     if _written and all(path in _written for path in paths):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import ParamError
-from runner.model import PARAM_REF, ParamType, Playbook
+from runner.playbook.model import PARAM_REF, ParamType, Playbook
 
 # Docker's reference grammar, simplified: [registry[:port]/]name[:tag][@digest], or an ID.
 IMAGE_REF = re.compile(
@@ -44,7 +44,7 @@ def resolve_params(playbook: Playbook, given: dict[str, str], cwd: Path) -> dict
 
 
 def _describe(text: Any) -> str:
-    from runner.model import localize
+    from runner.playbook.model import localize
 
     return localize(text, "en")
 
@@ -100,6 +100,6 @@ def substitute(value: Any, params: dict[str, str], unset: frozenset[str] = froze
 
 def unresolved(value: Any) -> list[str]:
     """References left after substitution: params that were neither given nor defaulted."""
-    from runner.references import param_refs
+    from runner.playbook.references import param_refs
 
     return sorted(set(param_refs(value)))

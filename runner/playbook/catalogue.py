@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 from runner.errors import PlaybookError, UnknownPlaybook
-from runner.loader import SUFFIXES, load_all, load_file
-from runner.model import Playbook
+from runner.playbook.loader import SUFFIXES, load_all, load_file
+from runner.playbook.model import Playbook
 
-SHIPPED = Path(__file__).resolve().parent.parent / "playbooks"
+SHIPPED = Path(__file__).resolve().parents[2] / "playbooks"
 
 
 def playbook_dir(explicit: str | os.PathLike | None = None) -> Path:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.model import Playbook, Symptom, Text, localize
+from runner.playbook.model import Playbook, Symptom, Text, localize
 
 MAX_LINES_PER_SYMPTOM = 5  # lines kept per symptom (all are counted)
 MAX_LINE_CHARS = 240  # a matched line longer than this is cut around the match

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-SCHEMA_PATH = Path(__file__).with_name("playbook.schema.json")
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "playbook.schema.json"
 SCHEMA_ID = "https://runner.invalid/schema/playbook.schema.json"
 
 
 def generate() -> str:
     from runner.checks.kinds import CHECK_KINDS
-    from runner.model import Playbook
+    from runner.playbook.model import Playbook
 
     schema = Playbook.model_json_schema(by_alias=True)
     defs = schema.setdefault("$defs", {})
@@ -38,7 +38,7 @@ def _describe_actions(action: dict) -> None:
     """The registered action names, and each one's argument names, so that an editor completes
     them and marks a misspelt one. The arguments carry no types here: a playbook often gives a
     list as one `{{evidence...}}` string, which the runner fills in before it checks them."""
-    from runner.actions import ACTIONS
+    from runner.fix.actions import ACTIONS
 
     action["properties"]["name"]["enum"] = sorted(ACTIONS)
     branches = []

@@ -1,6 +1,6 @@
 """Playbooks -> Markdown pages for the MkDocs site.
 
-Plain functions, no MkDocs import: the MkDocs hook (runner/mkdocs_hook.py) calls them at
+Plain functions, no MkDocs import: the MkDocs hook (runner/site/hook.py) calls them at
 build time and `runner site export DIR` writes the same pages to disk, so the site can move
 to another generator (Zensical runs no MkDocs hooks) without rewriting any of this.
 
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from runner.model import (
+from runner.playbook.model import (
     LANGS,
     PARAM_REF,
     AllCondition,
@@ -810,7 +810,7 @@ def json_reference() -> str:
 
 def schema_reference() -> str:
     """The fields of a playbook, from the models (so the page cannot drift from the format)."""
-    from runner.model import Playbook as Model
+    from runner.playbook.model import Playbook as Model
 
     rows = ["| 필드 · Field | 형식 · Type | 필수 · Required | 설명 · Description |", "|---|---|---|---|"]
     for name, field in Model.model_fields.items():
@@ -939,7 +939,7 @@ def export_site(root: Path, out: Path, playbooks: list[Playbook]) -> list[Path]:
 
 def static_files() -> dict[str, str]:
     """Generated non-page files: the playbook JSON Schema, served beside the authoring guide."""
-    from runner.schema import SCHEMA_PATH
+    from runner.playbook.schema import SCHEMA_PATH
 
     if SCHEMA_PATH.exists():
         return {"schema/playbook.schema.json": SCHEMA_PATH.read_text(encoding="utf-8")}

@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from runner.diagnose import CheckOutcome, Diagnosis
-from runner.model import Playbook, localize
-from runner.render import command_line
+from runner.diagnose.diagnosis import CheckOutcome, Diagnosis
+from runner.playbook.model import Playbook, localize
+from runner.present.show import command_line
 
 MARK = {"pass": ("✓", "green"), "fail": ("✗", "red"), "warn": ("!", "yellow"), "error": ("✗", "bold red"),
         "skip": ("-", "dim")}
@@ -85,7 +85,7 @@ def print_verdict(console: Console, playbook: Playbook, diagnosis: Diagnosis, la
         console.print(Text(f"  {fix_command(playbook, diagnosis, docker_host)}", style="green"))
         for step in fix.steps:
             if step.run:
-                from runner.params import substitute
+                from runner.playbook.params import substitute
 
                 env = " ".join(f"{k}={shlex.quote(v)}" for k, v in step.env.items())
                 argv = substitute(list(step.run), diagnosis.params)

@@ -36,12 +36,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from runner.actions import ACTIONS, ActionContext, ActionResult, EvidenceMissing, substitute_evidence
-from runner.diagnose import Diagnosis, diagnose
+from runner.fix.actions import ACTIONS, ActionContext, ActionResult, EvidenceMissing, substitute_evidence
+from runner.diagnose.diagnosis import Diagnosis, diagnose
 from runner.errors import RunnerError
-from runner.model import Effect, FixStep, Playbook, localize
-from runner.params import substitute, unresolved
-from runner.render import command_line
+from runner.playbook.model import Effect, FixStep, Playbook, localize
+from runner.playbook.params import substitute, unresolved
+from runner.present.show import command_line
 
 MAX_ROUNDS = 3
 OUTPUT_KEPT = 16_000  # characters of each step's output kept in the report (the end of it)
@@ -667,7 +667,7 @@ def run_fix(playbook: Playbook, params: dict[str, str], *, docker_host: str | No
             yes: bool = False, dry_run: bool = False, interactive: bool = False, confirm: Confirm | None = None,
             observer: Observer | None = None, cwd: Path | None = None, lang: str = "en",
             max_rounds: int = MAX_ROUNDS) -> FixRun:
-    from runner.dockerhost import resolve_endpoint
+    from runner.engine.endpoints import resolve_endpoint
 
     observer = observer or Observer()
     host = resolve_endpoint(docker_host).host
@@ -761,7 +761,7 @@ def run_fix(playbook: Playbook, params: dict[str, str], *, docker_host: str | No
 
 
 def _buildkit_path() -> str | None:
-    from runner.dockerhost import buildkit_client
+    from runner.engine.clients import buildkit_client
     from runner.errors import EngineUnavailable
 
     try:

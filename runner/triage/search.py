@@ -9,7 +9,7 @@ fixes, prevention, lessons, tags), in either language. Terms are matched
 * in Hangul, as a substring once a trailing particle is removed (`캐시를` -> `캐시`): Korean
   writes compounds without spaces, so `캐시` must find `빌드캐시` and `캐시가`. A term that is
   itself a compound (`빌드캐시`) and occurs nowhere whole is split into words the catalogue
-  uses (`빌드` + `캐시`), as the site's search does (runner/site_search.py, whose tokenizer
+  uses (`빌드` + `캐시`), as the site's search does (runner/site/search_index.py, whose tokenizer
   this reuses).
 
 The score adds, for each term, the weight of the best field it occurs in (a title counts
@@ -23,9 +23,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from runner.model import Lang, Playbook, Text
-from runner.site_search import HANGUL, Splitter, strip_ending, vocabulary
-from runner.triage import symptom_key, text_json
+from runner.playbook.model import Lang, Playbook, Text
+from runner.site.search_index import HANGUL, Splitter, strip_ending, vocabulary
+from runner.triage.index import symptom_key, text_json
 
 SNIPPET_CHARS = 120
 MAX_SNIPPETS = 3

@@ -18,9 +18,9 @@ from pydantic import ValidationError
 
 from runner.checks.kinds import CHECK_KINDS
 from runner.checks.result import CheckContext, CheckResult
-from runner.conditions import evaluate
-from runner.model import Check, Playbook, localize
-from runner.params import substitute, unresolved
+from runner.diagnose.conditions import evaluate
+from runner.playbook.model import Check, Playbook, localize
+from runner.playbook.params import substitute, unresolved
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,6 @@ def diagnose(playbook: Playbook, params: dict[str, str], *, docker_host: str | N
 
 
 def _checks_named(condition: Any) -> list[str]:
-    from runner.references import condition_checks
+    from runner.playbook.references import condition_checks
 
     return list(dict.fromkeys(name for _loc, name in condition_checks(condition, ())))

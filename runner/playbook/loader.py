@@ -20,8 +20,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from runner.errors import PlaybookError, Problem
-from runner.model import ID_PATTERN, PARAM_PATTERN, TAG_PATTERN, Playbook
-from runner.references import cross_reference_problems
+from runner.playbook.model import ID_PATTERN, PARAM_PATTERN, TAG_PATTERN, Playbook
+from runner.playbook.references import cross_reference_problems
 
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built in: ~10x faster
 MAX_NODES = 50_000  # more than any real playbook; stops "billion laughs" alias expansion

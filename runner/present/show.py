@@ -13,7 +13,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from runner.model import CodeBlock, Effect, Fix, FixStep, Playbook, localize
+from runner.playbook.model import CodeBlock, Effect, Fix, FixStep, Playbook, localize
 
 SEVERITY_STYLE = {"low": "green", "medium": "yellow", "high": "red", "critical": "bold red"}
 EFFECT_STYLE = {Effect.read: "green", Effect.write: "yellow", Effect.destructive: "bold red"}

@@ -140,15 +140,15 @@ class ActionKind:
 ACTIONS: dict[str, ActionKind] = {
     kind.name: kind
     for kind in (
-        ActionKind("recreate-container", RecreateContainerArgs, "runner.actions.containers:recreate_container",
+        ActionKind("recreate-container", RecreateContainerArgs, "runner.fix.actions.containers:recreate_container",
                    "recreate a container from the current image with the same configuration"),
-        ActionKind("refill-volumes", RefillVolumesArgs, "runner.actions.containers:refill_volumes",
+        ActionKind("refill-volumes", RefillVolumesArgs, "runner.fix.actions.containers:refill_volumes",
                    "empty the named volumes that hide an image's files; recreate the container"),
-        ActionKind("touch-files", TouchFilesArgs, "runner.actions.files:touch_files",
+        ActionKind("touch-files", TouchFilesArgs, "runner.fix.actions.files:touch_files",
                    "touch files of a build context so BuildKit's context sync sends them again"),
-        ActionKind("explain-exclusions", ExplainExclusionsArgs, "runner.actions.files:explain_exclusions",
+        ActionKind("explain-exclusions", ExplainExclusionsArgs, "runner.fix.actions.files:explain_exclusions",
                    "show which .dockerignore line excludes each changed file (reads only)"),
-        ActionKind("unexclude-paths", UnexcludePathsArgs, "runner.actions.files:unexclude_paths",
+        ActionKind("unexclude-paths", UnexcludePathsArgs, "runner.fix.actions.files:unexclude_paths",
                    "append `!path` exceptions to a build context's .dockerignore"),
     )
 }

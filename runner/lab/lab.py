@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RunnerError
-from runner.model import LAB_REF, Experiment, LabAssertion, LabStep, Playbook, localize
+from runner.playbook.model import LAB_REF, Experiment, LabAssertion, LabStep, Playbook, localize
 
 RUN_LABEL = "runner.lab"
 EXPERIMENT_LABEL = "runner.lab.experiment"
@@ -693,7 +693,7 @@ def clean_up(docker_host: str | None = None, older_than: float = STALE_AFTER,
     records their ledgers name. A run has ended when its ledger names a process that is gone;
     a run without a ledger on this machine (one from another machine) when everything it
     labelled is older than `older_than` seconds. Nothing of a live run, nothing unlabelled."""
-    from runner.dockerhost import client_for, resolve_endpoint
+    from runner.engine.endpoints import client_for, resolve_endpoint
 
     host = docker_host or resolve_endpoint().host
     client = client_for(host, timeout=120)
@@ -781,7 +781,8 @@ class Engine:
     """The engine and the docker CLI the lab drives, with its labels and environment."""
 
     def __init__(self, docker_host: str | None, run_id: str) -> None:
-        from runner.dockerhost import buildkit_client, client_for, resolve_endpoint
+        from runner.engine.clients import buildkit_client
+        from runner.engine.endpoints import client_for, resolve_endpoint
 
         self.host = docker_host or resolve_endpoint().host
         self.client = client_for(self.host, timeout=120)
@@ -1058,8 +1059,8 @@ def _read_file(ctx: _Context, spec: dict[str, Any]) -> tuple[str, dict[str, Any]
 
 
 def _diagnose(ctx: _Context, spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    from runner.diagnose import diagnose
-    from runner.params import resolve_params
+    from runner.diagnose.diagnosis import diagnose
+    from runner.playbook.params import resolve_params
 
     playbook = _other_playbook(ctx, spec.get("playbook"))
     params = {k: _text(v) for k, v in (spec.get("params") or {}).items()}
@@ -1093,10 +1094,10 @@ def engine_wide_prunes(playbook: Playbook, fix_id: str | None) -> list[str]:
 
 def _fix(ctx: _Context, spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     try:
-        from runner import fixer
+        from runner.fix import fixer
     except ImportError:
-        raise StepFailed("`runner fix` is not available in this runner (runner/fixer.py)") from None
-    from runner.params import resolve_params
+        raise StepFailed("`runner fix` is not available in this runner (runner/fix/fixer.py)") from None
+    from runner.playbook.params import resolve_params
 
     playbook = _other_playbook(ctx, spec.get("playbook"))
     unscoped = engine_wide_prunes(playbook, spec.get("fix"))
@@ -1121,7 +1122,7 @@ def _fix(ctx: _Context, spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 def _other_playbook(ctx: _Context, playbook_id: str | None) -> Playbook:
     if playbook_id is None or playbook_id == ctx.playbook.id:
         return ctx.playbook
-    from runner.catalogue import load_playbook
+    from runner.playbook.catalogue import load_playbook
 
     folder = ctx.playbook_path.parent if ctx.playbook_path else Path("playbooks")
     return load_playbook(playbook_id, folder)
@@ -1534,7 +1535,7 @@ def _claim_edits(text: str, item: Any, indent: int, verdict: str, entry: dict[st
     if isinstance(verified, yaml.SequenceNode):
         key_node = next(k for k, v in item.value if v is verified)
         block_end = _block_end(text, key_node.start_mark.index, indent)
-        from runner.loader import parse_yaml
+        from runner.playbook.loader import parse_yaml
 
         # The loader's reading: keys stay text (YAML 1.1 would read the key `on` as true).
         entries = parse_yaml(textwrap.dedent(text[_line_end(text, key_node.start_mark.index):block_end])

@@ -1,11 +1,11 @@
 """MkDocs hook: adds one page per playbook at build time. Thin on purpose.
 
-Everything it shows comes from runner/site.py (Playbook -> Markdown) and
-runner/site_search.py (Korean index-time tokenisation); this file only connects them to
+Everything it shows comes from runner/site/pages.py (Playbook -> Markdown) and
+runner/site/search_index.py (Korean index-time tokenisation); this file only connects them to
 MkDocs events, so the same pages can be written to disk by `runner site export DIR`.
-Referenced from mkdocs.yml as `hooks: [runner/mkdocs_hook.py]`.
+Referenced from mkdocs.yml as `hooks: [runner/site/hook.py]`.
 
-runner/site_build.py makes the build faster without changing what it builds: the playbooks
+runner/site/speed.py makes the build faster without changing what it builds: the playbooks
 load with the cycle collector paused, the generated pages render in worker processes (one per
 CPU; RUNNER_SITE_JOBS=1 for none), the search plugin finds each page's sections with a faster
 equivalent of its parser, the parts of the page template that read the same on every
@@ -26,8 +26,8 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from runner import site, site_build
-from runner.model import Playbook
+from runner.site import pages as site, speed as site_build
+from runner.playbook.model import Playbook
 
 log = logging.getLogger("mkdocs.hooks.playbooks")
 
@@ -69,7 +69,7 @@ def on_startup(command: str, dirty: bool) -> None:
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
-    from runner.site_search import tokenise_index
+    from runner.site.search_index import tokenise_index
 
     site_build.index_sections_faster(config)
     site_build.rewrite_search_index(config, tokenise_index)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from runner.checks.result import CheckResult
-from runner.model import AllCondition, AnyCondition, Condition, FieldCondition, NotCondition, StatusCondition
+from runner.playbook.model import AllCondition, AnyCondition, Condition, FieldCondition, NotCondition, StatusCondition
 
 _MISSING = object()
 UNKNOWN_STATUSES = ("error", "skip")

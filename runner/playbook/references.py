@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from runner.checks.kinds import CHECK_KINDS
-from runner.model import (
+from runner.playbook.model import (
     LAB_BUILTINS,
     LAB_REF,
     PARAM_REF,
@@ -296,7 +296,7 @@ def fix_step_problems(step: Any, loc: tuple, checks: Collection[str]) -> list[Fi
     """A step's action is registered and gets the arguments it takes; each
     `{{evidence.CHECK.path}}` names a check of the playbook. Argument types are checked when
     the fix is planned, once params and evidence are filled in."""
-    from runner.actions import ACTIONS, evidence_refs
+    from runner.fix.actions import ACTIONS, evidence_refs
 
     found: list[Finding] = []
     if step.action is not None:

@@ -16,8 +16,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.actions import ActionContext, ActionResult, RecreateContainerArgs, RefillVolumesArgs
-from runner.dockerhost import client_for, docker_clients
+from runner.fix.actions import ActionContext, ActionResult, RecreateContainerArgs, RefillVolumesArgs
+from runner.engine.clients import docker_clients
+from runner.engine.endpoints import client_for
 
 COMPOSE_PROJECT = "com.docker.compose.project"
 COMPOSE_SERVICE = "com.docker.compose.service"

@@ -1,0 +1,1 @@
+"""Writing playbooks: importing a Markdown write-up, and new skeletons."""

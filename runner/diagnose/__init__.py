@@ -1,0 +1,1 @@
+"""Run a playbook's checks and name the cause: the conditions and the verdict."""

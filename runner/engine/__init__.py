@@ -1,0 +1,1 @@
+"""Which Docker Engine to talk to (endpoints) and which docker CLI runs builds (clients)."""

@@ -1,0 +1,79 @@
+"""Which docker CLI binary runs builds: the first that can do BuildKit builds. A client that
+cannot (the 23+ CLI without buildx refuses `DOCKER_BUILDKIT=1 docker build`) is a finding."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from runner.errors import EngineUnavailable
+
+CANDIDATE_CLIENTS = ("/usr/bin/docker", "/usr/local/bin/docker")
+
+
+@dataclass(frozen=True)
+class DockerClient:
+    path: str
+    version: str
+    buildkit: bool
+    how: str  # "buildx" | "builtin" | why it cannot
+
+
+def _version(path: str) -> str | None:
+    try:
+        out = subprocess.run([path, "version", "--format", "{{.Client.Version}}"], capture_output=True,
+                             text=True, timeout=10, env={**os.environ, "DOCKER_HOST": "unix:///nonexistent"})
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    version = out.stdout.strip()
+    return version or None
+
+
+def _major(version: str) -> int:
+    try:
+        return int(version.split(".")[0])
+    except ValueError:
+        return 0
+
+
+@functools.lru_cache(maxsize=1)
+def docker_clients() -> tuple[DockerClient, ...]:
+    """Every docker CLI found, first the one on PATH, with whether it can do BuildKit builds."""
+    paths: list[str] = []
+    for candidate in (os.environ.get("RUNNER_DOCKER"), shutil.which("docker"), *CANDIDATE_CLIENTS):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            real = os.path.realpath(candidate)
+            if real not in (os.path.realpath(p) for p in paths):
+                paths.append(candidate)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, len(paths))) as pool:
+        return tuple(pool.map(_probe_client, paths))
+
+
+def _probe_client(path: str) -> DockerClient:
+    version = _version(path)
+    if version is None:
+        return DockerClient(path, "?", False, "does not run")
+    try:
+        buildx = subprocess.run([path, "buildx", "version"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        buildx = False
+    if buildx:
+        return DockerClient(path, version, True, "buildx")
+    if _major(version) < 23:
+        return DockerClient(path, version, True, "builtin")
+    # Docker 23+ routes `docker build` to buildx and refuses BuildKit without it.
+    return DockerClient(path, version, False, "BuildKit requested but the buildx component is missing")
+
+
+def buildkit_client() -> DockerClient:
+    for client in docker_clients():
+        if client.buildkit:
+            return client
+    found = ", ".join(f"{c.path} {c.version} ({c.how})" for c in docker_clients()) or "none"
+    raise EngineUnavailable(f"no docker client can do BuildKit builds (found: {found}); "
+                            "install docker-buildx, or Debian's docker.io 20.10 client")

@@ -1,0 +1,1 @@
+"""Playbooks and diagnoses as text for a terminal (rich) or JSON."""
