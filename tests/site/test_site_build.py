@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from conftest import ROOT, build_site
+from sitekit import ROOT, build_site
 
 
 class _Resources(HTMLParser):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import ROOT
+from sitekit import ROOT
 
 from runner.site.search_index import (
     QUERIES,
