@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from runner.checks.result import CheckResult
-from runner.diagnose.conditions import evaluate, lookup
+from runner.diagnose.conditions import evaluate
 from runner.playbook.model import Condition
 
 parse = TypeAdapter(Condition).validate_python
@@ -69,11 +67,3 @@ def test_status_condition_may_ask_for_error_explicitly():
 def test_field_condition_without_a_test_is_refused():
     with pytest.raises(ValueError, match="say what to test"):
         parse({"check": "git", "field": "behind"})
-
-
-@given(st.recursive(st.none() | st.integers() | st.text(max_size=5),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
-                    max_leaves=10),
-       st.lists(st.text(alphabet="ab0.-length", max_size=4), max_size=4))
-def test_lookup_never_raises(value, parts):
-    lookup(value, ".".join(parts) or "x")

@@ -20,7 +20,7 @@ from runner.checks.kinds import CHECK_KINDS
 from runner.checks.result import CheckContext, CheckResult
 from runner.diagnose.conditions import evaluate
 from runner.playbook.model import Check, Playbook, localize
-from runner.playbook.params import substitute, unresolved
+from runner.playbook.params import substitute, unresolved, unset_reference
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,9 @@ def _required(kind: str) -> set[str]:
 def run_check(check: Check, ctx: CheckContext, unset: frozenset[str] = frozenset()) -> CheckResult:
     """One check with its arguments substituted and validated, bounded by its timeout.
     An argument that is just an `unset` optional param is dropped, so it takes its default."""
-    substituted = substitute(check.args, ctx.params, unset)
-    raw_args = {key: value for key, value in substituted.items() if value is not None}
-    missing = unresolved(raw_args) + [str(check.args[key]).strip("{} ") for key in substituted
-                                      if substituted[key] is None and key in _required(check.kind)]
+    dropped = {key: name for key, value in check.args.items() if (name := unset_reference(value, unset))}
+    raw_args = substitute({key: value for key, value in check.args.items() if key not in dropped}, ctx.params)
+    missing = unresolved(raw_args) + [name for key, name in dropped.items() if key in _required(check.kind)]
     if missing:
         return CheckResult("skip", f"needs param {', '.join(missing)} (give --param {missing[0]}=...)")
     try:

@@ -19,10 +19,12 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    field_validator,
     model_validator,
 )
 
 from runner.checks.kinds import CHECK_KINDS
+from runner.playbook.placeholders import NAME_PLACEHOLDER, PLACEHOLDER
 
 LANGS = ("ko", "en")
 Lang = Literal["ko", "en"]
@@ -37,9 +39,9 @@ ParamName = Annotated[str, StringConstraints(pattern=PARAM_PATTERN, max_length=4
 TagName = Annotated[str, StringConstraints(pattern=TAG_PATTERN, max_length=40)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
-# `{{name}}` in an argument list names a declared param. Go templates such as
-# `{{.Image}}` or `{{json .Config}}` do not match, so docker --format strings stay literal.
-PARAM_REF = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
+# `{{name}}` names a declared param; `{{name.key}}` a value in a fix's or a lab's scope. One
+# language for all of them: runner/playbook/placeholders.py.
+PARAM_REF = NAME_PLACEHOLDER
 
 
 class Frozen(BaseModel):
@@ -184,27 +186,61 @@ class StatusCondition(Frozen):
     status: CheckStatus | tuple[CheckStatus, ...]
 
 
-class FieldCondition(Frozen):
-    """A comparison on a value of a check's evidence, addressed by a dotted path."""
+class Comparison(Frozen):
+    """Tests on one value, the same for a cause's conditions and a lab's assertions; every test
+    given must hold (runner/playbook/comparisons.py decides them). Paths and `{{...}}` are the
+    placeholder language: a check's evidence in conditions, saved observations in a lab."""
 
-    check: Id
-    field: NonEmpty
     equals: Any = None
     not_equals: Any = None
     one_of: tuple[Any, ...] | None = None
-    matches: Regex | None = None
-    exists: bool | None = None
+    matches: Regex | None = Field(default=None, description="a regular expression found in the value's text")
+    not_matches: Regex | None = None
+    contains: str | None = Field(default=None, description="an item of a list, a key of a mapping, or a part "
+                                                           "of the text")
+    not_contains: str | None = None
+    exists: bool | None = Field(default=None, description="whether the path names a value at all")
     truthy: bool | None = None
-    gt: float | None = None
-    lt: float | None = None
-    same_as: str | None = Field(default=None, description="another check's value: 'check-id.path'")
-    differs_from: str | None = Field(default=None, description="another check's value: 'check-id.path'")
+    gt: float | str | None = Field(default=None, description="a number, or a path to one")
+    lt: float | str | None = Field(default=None, description="a number, or a path to one")
+    times: float = Field(default=1.0, gt=0, description="scales a path given to gt or lt")
+    same_as: str | None = Field(default=None, description="a path to another value")
+    differs_from: str | None = Field(default=None, description="a path to another value")
+
+    @field_validator("gt", "lt", mode="before")
+    @classmethod
+    def _numbers_stay_numbers(cls, value: Any) -> Any:
+        # A path starts with a letter: "5" (a quoted number) is the number 5.
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                return value
+        return value
+
+
+COMPARISON_TESTS = ("equals", "not_equals", "one_of", "matches", "not_matches", "contains", "not_contains",
+                    "exists", "truthy", "gt", "lt", "same_as", "differs_from")
+
+
+def _tests_given(model: Comparison) -> set[str]:
+    return model.model_fields_set & set(COMPARISON_TESTS)
+
+
+TESTS_IN_WORDS = ", ".join(COMPARISON_TESTS[:-1]) + f" or {COMPARISON_TESTS[-1]}"
+
+
+class FieldCondition(Comparison):
+    """A comparison on a value of a check's evidence, addressed by a path; `same_as` and the
+    other paths name another check's value: 'check-id.path'."""
+
+    check: Id
+    field: NonEmpty
 
     @model_validator(mode="after")
     def _one_test_at_least(self) -> FieldCondition:
-        if not (self.model_fields_set - {"check", "field"}):
-            raise ValueError("say what to test: equals, not_equals, one_of, matches, exists, truthy, "
-                             "gt, lt, same_as or differs_from")
+        if not _tests_given(self):
+            raise ValueError(f"say what to test: {TESTS_IN_WORDS}")
         return self
 
 
@@ -353,8 +389,8 @@ class Claim(Frozen):
 # --- the lab: a reproduction replayed on a real engine -----------------------------------
 
 # `{{name}}` or `{{name.field}}` in a lab: a unique name, a built-in (base, run, context, tmp)
-# or a value an earlier step saved with `as:`. Go templates (`{{.Image}}`) do not match.
-LAB_REF = re.compile(r"\{\{\s*([a-z][a-z0-9_]*(?:\.[A-Za-z0-9_-]+)*)\s*\}\}")
+# or a value an earlier step saved with `as:`.
+LAB_REF = PLACEHOLDER
 LAB_BUILTINS = ("base", "run", "context", "tmp")
 ClaimVerdict = Literal["confirmed", "refuted"]
 
@@ -458,9 +494,9 @@ class LabStep(Frozen):
         return next(name for name in LAB_ACTIONS if getattr(self, name) is not None)
 
 
-class LabAssertion(Frozen):
-    """A test on what the steps observed. Either `value` (a saved `name.field`) with a test,
-    or `of` (a saved build) with `step` + `cached`, or `all_cached`."""
+class LabAssertion(Comparison):
+    """A test on what the steps observed. Either `value` (a saved `name.field`) with the
+    comparisons of conditions, or `of` (a saved build) with `step` + `cached`, or `all_cached`."""
 
     title: Text | None = None
     shows: Literal["claims", "wrong_attempt", "fix", "cause"] | None = Field(
@@ -470,21 +506,10 @@ class LabAssertion(Frozen):
     step: str | None = Field(default=None, description="text of the build step, e.g. 'COPY server ./server'")
     cached: bool | None = None
     all_cached: bool | None = None
-    equals: Any = None
-    not_equals: Any = None
-    same_as: str | None = Field(default=None, description="another saved observation: 'name.field'")
-    differs_from: str | None = None
-    matches: Regex | None = None
-    not_matches: Regex | None = None
-    contains: str | None = None
-    not_contains: str | None = None
-    gt: float | str | None = Field(default=None, description="a number, or a saved observation")
-    lt: float | str | None = None
-    times: float = Field(default=1.0, gt=0, description="scales a saved observation given to gt or lt")
 
     @model_validator(mode="after")
     def _one_subject(self) -> LabAssertion:
-        tests = self.model_fields_set - {"title", "shows", "value", "of", "step", "cached", "all_cached", "times"}
+        tests = _tests_given(self)
         if self.of is not None:
             if self.value is not None or tests:
                 raise ValueError("a build assertion (of) takes step + cached, or all_cached, and no value test")
@@ -496,8 +521,7 @@ class LabAssertion(Frozen):
         if self.step is not None or self.cached is not None or self.all_cached is not None:
             raise ValueError("step, cached and all_cached go with of (a saved build), not with value")
         if not tests:
-            raise ValueError("say how to test the value: equals, not_equals, same_as, differs_from, matches, "
-                             "not_matches, contains, not_contains, gt or lt")
+            raise ValueError(f"say how to test the value: {TESTS_IN_WORDS}")
         return self
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
+from collections.abc import Collection
 from typing import Any
 
 from runner.errors import ParamError
-from runner.playbook.model import PARAM_REF, ParamType, Playbook
+from runner.playbook.model import ParamType, Playbook
+from runner.playbook.placeholders import Unknown, fill, paths, whole_path
 
 # Docker's reference grammar, simplified: [registry[:port]/]name[:tag][@digest], or an ID.
 IMAGE_REF = re.compile(
@@ -82,24 +84,26 @@ def _checked(name: str, kind: ParamType, value: str, cwd: Path) -> str:
     return value
 
 
-def substitute(value: Any, params: dict[str, str], unset: frozenset[str] = frozenset()) -> Any:
-    """Replace `{{name}}` inside strings of a value (lists and dicts walked); each value stays
-    inside the one string it replaces. A string that is exactly a reference to an optional
-    param left `unset` becomes None, so that the argument takes its default."""
-    if isinstance(value, str):
-        whole = PARAM_REF.fullmatch(value)
-        if whole and whole.group(1) in unset:
-            return None
-        return PARAM_REF.sub(lambda m: params.get(m.group(1), m.group(0)), value)
-    if isinstance(value, dict):
-        return {key: substitute(item, params, unset) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [substitute(item, params, unset) for item in value]
-    return value
+def substitute(value: Any, params: dict[str, str]) -> Any:
+    """`{{name}}` placeholders of the given params filled in (lists and dicts walked); each value
+    stays inside the one string it replaces. Other placeholders stay as written: evidence, for
+    a later scope, or params not given, which `unresolved` reports."""
+
+    def param(path: str) -> str:
+        if path not in params:  # a dotted path is never a param: params are text
+            raise Unknown(path)
+        return params[path]
+
+    return fill(value, param, partial=True)
+
+
+def unset_reference(value: Any, unset: Collection[str]) -> str | None:
+    """The param's name when `value` is exactly a reference to one of the optional params left
+    `unset` (such an argument is dropped, so that it takes its default)."""
+    path = whole_path(value)
+    return path if path in unset else None
 
 
 def unresolved(value: Any) -> list[str]:
-    """References left after substitution: params that were neither given nor defaulted."""
-    from runner.playbook.references import param_refs
-
-    return sorted(set(param_refs(value)))
+    """Params referred to and not filled in: neither given nor defaulted."""
+    return sorted({path for path in paths(value) if "." not in path})

@@ -13,8 +13,6 @@ from pydantic import ValidationError
 from runner.checks.kinds import CHECK_KINDS
 from runner.playbook.model import (
     LAB_BUILTINS,
-    LAB_REF,
-    PARAM_REF,
     AllCondition,
     AnyCondition,
     FieldCondition,
@@ -22,6 +20,7 @@ from runner.playbook.model import (
     Playbook,
     StatusCondition,
 )
+from runner.playbook.placeholders import located_paths
 
 Finding = tuple[tuple, str, str, bool]  # (location, message, hint, points at the key)
 
@@ -39,29 +38,10 @@ def _did_you_mean(name: str, known: Collection[str], suggest: bool = True) -> st
     return "known: " + ", ".join(islice(known, MAX_LISTED)) + more
 
 
-def param_refs(value: Any) -> Iterator[str]:
-    """Names of `{{param}}` references anywhere inside a value."""
-    if isinstance(value, str):
-        yield from PARAM_REF.findall(value)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from param_refs(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from param_refs(item)
-
-
 def _param_uses(value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
-    """(location, name) of each `{{param}}` reference inside a value of the raw data."""
-    if isinstance(value, str):
-        for name in PARAM_REF.findall(value):
-            yield loc, name
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _param_uses(item, (*loc, key))
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from _param_uses(item, (*loc, i))
+    """(location, name) of each `{{param}}` inside a value of the raw data (a dotted path is
+    never a param: it names evidence in a fix)."""
+    return ((where, path) for where, path in located_paths(value, loc) if "." not in path)
 
 
 def condition_checks(condition: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
@@ -191,15 +171,7 @@ def _args_problems(args_model: type, args: dict, loc: tuple) -> list[Finding]:
 
 def _lab_refs(value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
     """(location, head name) of each `{{name.field}}` inside a lab value."""
-    if isinstance(value, str):
-        for ref in LAB_REF.findall(value):
-            yield loc, ref.split(".", 1)[0]
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _lab_refs(item, (*loc, key))
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from _lab_refs(item, (*loc, i))
+    return ((where, path.split(".", 1)[0]) for where, path in located_paths(value, loc))
 
 
 def lab_problems(playbook: Playbook, claims: dict[str, int], fixes: dict[str, int],

@@ -6,18 +6,16 @@ configuration, touching files inside a build context. Like the check kinds, this
 light (the loader and `runner --help` read it): implementations live one family per module
 (``containers.py``, ``files.py``) and are imported when a step runs.
 
-Action arguments may name evidence from the diagnosis, as well as params:
+Action arguments, like every part of a fix step, may name evidence from the diagnosis as well
+as params, in the placeholder language (runner/playbook/placeholders.py):
 ``paths: "{{evidence.source.stale_files.path}}"`` is the list of ``path`` values of the
-``stale_files`` items in the ``source`` check's evidence (a list along the way is mapped over,
-and nested lists are flattened). A string that is exactly one reference becomes the value
-itself, a list stays a list; inside a longer string the value is written out. The playbook
+``stale_files`` items in the ``source`` check's evidence. The playbook
 says which evidence a step acts on, so the fix can be read, validated and shown without
 running anything; the action itself never reads the Diagnosis.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -27,8 +25,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# `{{evidence.CHECK.path.to.value}}`; check ids are kebab-case, keys snake_case.
-EVIDENCE_REF = re.compile(r"\{\{\s*evidence\.([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)\s*\}\}")
+from runner.playbook.placeholders import Missing, Unknown, fill, paths, walk
+
+# `{{evidence.CHECK.path.to.value}}`: the placeholder language's name for the diagnosis' evidence.
+EVIDENCE = "evidence"
 
 
 class Args(BaseModel):
@@ -176,64 +176,38 @@ class ActionResult:
     state: str | None = None  # after a failure: what is left, in words
 
 
-class EvidenceMissing(LookupError):
+class EvidenceMissing(Missing):
     pass
 
 
 def evidence_refs(value: Any) -> list[tuple[str, str]]:
-    """(check id, dotted path) of every evidence reference inside a value."""
-    if isinstance(value, str):
-        return EVIDENCE_REF.findall(value)
-    if isinstance(value, dict):
-        return [ref for item in value.values() for ref in evidence_refs(item)]
-    if isinstance(value, (list, tuple)):
-        return [ref for item in value for ref in evidence_refs(item)]
-    return []
+    """(check id, path) of every `{{evidence.CHECK.path}}` inside a value."""
+    refs = []
+    for path in paths(value):
+        head, _, rest = path.partition(".")
+        check, _, keys = rest.partition(".")
+        if head == EVIDENCE and check and keys:
+            refs.append((check, keys))
+    return refs
 
 
 def lookup_evidence(evidence: dict[str, dict[str, Any]], check: str, path: str) -> Any:
     if check not in evidence:
         raise EvidenceMissing(f"the diagnosis has no evidence from check {check!r}")
-    found = _walk(evidence[check], path.split("."))
-    if found is _MISSING:
-        raise EvidenceMissing(f"the {check} check's evidence has no {path!r}")
-    return found
-
-
-_MISSING = object()
-
-
-def _walk(value: Any, keys: list[str]) -> Any:
-    for i, key in enumerate(keys):
-        if isinstance(value, list):
-            mapped = []
-            for item in value:
-                found = _walk(item, keys[i:])
-                if found is _MISSING:
-                    return _MISSING
-                mapped.extend(found if isinstance(found, list) else [found])
-            return mapped
-        if not isinstance(value, dict) or key not in value:
-            return _MISSING
-        value = value[key]
-    return value
+    try:
+        return walk(evidence[check], path.split("."), check)
+    except Missing:
+        raise EvidenceMissing(f"the {check} check's evidence has no {path!r}") from None
 
 
 def substitute_evidence(value: Any, evidence: dict[str, dict[str, Any]]) -> Any:
     """Replace evidence references inside a value; raises EvidenceMissing."""
-    if isinstance(value, str):
-        whole = EVIDENCE_REF.fullmatch(value.strip())
-        if whole:
-            return lookup_evidence(evidence, *whole.groups())
-        return EVIDENCE_REF.sub(lambda m: _written(lookup_evidence(evidence, *m.groups())), value)
-    if isinstance(value, dict):
-        return {key: substitute_evidence(item, evidence) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [substitute_evidence(item, evidence) for item in value]
-    return value
 
+    def evidence_value(path: str) -> Any:
+        head, _, rest = path.partition(".")
+        check, _, keys = rest.partition(".")
+        if head != EVIDENCE or not keys:
+            raise Unknown(path)
+        return lookup_evidence(evidence, check, keys)
 
-def _written(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(_written(item) for item in value)
-    return str(value)
+    return fill(value, evidence_value, partial=True)
