@@ -19,7 +19,9 @@ from click.testing import CliRunner
 from runner import exitcodes
 from runner.fix.actions import EvidenceMissing, evidence_refs, lookup_evidence, substitute_evidence
 from runner.cli import cli
-from runner.fix.fixer import Consent, Plan, PlannedStep, decide_consent, mask_env, mask_secrets
+from runner.fix.consent import Consent, decide_consent
+from runner.fix.masking import mask_env, mask_secrets
+from runner.fix.plan import Plan, PlannedStep
 
 ROOT = Path(__file__).resolve().parent.parent
 
