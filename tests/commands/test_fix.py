@@ -23,7 +23,7 @@ from runner.fix.consent import Consent, decide_consent
 from runner.fix.masking import mask_env, mask_secrets
 from runner.fix.plan import Plan, PlannedStep
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Causes in chain order: a, b, c, d, each "missing marker file"; `broken` exists = an
 # earlier cause (so a fix that creates it makes things worse).
