@@ -77,7 +77,8 @@ def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: st
     """
     from rich.console import Console
 
-    from runner.fix.fixer import run_fix, save_report
+    from runner.fix.run import run_fix
+    from runner.fix.run_report import save_report
     from runner.playbook.params import resolve_params
 
     playbook = load_playbook(playbook_id, playbook_dir(obj["playbooks_dir"]))
@@ -115,7 +116,7 @@ def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: st
 
 class FixDisplay:
     """The person's view of a fix run (rich): checks, the plan, each step as it runs.
-    It speaks runner.fixer.Observer's protocol (imported lazily, like everything heavy)."""
+    It speaks runner.fix.steps.Observer's protocol (imported lazily, like everything heavy)."""
 
     def __init__(self, console, err, playbook, lang: str, verbose_checks: bool = True) -> None:  # noqa: ANN001
         from runner.commands.diagnose import _Spinner
@@ -125,7 +126,7 @@ class FixDisplay:
         self.verbose_checks = verbose_checks
         self.round = 0
 
-    # -- the Observer protocol (runner.fixer.Observer)
+    # -- the Observer protocol (runner.fix.steps.Observer)
     def diagnosing(self, round_number: int) -> None:
         from rich.text import Text
 
@@ -239,7 +240,7 @@ class FixDisplay:
     def finish(self, run, path) -> None:  # noqa: ANN001
         from rich.text import Text
 
-        from runner.fix.fixer import OUTCOMES
+        from runner.fix.run import OUTCOMES
 
         self.console.print()
         style = {"resolved": "bold green", "partial": "bold yellow"}.get(run.verdict or "", "bold red")

@@ -1094,9 +1094,9 @@ def engine_wide_prunes(playbook: Playbook, fix_id: str | None) -> list[str]:
 
 def _fix(ctx: _Context, spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     try:
-        from runner.fix import fixer
+        from runner.fix.run import run_fix
     except ImportError:
-        raise StepFailed("`runner fix` is not available in this runner (runner/fix/fixer.py)") from None
+        raise StepFailed("`runner fix` is not available in this runner (runner/fix/run.py)") from None
     from runner.playbook.params import resolve_params
 
     playbook = _other_playbook(ctx, spec.get("playbook"))
@@ -1106,8 +1106,7 @@ def _fix(ctx: _Context, spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         raise StepFailed("the lab does not run fixes that prune the whole engine: " + "; ".join(unscoped))
     params = {k: _text(v) for k, v in (spec.get("params") or {}).items()}
     values = resolve_params(playbook, params, ctx.project)
-    run = fixer.run_fix(playbook, values, docker_host=ctx.engine.host, fix_id=spec.get("fix"), yes=True,
-                        cwd=ctx.project)
+    run = run_fix(playbook, values, docker_host=ctx.engine.host, fix_id=spec.get("fix"), yes=True, cwd=ctx.project)
     before, after = run.before, run.after
     observed = {
         "outcome": run.outcome, "verdict": run.verdict, "state": run.state,

@@ -24,7 +24,7 @@ from dockerlab import AUTH_V2, LABEL, SESSION, docker
 
 pytestmark = pytest.mark.engine
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMPILED = "/app/dist/server/routes/authRoutes.js"
 
 
