@@ -18,15 +18,11 @@ from pathlib import Path
 import pytest
 
 from runner.errors import PlaybookError
-from runner.lab.lab import (
-    build_log,
-    engine_wide_prunes,
-    fill,
-    lookup,
-    parse_build,
-    record_verdicts,
-    run_lab,
-)
+from runner.lab.buildlog import build_log, parse_build
+from runner.lab.placeholders import fill, lookup
+from runner.lab.record import record_verdicts
+from runner.lab.run import run_lab
+from runner.lab.steps import engine_wide_prunes
 from runner.playbook.loader import load_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -359,7 +355,7 @@ def test_clean_up_removes_what_a_killed_lab_left_and_nothing_else(engine, tmp_pa
     import docker
 
     from dockerlab import LABEL, SESSION, build_cache_ids
-    from runner.lab.lab import ledger_dir
+    from runner.lab.janitor import ledger_dir
 
     api = docker.from_env().api
     # A lab run of another machine (no ledger here), younger than --older-than: not ended.
@@ -568,7 +564,7 @@ def test_placeholders_fill_values_and_keep_go_templates():
 
 
 def test_record_verdicts_edits_only_the_claims(tmp_path):
-    from runner.lab.lab import ClaimResult, Cleanup, LabReport, Versions
+    from runner.lab.results import ClaimResult, Cleanup, LabReport, Versions
 
     source = (ROOT / "playbooks/buildkit-stale.yaml").read_text()
     path = tmp_path / "buildkit-stale.yaml"
@@ -605,7 +601,7 @@ def test_runner_help_lists_lab_and_stays_light():
 
 
 def test_running_labs_claim_their_records_for_other_cleaners(tmp_path, monkeypatch):
-    import runner.lab.lab as lab
+    import runner.lab.janitor as lab
 
     monkeypatch.setattr(lab.tempfile, "gettempdir", lambda: str(tmp_path))
     folder = lab.ledger_dir()
@@ -619,12 +615,14 @@ def test_running_labs_claim_their_records_for_other_cleaners(tmp_path, monkeypat
 
 
 def test_one_lab_at_a_time_on_an_engine(tmp_path, monkeypatch):
-    import runner.lab.lab as lab
+    import tempfile
 
-    monkeypatch.setattr(lab.tempfile, "gettempdir", lambda: str(tmp_path))
+    import runner.lab.lock as lab
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""\
-            import time, tempfile, runner.lab.lab as lab
+            import time, tempfile, runner.lab.lock as lab
             tempfile.gettempdir = lambda: {str(tmp_path)!r}
             with lab.engine_lock("unix:///x.sock", "first", lambda _: None):
                 print("held", flush=True)
