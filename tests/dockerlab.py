@@ -101,7 +101,7 @@ def prune_records(records: set[str], all_: bool = True, max_passes: int = 10) ->
     parents behind (measured on 20.10: 11 of 24 after two builds): repeat until nothing goes.
     `all_`: also records an image still shares, as `--all` does. Records a running `runner lab`
     owns (it lists them in its ledger) are its own to remove: they are left alone."""
-    from runner.lab.lab import claimed_build_cache
+    from runner.lab.janitor import claimed_build_cache
 
     left = set(records) - claimed_build_cache()
     for _ in range(max_passes):

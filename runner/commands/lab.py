@@ -85,7 +85,9 @@ def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tupl
     from rich.console import Console
 
     from runner.playbook.catalogue import load_catalogue
-    from runner.lab.lab import LabError, record_verdicts, run_lab
+    from runner.lab.errors import LabError
+    from runner.lab.record import record_verdicts
+    from runner.lab.run import run_lab
     from runner.playbook.loader import load_file
 
     if clean_up:
@@ -143,7 +145,7 @@ def _seconds(text: str) -> float:
 def _clean_up(docker_host: str | None, older_than: float, as_json: bool) -> None:
     from rich.console import Console
 
-    from runner.lab.lab import clean_up
+    from runner.lab.leftovers import clean_up
 
     err = Console(stderr=True, highlight=False)
     found = clean_up(docker_host, older_than,

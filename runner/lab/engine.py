@@ -1,0 +1,105 @@
+"""The engine and the docker CLI a lab drives: the commands it runs get the run's labels and
+environment; the base images every build of a run descends from."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from runner.lab import EXPERIMENT_LABEL, RUN_LABEL
+from runner.lab.errors import LabError, StepFailed
+from runner.lab.results import Versions
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Runner Lab", "GIT_AUTHOR_EMAIL": "lab@runner.invalid",
+    "GIT_COMMITTER_NAME": "Runner Lab", "GIT_COMMITTER_EMAIL": "lab@runner.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0",
+}
+# docker subcommands that take --label, and where it goes.
+LABELLED_SUBCOMMANDS = {("build",): 2, ("run",): 2, ("create",): 2, ("image", "build"): 3,
+                        ("container", "run"): 3, ("container", "create"): 3, ("volume", "create"): 3,
+                        ("network", "create"): 3}
+
+
+def find_busybox() -> Path:
+    for candidate in (os.environ.get("RUNNER_BUSYBOX"), "/bin/busybox", "/usr/bin/busybox", shutil.which("busybox")):
+        if candidate and os.path.isfile(candidate):
+            return Path(candidate)
+    raise LabError("no static busybox for the lab's base image: install busybox-static (Debian) "
+                   "or set RUNNER_BUSYBOX")
+
+
+class Engine:
+    """The engine and the docker CLI the lab drives, with its labels and environment."""
+
+    def __init__(self, docker_host: str | None, run_id: str) -> None:
+        from runner.engine.clients import buildkit_client
+        from runner.engine.endpoints import client_for, resolve_endpoint
+
+        self.host = docker_host or resolve_endpoint().host
+        self.client = client_for(self.host, timeout=120)
+        self.cli = buildkit_client()
+        self.run_id = run_id
+        version = self.client.version()
+        self.versions = Versions(
+            engine=f"Docker Engine {version.get('Version', '?')}",
+            client=f"docker {self.cli.version} ({'BuildKit built in' if self.cli.how == 'builtin' else self.cli.how})",
+            client_path=self.cli.path, host=self.host)
+        self.env = {**os.environ, **GIT_ENV, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": self.host}
+
+    def argv(self, argv: list[str], experiment_label: str | None) -> list[str]:
+        if argv[0] == "runner":
+            return [sys.executable, "-m", "runner", *argv[1:]]
+        if argv[0] != "docker":
+            return argv
+        argv = [self.cli.path, *argv[1:]]
+        for words, at in LABELLED_SUBCOMMANDS.items():
+            if tuple(argv[1:at]) == words:
+                labels = ["--label", f"{RUN_LABEL}={self.run_id}"]
+                if experiment_label:
+                    labels += ["--label", f"{EXPERIMENT_LABEL}={experiment_label}"]
+                return [*argv[:at], *labels, *argv[at:]]
+        return argv
+
+    def run(self, argv: list[str], *, cwd: Path, env: dict[str, str] | None = None,
+            timeout: float = 120) -> dict[str, Any]:
+        started = time.monotonic()
+        try:
+            done = subprocess.run(argv, cwd=cwd, env={**self.env, **(env or {})}, capture_output=True,
+                                  text=True, errors="replace", timeout=timeout, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise StepFailed(f"timed out after {timeout:g} s: {' '.join(argv)}") from None
+        except OSError as exc:
+            raise StepFailed(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+        seconds = round(time.monotonic() - started, 3)
+        output = done.stdout + done.stderr
+        return {"exit": done.returncode, "stdout": done.stdout, "stderr": done.stderr, "output": output,
+                "seconds": seconds}
+
+
+def build_base_image(engine: Engine, folder: Path, tag: str, *, parent: str | None,
+                     marker: str, experiment_label: str | None = None) -> str:
+    """The run's base (scratch + the run ID + static busybox) or an experiment's (the run's
+    base + the experiment's ID): unique first layers keep every cache record of the run its own."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "marker").write_text(marker + "\n")
+    labels = f"LABEL {RUN_LABEL}={engine.run_id}" + (f" {EXPERIMENT_LABEL}={experiment_label}"
+                                                      if experiment_label else "")
+    if parent is None:
+        shutil.copy(find_busybox(), folder / "busybox")
+        dockerfile = ("FROM scratch\nCOPY marker /.runner-lab\nCOPY busybox /bin/busybox\n"
+                      'RUN ["/bin/busybox", "--install", "-s", "/bin"]\n' + labels + "\n")
+    else:
+        dockerfile = f"FROM {parent}\nCOPY marker /.runner-lab-experiment\n{labels}\n"
+    (folder / "Dockerfile").write_text(dockerfile)
+    done = engine.run(engine.argv(["docker", "build", "-q", "-t", tag, str(folder)], experiment_label),
+                      cwd=folder, timeout=300)
+    if done["exit"] != 0:
+        raise StepFailed(f"could not build the lab's base image {tag}: {done['output'][-2000:]}")
+    return tag
+

@@ -1,0 +1,56 @@
+"""What a lab's experiments decide: each claim's verdict, each replayed wrong attempt, fix
+and cause (did it behave as recorded?), and whether one experiment agrees with the playbook."""
+
+from __future__ import annotations
+
+from runner.lab.results import ClaimResult, ExperimentResult, TieResult, Versions
+from runner.playbook.model import Playbook, localize
+
+
+def agrees(playbook: Playbook, result: ExperimentResult) -> bool | None:
+    """Whether one experiment agrees with the playbook: its verdict is each claim's recorded
+    status, and its wrong attempt, fix and cause behave as recorded."""
+    if result.outcome == "error":
+        return None
+    recorded = {c.id: c.status.value for c in playbook.claims}
+    if any(recorded.get(claim) != result.verdict() for claim in result.claims):
+        return False
+    return all(result.holds_for(kind) for kind, tied in (("wrong_attempt", result.wrong_attempt),
+                                                          ("fix", result.fix), ("cause", result.cause)) if tied)
+
+
+def decide(playbook: Playbook, results: list[ExperimentResult],
+           versions: Versions) -> tuple[tuple[ClaimResult, ...], tuple[TieResult, ...]]:
+    """Each claim's verdict from the experiments tied to it; each wrong attempt, fix and cause
+    replayed: did it behave as the playbook records?"""
+    by_claim: dict[str, list[ExperimentResult]] = {}
+    for result in results:
+        for claim_id in result.claims:
+            by_claim.setdefault(claim_id, []).append(result)
+    claims = []
+    for claim in playbook.claims:
+        tied = by_claim.get(claim.id, [])
+        verdicts = {r.verdict() for r in tied}
+        if not tied:
+            verdict = None
+        elif "error" in verdicts:
+            verdict = "error"
+        elif len(verdicts) == 1:
+            verdict = verdicts.pop()
+        else:
+            verdict = "mixed"
+        claims.append(ClaimResult(claim.id, localize(claim.statement, "en"), claim.status.value, verdict,
+                                  tuple(r.id for r in tied), versions.engine, versions.client))
+    ties = []
+    meanings = {"wrong_attempt": ("fails as recorded", "did not fail as recorded"),
+                "cause": ("reproduced and diagnosed", "not diagnosed as this cause"),
+                "fix": ("resolves it", "does not resolve it")}
+    for result in results:
+        for kind, tied in (("wrong_attempt", result.wrong_attempt), ("cause", result.cause), ("fix", result.fix)):
+            if tied:
+                behaves = result.holds_for(kind)
+                meaning = meanings[kind][0] if behaves else meanings[kind][1] if behaves is False \
+                    else "could not be replayed"
+                ties.append(TieResult(kind, tied, result.id, behaves, meaning))
+    return tuple(claims), tuple(ties)
+
