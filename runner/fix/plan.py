@@ -15,6 +15,7 @@ from runner.fix.actions import ACTIONS, EvidenceMissing, substitute_evidence
 from runner.fix.masking import mask_env, mask_secrets
 from runner.playbook.model import Effect, FixStep, Playbook, localize
 from runner.playbook.params import substitute, unresolved
+from runner.playbook.placeholders import as_arguments, as_text
 from runner.present.show import command_line
 
 
@@ -129,14 +130,8 @@ def _plan_step(number: int, step: FixStep, params: dict[str, str], evidence: dic
     loses = _filled(localize(step.loses, lang), params, evidence, where) if step.loses else None
     common = {"number": number, "title": title, "effect": step.effect.value, "timeout": step.timeout, "loses": loses}
     if step.run is not None:
-        argv: list[str] = []
-        for item in _filled(list(step.run), params, evidence, where):
-            # a reference to a list of evidence values becomes that many arguments
-            if isinstance(item, list):
-                argv.extend(str(v) for v in item)
-            else:
-                argv.append(str(item))
-        env = {k: str(v) for k, v in _filled(dict(step.env), params, evidence, where).items()}
+        argv = as_arguments(_filled(list(step.run), params, evidence, where))
+        env = {k: as_text(v) for k, v in _filled(dict(step.env), params, evidence, where).items()}
         shown = " ".join(f"{k}={v}" for k, v in mask_env(env).items())
         return PlannedStep(how="run", argv=tuple(argv), env=env,
                            description=mask_secrets((shown + " " if shown else "") + command_line(argv)), **common)

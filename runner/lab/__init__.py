@@ -16,11 +16,12 @@ nothing else. The run's objects are removed at the end of each experiment and of
 also after a failure or Ctrl-C.
 
 The modules: run.py (a whole run), experiment.py (one experiment), context.py (what its steps
-receive), steps.py (the step kinds), assertions.py, placeholders.py, buildlog.py (BuildKit's
+receive), steps.py (the registry of step kinds), assertions.py, buildlog.py (BuildKit's
 output), engine.py (the engine and docker CLI, labelled), janitor.py (what a run created, and
 its removal), lock.py (one lab at a time per engine), interrupts.py (Ctrl-C and SIGTERM),
 leftovers.py (what ended runs left), verdicts.py (claims decided), record.py (verdicts written
-into the YAML), results.py, errors.py.
+into the YAML), results.py, errors.py. Placeholders and comparisons are the playbook's
+own language (runner/playbook/placeholders.py, comparisons.py).
 
 This package's own import stays light: the modules import the docker SDK when they use it.
 """

@@ -17,9 +17,9 @@ from runner.lab.engine import Engine, build_base_image
 from runner.lab.errors import StepFailed
 from runner.lab.interrupts import deferred_interrupts
 from runner.lab.janitor import Janitor
-from runner.lab.placeholders import Missing, fill_text
 from runner.lab.results import AssertionResult, ExperimentResult, LabEvent, Progress, StepResult
 from runner.lab.steps import ENGINE_ACTIONS, run_step
+from runner.playbook.placeholders import Missing, fill_text
 from runner.playbook.model import Experiment, LabStep, Playbook, localize
 
 

@@ -21,8 +21,8 @@ from typing import Any
 from runner.lab.buildlog import build_log, context_bytes, parse_build
 from runner.lab.context import Context, step_path
 from runner.lab.errors import StepFailed
-from runner.lab.placeholders import fill, fill_text, text
 from runner.playbook.model import LabStep, Playbook
+from runner.playbook.placeholders import as_arguments, as_text, fill, fill_text
 
 OUTPUT_KEPT = 6_000  # characters of each command's output kept in the report (the end of it)
 # Steps that may create build-cache records: the IDs are compared around them.
@@ -36,7 +36,7 @@ def run_step(ctx: Context, step: LabStep) -> tuple[str, dict[str, Any] | None]:
     action = step.action
     raw = getattr(step, action)
     value = fill(raw.model_dump(by_alias=True) if hasattr(raw, "model_dump") else raw, {**ctx.scope, **ctx.saved})
-    env = {k: text(v) for k, v in fill(step.env, {**ctx.scope, **ctx.saved}).items()}
+    env = {k: as_text(v) for k, v in fill(step.env, {**ctx.scope, **ctx.saved}).items()}
     cwd = step_path(ctx, fill_text(step.cwd, {**ctx.scope, **ctx.saved})) if step.cwd else ctx.project
     kind = REGISTRY.get(action)
     if kind is None:
@@ -48,10 +48,11 @@ def run_step(ctx: Context, step: LabStep) -> tuple[str, dict[str, Any] | None]:
 
 def run_command(ctx: Context, step: LabStep, value: Any, env: dict[str, str],
                 cwd: Path) -> tuple[str, dict[str, Any] | None]:
-    argv = ctx.engine.argv([text(a) for a in value], ctx.experiment_label)
+    arguments = as_arguments(value)
+    argv = ctx.engine.argv(arguments, ctx.experiment_label)
     observed = ctx.engine.run(argv, cwd=cwd, env=env, timeout=step.timeout)
-    _expect_exit(step, observed, " ".join(value))
-    return " ".join(value), _kept(observed)
+    _expect_exit(step, observed, " ".join(arguments))
+    return " ".join(arguments), _kept(observed)
 
 
 def _expect_exit(step: LabStep, observed: dict[str, Any], what: str) -> None:
@@ -74,7 +75,7 @@ def build(ctx: Context, step: LabStep, spec: dict[str, Any], env: dict[str, str]
     if spec.get("dockerfile"):
         argv += ["-f", str(step_path(ctx, spec["dockerfile"]))]
     for key, wanted in (spec.get("build_args") or {}).items():
-        argv += ["--build-arg", f"{key}={text(wanted)}"]
+        argv += ["--build-arg", f"{key}={as_text(wanted)}"]
     if spec.get("no_cache"):
         argv.append("--no-cache")
     if spec.get("target"):
@@ -94,7 +95,7 @@ def build(ctx: Context, step: LabStep, spec: dict[str, Any], env: dict[str, str]
     })
     describe = "build" + (f" -t {spec['tag']}" if spec.get("tag") else "") + \
         (" --no-cache" if spec.get("no_cache") else "") + \
-        "".join(f" --build-arg {k}={text(v)}" for k, v in (spec.get("build_args") or {}).items())
+        "".join(f" --build-arg {k}={as_text(v)}" for k, v in (spec.get("build_args") or {}).items())
     _expect_exit(step, observed, describe)
     return describe, _kept(observed)
 
@@ -168,7 +169,7 @@ def image_id(ctx: Context, step: LabStep, value: Any, env: dict[str, str],
     from docker.errors import ImageNotFound
 
     try:
-        found = ctx.engine.client.images.get(text(value)).id
+        found = ctx.engine.client.images.get(as_text(value)).id
     except ImageNotFound:
         found = ""
     return f"image ID of {value}", {"id": found}
@@ -180,7 +181,7 @@ def read_file(ctx: Context, step: LabStep, spec: dict[str, Any], env: dict[str, 
 
     from runner.checks.docker import read_tree, readable
 
-    image, path = text(spec["image"]), text(spec["path"])
+    image, path = as_text(spec["image"]), as_text(spec["path"])
     try:
         with readable(ctx.engine.client, image=image) as target:
             tree = read_tree(target, path)
@@ -198,7 +199,7 @@ def inspect_container(ctx: Context, step: LabStep, value: Any, env: dict[str, st
     from docker.errors import NotFound
 
     try:
-        container = ctx.engine.client.containers.get(text(value))
+        container = ctx.engine.client.containers.get(as_text(value))
     except NotFound:
         return f"inspect container {value}", {"exists": False, "image_id": "", "running": False, "status": ""}
     return f"inspect container {value}", {"exists": True, "image_id": container.attrs.get("Image", ""),
@@ -237,7 +238,7 @@ def diagnose(ctx: Context, step: LabStep, spec: dict[str, Any], env: dict[str, s
     from runner.playbook.params import resolve_params
 
     playbook = _other_playbook(ctx, spec.get("playbook"))
-    params = {k: text(v) for k, v in (spec.get("params") or {}).items()}
+    params = {k: as_text(v) for k, v in (spec.get("params") or {}).items()}
     values = resolve_params(playbook, params, ctx.project)
     result = run_diagnosis(playbook, values, docker_host=ctx.engine.host, cwd=ctx.project)
     observed = {"status": result.status, "cause": result.cause["id"] if result.cause else None,
@@ -276,7 +277,7 @@ def fix(ctx: Context, step: LabStep, spec: dict[str, Any], env: dict[str, str],
     if unscoped:
         # A lab prunes nothing it did not create: such a fix is replayed with prune_build_cache.
         raise StepFailed("the lab does not run fixes that prune the whole engine: " + "; ".join(unscoped))
-    params = {k: text(v) for k, v in (spec.get("params") or {}).items()}
+    params = {k: as_text(v) for k, v in (spec.get("params") or {}).items()}
     values = resolve_params(playbook, params, ctx.project)
     run = run_fix(playbook, values, docker_host=ctx.engine.host, fix_id=spec.get("fix"), yes=True, cwd=ctx.project)
     before, after = run.before, run.after

@@ -14,7 +14,8 @@ A path is a name followed by keys, `name.key.key`. Each key steps into the value
 A placeholder is a path in double braces inside a string. A string that is exactly one
 placeholder becomes the value itself (a list stays a list, a number a number); inside longer
 text the value is written out: a list as its items joined by ", ", a mapping as JSON, true and
-false in lower case. Go templates such as `{{.Image}}` or `{{json .Config}}` are not
+false in lower case. In an argument list, a placeholder whose value is a list becomes that many
+arguments. Go templates such as `{{.Image}}` or `{{json .Config}}` are not
 placeholders (a path starts with a lower-case letter), so docker --format strings stay as
 written.
 
@@ -127,6 +128,21 @@ def fill(value: Any, scope: Mapping[str, Any] | Resolver, *, partial: bool = Fal
         return item
 
     return fill_any(value)
+
+
+def fill_text(text: str, scope: Mapping[str, Any] | Resolver) -> str:
+    """`text` with every placeholder written out as text, even one that is the whole string
+    (a file's content, a working directory)."""
+    lookup: Resolver = scope if callable(scope) else (lambda path: resolve(scope, path))  # type: ignore[arg-type]
+    return PLACEHOLDER.sub(lambda m: as_text(lookup(m.group(1))), text)
+
+
+def as_arguments(values: list[Any]) -> list[str]:
+    """A filled-in argument list as text: a value that is a list becomes that many arguments."""
+    arguments: list[str] = []
+    for value in values:
+        arguments.extend(as_text(item) for item in (value if isinstance(value, list) else [value]))
+    return arguments
 
 
 def as_text(value: Any) -> str:

@@ -10,8 +10,10 @@ from runner.playbook.placeholders import (
     MISSING,
     Missing,
     Unknown,
+    as_arguments,
     as_text,
     fill,
+    fill_text,
     get,
     located_paths,
     paths,
@@ -130,3 +132,19 @@ def test_every_name_of_a_scope_fills_in_as_itself(scope):
     for name, value in scope.items():
         assert fill("{{" + name + "}}", scope) == value
         assert fill("<{{" + name + "}}>", scope) == f"<{as_text(value)}>"
+
+
+def test_a_lab_scope_fills_step_values_and_keeps_go_templates():
+    scope = {"image": "runner-lab-1-image", "b1": {"image_id": "sha256:abc", "steps": [{"n": 1}]}}
+    assert fill(["docker", "inspect", "-f", "{{.Image}}", "{{image}}"], scope) == \
+        ["docker", "inspect", "-f", "{{.Image}}", "runner-lab-1-image"]
+    assert fill("{{b1.steps}}", scope) == [{"n": 1}]  # a whole reference keeps its type
+    assert fill("id={{b1.image_id}}", scope) == "id=sha256:abc"
+    assert resolve(scope, "b1.steps.0.n") == 1
+
+
+def test_text_and_arguments():
+    scope = {"image": "app", "files": ["a", "b"], "ok": True}
+    assert fill_text("{{files}}", scope) == "a, b"  # a file's content is text, even one placeholder
+    assert fill_text("FROM {{image}}\n", scope) == "FROM app\n"
+    assert as_arguments(fill(["touch", "{{files}}", "{{ok}}"], scope)) == ["touch", "a", "b", "true"]
