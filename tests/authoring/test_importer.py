@@ -39,12 +39,13 @@ from runner.authoring.importer import (
 from runner.playbook.loader import load_all, load_file
 from runner.playbook.model import localize
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HAND_WRITTEN = ROOT / "playbooks" / "buildkit-stale.yaml"
-SEED_NAME = "000_3f5ffc3d9df95721.txt"
-SEED_PATH = Path("/work/shared/seeds") / SEED_NAME  # where the team keeps it; absent on CI
+SEED_NAME = "000_3f5ffc3d9df95721.txt"  # the write-up's name in the team's collection of seeds
+SEED_PATH = Path(__file__).resolve().parent / "fixtures" / "incident-buildkit.md"  # its bytes, as they came
 
-# The seed write-up, word for word (the shared copy is not in the repository).
+# The seed write-up, word for word, to read beside the assertions on it; the fixture file keeps
+# its bytes as they came, and a test below checks both agree.
 SEED = """# 에러 케이스: Docker BuildKit 캐시 문제
 
 ## 발생 날짜
@@ -260,9 +261,7 @@ def files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-def test_embedded_seed_is_the_shared_one():
-    if not SEED_PATH.exists():
-        pytest.skip("the shared seed folder is not here (CI): the embedded copy is the reference")
+def test_embedded_seed_is_the_fixture_file():
     assert SEED_PATH.read_text(encoding="utf-8") == SEED
 
 
