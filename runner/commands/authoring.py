@@ -65,7 +65,8 @@ def import_command(obj: dict, source: Path, output: str | None, playbook_id: str
     Then: `runner validate`, add signatures to the symptoms (for `runner triage`), checks
     and causes (for `runner diagnose`).
     """
-    from runner.authoring.importer import decode_markdown, import_markdown, read_markdown, schema_reference, write_new
+    from runner.authoring.files import decode_markdown, read_markdown, schema_reference, write_new
+    from runner.authoring.importer import import_markdown
 
     if str(source) == "-":
         text, name = decode_markdown(sys.stdin.buffer.read(), "stdin"), "stdin"
@@ -104,7 +105,8 @@ def new_command(obj: dict, playbook_id: str, output: str | None, force: bool) ->
       runner new port-already-allocated            # writes playbooks/port-already-allocated.yaml
       runner new volume-shadows-image -o - > draft.yaml
     """
-    from runner.authoring.importer import schema_reference, skeleton, write_new
+    from runner.authoring.files import schema_reference, write_new
+    from runner.authoring.new import skeleton
 
     folder = _target(obj, output)
     text = skeleton(playbook_id, schema_reference(folder))
