@@ -106,8 +106,7 @@ class ContextAnalysis:
     unreadable: tuple[str, ...] = ()
 
     def files(self) -> list[ContextFile]:
-        return [ContextFile(e.relpath, e.excluded, str(e.pattern) if e.pattern else None, e.kind == "pruned")
-                for e in self.entries if e.kind != "dir"]
+        return [e.as_context_file() for e in self.entries if e.kind != "dir"]
 
     def copies_of(self, relpath: str) -> list[CopyInstruction]:
         """The COPY/ADD (of the stages this build runs) whose sources name `relpath`, by path
@@ -128,6 +127,33 @@ def _is_archive(path: Path) -> bool:
         return False
 
 
+class _Placement(NamedTuple):
+    path: str  # a file of the source tree
+    image_path: str
+    alt_image_path: str | None  # where it lands instead when the destination is an existing directory
+    in_directory: bool  # copied as part of a directory source's contents
+
+
+def _place(copy: CopyInstruction, tree: Tree, items: list[str], many: bool,
+           known_dirs: set[str]) -> Iterator[_Placement]:
+    """Where dispatchCopy puts the files of the resolved sources `items`: a directory's contents
+    below the destination; a file inside the destination when that is a directory (a trailing
+    `/`, `many` sources, or one of `known_dirs`), else at the destination itself, with the path
+    inside it as the alternative for a directory the base image may have."""
+    dest = copy.dest_abs.rstrip("/") or "/"
+    for item in items:
+        if tree.kind[item] == "dir":
+            for path in tree.below(item):
+                rel = path[len(item) + 1:] if item else path
+                yield _Placement(path, join_image_path(dest, rel), None, True)
+            continue
+        into = join_image_path(dest, item.rpartition("/")[2])
+        if copy.dest_abs.endswith("/") or many or dest in known_dirs:
+            yield _Placement(item, into, None, False)
+        else:
+            yield _Placement(item, dest, into, False)
+
+
 def _expand_copy(copy: CopyInstruction, root: Path, seen: Tree, full: Tree, entries: dict[str, Entry],
                  ignore: DockerIgnore, known_dirs: set[str]) -> CopyExpansion:
     files: list[CopiedFile] = []
@@ -137,7 +163,6 @@ def _expand_copy(copy: CopyInstruction, root: Path, seen: Tree, full: Tree, entr
     remote = [s for s in copy.sources if is_remote(s)]
     unresolved = [s for s in copy.sources if not is_remote(s) and "$" in s]
     several = len(copy.sources) + len(copy.heredocs) > 1
-    dest = copy.dest_abs.rstrip("/") or "/"
     for source in sources:
         items = seen.resolve(source)
         candidates = full.resolve(source) or []
@@ -145,8 +170,7 @@ def _expand_copy(copy: CopyInstruction, root: Path, seen: Tree, full: Tree, entr
             for path in full.below(item):
                 entry = entries.get(path)
                 if entry is not None and entry.excluded:
-                    excluded[path] = ContextFile(path, True, str(entry.pattern) if entry.pattern else None,
-                                                 entry.kind == "pruned")
+                    excluded[path] = entry.as_context_file()
         if items is None:
             clean = normalize_relpath(source)
             on_disk = os.path.lexists(root / clean)
@@ -158,24 +182,12 @@ def _expand_copy(copy: CopyInstruction, root: Path, seen: Tree, full: Tree, entr
             empty.append(source)
             continue
         many = several or len(items) > 1
-        for item in items:
-            kind = seen.kind[item]
-            if kind == "dir":
-                for path in seen.below(item):
-                    rel = path[len(item) + 1:] if item else path
-                    files.append(CopiedFile(path, join_image_path(dest, rel), copy.stage, copy.line,
-                                            copy.instruction, symlink=seen.kind[path] == "symlink"))
-                continue
-            name = item.rpartition("/")[2]
-            into = join_image_path(dest, name)
-            alt = None
-            if copy.dest_abs.endswith("/") or many or dest in known_dirs:
-                image_path = into
-            else:
-                image_path, alt = dest, into
-            unpacked = copy.instruction == "ADD" and kind == "file" and _is_archive(root / item)
-            files.append(CopiedFile(item, image_path, copy.stage, copy.line, copy.instruction, alt,
-                                    unpacked=unpacked, symlink=kind == "symlink"))
+        for placed in _place(copy, seen, items, many, known_dirs):
+            kind = seen.kind[placed.path]
+            unpacked = (copy.instruction == "ADD" and kind == "file" and not placed.in_directory
+                        and _is_archive(root / placed.path))
+            files.append(CopiedFile(placed.path, placed.image_path, copy.stage, copy.line, copy.instruction,
+                                    placed.alt_image_path, unpacked=unpacked, symlink=kind == "symlink"))
     return CopyExpansion(copy, tuple(files), tuple(sorted(excluded.values())), tuple(missing), tuple(empty),
                          tuple(remote), tuple(unresolved))
 
@@ -289,7 +301,6 @@ def _copy_between_stages(copy: CopyInstruction, source_files: dict[str, TrackedF
             tree.add(d.lstrip("/"), "dir")
     for path, f in source_files.items():
         tree.add(path.lstrip("/"), "symlink" if f.symlink else "file")
-    dest = copy.dest_abs.rstrip("/") or "/"
     several = len(copy.sources) > 1
     out: dict[str, TrackedFile] = {}
     unknown = False
@@ -298,23 +309,12 @@ def _copy_between_stages(copy: CopyInstruction, source_files: dict[str, TrackedF
         if resolved is None or has_wildcards(source):
             unknown = True
         items = resolved or []
+        if any(tree.kind[item] == "dir" for item in items):
+            unknown = True
         many = several or len(items) > 1
-        for item in items:
-            if tree.kind[item] == "dir":
-                unknown = True
-                for path in tree.below(item):
-                    rel = path[len(item) + 1:] if item else path
-                    new = join_image_path(dest, rel)
-                    out[new] = _replace(source_files["/" + path], image_path=new, alt_image_path=None)
-                continue
-            name = item.rpartition("/")[2]
-            into = join_image_path(dest, name)
-            alt = None
-            if copy.dest_abs.endswith("/") or many or dest in dest_dirs:
-                new = into
-            else:
-                new, alt = dest, into
-            out[new] = _replace(source_files["/" + item], image_path=new, alt_image_path=alt)
+        for placed in _place(copy, tree, items, many, dest_dirs):
+            out[placed.image_path] = _replace(source_files["/" + placed.path], image_path=placed.image_path,
+                                              alt_image_path=placed.alt_image_path)
     return out, unknown
 
 

@@ -28,6 +28,10 @@ class Entry:
     excluded: bool
     pattern: IgnorePattern | None
 
+    def as_context_file(self) -> ContextFile:
+        return ContextFile(self.relpath, self.excluded, str(self.pattern) if self.pattern else None,
+                           self.kind == "pruned")
+
 
 def walk_context(root: Path, ignore: DockerIgnore, unreadable: list[str] | None = None) -> Iterator[Entry]:
     """fsutil's walk of the context: lexical order, excluded directories skipped when no exception
@@ -77,10 +81,7 @@ def context_files(context_dir: str | os.PathLike[str], dockerignore: DockerIgnor
     root = Path(context_dir)
     if dockerignore is None:
         dockerignore = DockerIgnore.from_file(root / ".dockerignore", flavor)
-    return [
-        ContextFile(e.relpath, e.excluded, str(e.pattern) if e.pattern else None, e.kind == "pruned")
-        for e in walk_context(root, dockerignore) if e.kind != "dir"
-    ]
+    return [e.as_context_file() for e in walk_context(root, dockerignore) if e.kind != "dir"]
 
 
 class Tree:
