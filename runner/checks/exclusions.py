@@ -1,7 +1,7 @@
 """What `.dockerignore` keeps out of a build that the build wants: the check behind the
 `dockerignore-excludes` playbook.
 
-Pure code over the context and its Dockerfile (`runner/checks/context.py` does the matching,
+Pure code over the context and its Dockerfile (`runner/buildctx/` does the matching,
 the walk and the COPY expansion); it never talks to an engine. It separates what looks the
 same in a build log: a COPY/ADD source that `.dockerignore` excludes and one that is simply not
 in the context both fail with `failed to compute cache key: "/x" not found` (Docker 20.10,
@@ -21,18 +21,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from runner.checks.context import (
-    DEFAULT_FLAVOR,
-    EVIDENCE_LIMIT,
-    FLAVORS,
-    ContextError,
-    _has_wildcards,
-    analyze_context,
-    covering_copies,
-    flavor_for_client,
-    go_match,
-    normalize_relpath,
-)
+from runner.buildctx.copies import EVIDENCE_LIMIT, analyze_context, covering_copies
+from runner.buildctx.dockerignore import DEFAULT_FLAVOR, FLAVORS, flavor_for_client, normalize_relpath
+from runner.buildctx.errors import ContextError
+from runner.buildctx.gopath import go_match, has_wildcards
 from runner.checks.kinds import ContextExclusionsArgs
 from runner.checks.result import CheckContext, CheckResult
 
@@ -194,7 +186,7 @@ def _root_only(analysis: Any) -> list[dict[str, Any]]:
     out = []
     files = [e.relpath for e in analysis.entries if e.kind in ("file", "symlink")]
     for pattern in analysis.ignore.patterns:
-        if pattern.exclusion or "/" in pattern.text or not _has_wildcards(pattern.text):
+        if pattern.exclusion or "/" in pattern.text or not has_wildcards(pattern.text):
             continue
         deeper = [f for f in files if "/" in f and _name_matches(pattern.text, f.rpartition("/")[2])]
         kept = [f for f in deeper if not analysis.ignore.match(f).excluded]

@@ -64,7 +64,7 @@ DOCKERFILE_FOR_IGNORE = ("the Dockerfile, relative to the context: a `<Dockerfil
 def ignore_file(context: str, dockerfile: str) -> Path:
     """The ignore file a BuildKit build of `context` with `dockerfile` reads: `<Dockerfile>.dockerignore`
     beside the Dockerfile when there is one, else `<context>/.dockerignore` (which may not exist yet)."""
-    from runner.checks.context import find_dockerignore
+    from runner.buildctx.dockerignore import find_dockerignore
 
     root = Path(context)
     return find_dockerignore(root, root / dockerfile) or root / ".dockerignore"
