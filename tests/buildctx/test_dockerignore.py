@@ -158,7 +158,7 @@ def test_from_file_missing_is_empty_and_bad_pattern_names_file_and_line(tmp_path
         DockerIgnore.from_file(tmp_path / ".dockerignore")
 
 
-# --------------------------------------------------------------------------- the brief's semantics
+# --------------------------------------------------------------------------- Docker's semantics, where both flavours agree
 
 
 @pytest.mark.parametrize("flavor", [LEGACY, MODERN])

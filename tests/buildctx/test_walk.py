@@ -93,7 +93,7 @@ def test_context_files_report_pattern_and_skipped_directories(tmp_path):
 # --------------------------------------------------------------------------- replayed on the engine
 
 
-# The brief's facts and every case where the flavours differ; RUNNER_LAB_FULL=1 replays all (~6 s).
+# The .dockerignore facts BuildKit was seen to follow, and every case where the flavours differ; RUNNER_LAB_FULL=1 replays all (~6 s).
 ENGINE_REPLAY = ["root_ts", "all_ts", "docs_except", "build_files", "star_except_wild", "suffix_starstar",
                  "escape_set", "starstar_dir_except"]
 
