@@ -116,13 +116,14 @@ def rendered_pages() -> list[str]:
     import markdown
     from mkdocs.config import load_config
 
-    from runner.site import pages as site
     from runner.playbook.loader import load_all
+    from runner.site.markers import expand_markers
+    from runner.site.playbook_page import playbook_markdown
 
     config = load_config(str(ROOT / "mkdocs.yml"))
     playbooks, _ = load_all([ROOT / "playbooks"])
-    texts = [site.playbook_markdown(p).split("---", 2)[2] for p in playbooks]
-    texts += [site.expand_markers(p.read_text(encoding="utf-8"), playbooks, p.relative_to(ROOT / "docs").as_posix())
+    texts = [playbook_markdown(p).split("---", 2)[2] for p in playbooks]
+    texts += [expand_markers(p.read_text(encoding="utf-8"), playbooks, p.relative_to(ROOT / "docs").as_posix())
               for p in sorted((ROOT / "docs").rglob("*.md"))]
     return [markdown.Markdown(extensions=config.markdown_extensions,
                               extension_configs=config.mdx_configs).convert(text) for text in texts]
