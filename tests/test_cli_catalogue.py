@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from runner import __version__, exitcodes
 from runner.cli import COMMANDS, _importable, cli
 from runner.playbook.loader import load_file
-from runner.present.show import HEADINGS
+from runner.present.labels import TERMINAL_HEADINGS as HEADINGS
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

@@ -12,12 +12,12 @@ from rich.text import Text
 
 from runner.diagnose.diagnosis import CheckOutcome, Diagnosis
 from runner.playbook.model import Playbook, localize
+from runner.present.labels import DIAGNOSIS_VERDICT
 from runner.present.show import command_line
 
 MARK = {"pass": ("✓", "green"), "fail": ("✗", "red"), "warn": ("!", "yellow"), "error": ("✗", "bold red"),
         "skip": ("-", "dim")}
-VERDICT = {"ok": ("nothing wrong found", "green"), "problem": ("problem found", "bold red"),
-           "error": ("could not diagnose", "bold red")}
+VERDICT_STYLE = {"ok": "green", "problem": "bold red", "error": "bold red"}
 
 
 def check_line(outcome: CheckOutcome | Any, width: int = 22) -> Text:
@@ -61,7 +61,7 @@ def fix_command(playbook: Playbook, diagnosis: Diagnosis, docker_host: str | Non
 
 def print_verdict(console: Console, playbook: Playbook, diagnosis: Diagnosis, lang: str,
                   docker_host: str | None = None) -> None:
-    label, style = VERDICT[diagnosis.status]
+    label, style = DIAGNOSIS_VERDICT[diagnosis.status], VERDICT_STYLE[diagnosis.status]
     console.print()
     console.print(Text(f"{label}", style=style), Text(f"({diagnosis.ms} ms)", style="dim"))
     if diagnosis.status == "error":

@@ -13,26 +13,14 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from runner.playbook.model import CodeBlock, Effect, Fix, FixStep, Playbook, localize
+from runner.playbook.model import CodeBlock, Effect, Fix, FixStep, Playbook, Verdict, localize
+from runner.present.labels import TERMINAL_HEADINGS, VERDICT_LABEL
 
 SEVERITY_STYLE = {"low": "green", "medium": "yellow", "high": "red", "critical": "bold red"}
 EFFECT_STYLE = {Effect.read: "green", Effect.write: "yellow", Effect.destructive: "bold red"}
-VERDICT_MARK = {"fails": "✗ fails", "forbidden": "⛔ forbidden", "partial": "△ partial"}
+# The sign before a wrong attempt's verdict
+VERDICT_SIGN = {Verdict.fails: "✗", Verdict.forbidden: "⛔", Verdict.partial: "△"}
 CLAIM_STYLE = {"confirmed": "green", "refuted": "bold red", "unverified": "yellow"}
-
-HEADINGS = {
-    "ko": {"symptoms": "증상", "situation": "구체적인 상황", "reported": "보고된 근본 원인 (검증 전 주장)",
-           "causes": "원인과 확인 방법", "wrong": "잘못된 해결 시도", "fixes": "해결 방법", "alternatives": "대안",
-           "prevention": "예방 방법", "lessons": "학습 포인트", "references": "관련 문서", "claims": "주장과 검증",
-           "params": "매개변수", "notes": "메모", "why": "이유", "result": "결과", "recognise": "확인 방법",
-           "fix": "해결", "loses": "잃는 것", "cost": "비용", "run": "실행"},
-    "en": {"symptoms": "Symptoms", "situation": "What happened", "reported": "Root cause as reported (a claim, not verified)",
-           "causes": "Causes and how to recognise them", "wrong": "Wrong attempts", "fixes": "Fixes",
-           "alternatives": "Alternatives", "prevention": "Prevention", "lessons": "Lessons",
-           "references": "References", "claims": "Claims and their verification", "params": "Parameters",
-           "notes": "Notes", "why": "why", "result": "result", "recognise": "recognise it",
-           "fix": "fix", "loses": "loses", "cost": "cost", "run": "run"},
-}
 
 
 def command_line(argv: Iterable[str]) -> str:
@@ -85,7 +73,7 @@ def _bullets(items: Iterable, lang: str) -> RenderableType:
 
 
 def playbook_renderables(playbook: Playbook, lang: str) -> list[RenderableType]:
-    h = HEADINGS[lang]
+    h = TERMINAL_HEADINGS[lang]
     out: list[RenderableType] = []
     header = Text(localize(playbook.title, lang), style="bold")
     header.append(f"  ({playbook.id})", style="dim")
@@ -141,7 +129,8 @@ def playbook_renderables(playbook: Playbook, lang: str) -> list[RenderableType]:
             body.append(Text(f"{h['why']}:", style="bold"))
             body.append(_bullets(attempt.why, lang))
             out.append(Panel(Group(*body), border_style="red", title_align="left",
-                             title=f"{VERDICT_MARK[attempt.verdict.value]}  {escape(localize(attempt.title, lang))}"))
+                             title=f"{VERDICT_SIGN[attempt.verdict]} {VERDICT_LABEL[attempt.verdict].en}  "
+                                   f"{escape(localize(attempt.title, lang))}"))
 
     if playbook.fixes:
         section("fixes")

@@ -1,8 +1,10 @@
 """MkDocs hook: adds one page per playbook at build time. Thin on purpose.
 
-Everything it shows comes from runner/site/pages.py (Playbook -> Markdown) and
-runner/site/search_index.py (Korean index-time tokenisation); this file only connects them to
-MkDocs events, so the same pages can be written to disk by `runner site export DIR`.
+Everything it shows comes from runner/site/pages.py (the generated pages and their place in
+the nav; Playbook -> Markdown in runner/site/playbook_page.py), runner/site/markers.py (the
+generated parts of the hand-written pages) and runner/site/search_index.py (Korean index-time
+tokenisation); this file only connects them to MkDocs events, so the same pages can be written
+to disk by `runner site export DIR`.
 Referenced from mkdocs.yml as `hooks: [runner/site/hook.py]`.
 
 runner/site/speed.py makes the build faster without changing what it builds: the playbooks
@@ -26,7 +28,10 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from runner.site import pages as site, speed as site_build
+from runner.site import speed as site_build
+from runner.site.catalogue_pages import PLAYBOOK_DIR
+from runner.site.markers import expand_markers
+from runner.site.pages import add_to_nav, static_files
 from runner.playbook.model import Playbook
 
 log = logging.getLogger("mkdocs.hooks.playbooks")
@@ -58,8 +63,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     else:
         log.warning("no playbooks folder at %s: the site has no playbook pages", folder)
         _playbooks[:] = []
-    if config.nav is not None and not site.add_to_nav(config.nav, _playbooks):
-        raise PluginError(f"mkdocs.yml nav: no list holds {site.PLAYBOOK_DIR}/index.md, "
+    if config.nav is not None and not add_to_nav(config.nav, _playbooks):
+        raise PluginError(f"mkdocs.yml nav: no list holds {PLAYBOOK_DIR}/index.md, "
                           "so the playbook pages have no place")
     return config
 
@@ -77,7 +82,7 @@ def on_pre_build(config: MkDocsConfig) -> None:
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     _generated.clear()
-    for path, text in {**site_build.generated_markdown(_playbooks), **site.static_files()}.items():
+    for path, text in {**site_build.generated_markdown(_playbooks), **static_files()}.items():
         _generated.add(path)
         if files.get_file_from_path(path) is not None:
             raise PluginError(f"docs/{path} exists and would hide the page generated for it: remove it")
@@ -115,7 +120,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     if page.file.src_uri in _generated:
         return markdown
     try:
-        return site.expand_markers(markdown, _playbooks, page.file.src_uri)
+        return expand_markers(markdown, _playbooks, page.file.src_uri)
     except ValueError as exc:
         raise PluginError(str(exc)) from None
 

@@ -5,16 +5,16 @@ prefix, so `캐시` finds `캐시를` but not `빌드캐시`. After the search p
 `search/search_index.json`, `tokenise_index` rewrites it:
 
 * every Hangul word is split into parts the site itself uses as words (its vocabulary:
-  each Hangul word of the index with a trailing particle or `하다` ending removed); a split
-  is made only when the whole word (less its ending) is covered by vocabulary words, so
-  `빌드캐시를` becomes `빌드|캐시를` but `리소스` stays whole even though `소스` is a word;
+  each Hangul word of the index with a trailing particle or `하다` ending removed), by the
+  splitter of runner/triage/korean.py: `빌드캐시를` becomes `빌드|캐시를` but `리소스` stays
+  whole even though `소스` is a word;
 * a split is marked with U+200B (zero-width space), which the search separator includes, so
   the parts become tokens, the result text looks unchanged and highlighting marks the part;
 * each split word is also kept whole in an extra field `kw` (indexed, never shown), so the
   query `빌드캐시` still finds it.
 
 Nothing here imports MkDocs; `evaluate` replays lunr's matching in Python to measure what
-the splitting does to precision and recall (see tests/site/test_site_search.py).
+the splitting does to precision and recall (see tests/site/test_search_index.py).
 
 `sections` divides a page's HTML into the sections Material's search plugin indexes, exactly
 as its HTML parser does but several times faster; the hook uses it for every page, leaving
@@ -26,106 +26,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from html import escape, unescape
 from itertools import islice
 from typing import Any
 
-ZWSP = "\u200b"
-HANGUL = re.compile(r"[가-힣]+")
-TAG = re.compile(r"<[^>]*>")
+from runner.triage.korean import HANGUL, ZWSP, Splitter, plain_text, vocabulary
+
 # The separator mkdocs.yml sets; U+200B is what makes the index-time splits count.
 SEPARATOR = r"[\s\u200b\-,:;!=\[\]()\"'/|`·、。]+|\.(?!\d)"
-
-# Particles and the endings of 하다/되다 verbs, removed before a word is split or learnt.
-ENDINGS = sorted({
-    "이", "가", "을", "를", "은", "는", "의", "에", "에서", "에게", "께", "로", "으로", "와", "과", "도", "만",
-    "까지", "부터", "보다", "처럼", "마다", "이나", "나", "이며", "며", "이고", "라고", "이라고", "이다", "입니다",
-    "이라는", "라는", "에는", "에서는", "으로는", "로는", "에도", "에서도", "와는", "과는", "이란", "란", "조차",
-    "밖에", "에서의", "로의", "으로의", "하다", "한다", "했다", "하는", "하면", "하고", "하지", "해도", "해야", "해서",
-    "하여", "하기", "할", "한", "함", "했고", "했는데", "했지만", "합니다", "했습니다", "하려면", "하므로", "하며",
-    "된다", "되는", "되면", "되고", "되지", "되어", "됐다", "되었다", "된", "될", "됨", "시킨다", "시키는", "해",
-}, key=len, reverse=True)
-# One-syllable prefixes that may start a compound: 재빌드 = 재 + 빌드.
-PREFIXES = frozenset("재비미무역탈초총")
-MIN_PART = 2
-
-
-_ENDING_SET = frozenset(ENDINGS)
-_ENDING_LENGTHS = sorted({len(e) for e in ENDINGS}, reverse=True)
-
-
-@lru_cache(maxsize=200_000)
-def strip_ending(word: str) -> tuple[str, str]:
-    """The word less its longest known ending, keeping at least MIN_PART syllables."""
-    for length in _ENDING_LENGTHS:
-        if len(word) - length >= MIN_PART and word[-length:] in _ENDING_SET:
-            return word[:-length], word[-length:]
-    return word, ""
-
-
-def plain_text(html: str) -> str:
-    return TAG.sub(" ", html)
-
-
-def vocabulary(texts: Iterable[str]) -> frozenset[str]:
-    words = set()
-    for text in texts:
-        for run in HANGUL.findall(plain_text(text)):
-            core, _ = strip_ending(run)
-            if len(core) >= MIN_PART:
-                words.add(core)
-    return frozenset(words)
-
-
-class Splitter:
-    """Splits Hangul words into vocabulary words; memoised, since words repeat."""
-
-    def __init__(self, words: frozenset[str]):
-        self.words = words
-        self.split_points = lru_cache(maxsize=None)(self._split_points)
-
-    def _split_points(self, word: str) -> tuple[int, ...]:
-        core, _ = strip_ending(word)
-        n = len(core)
-        if n < 2 * MIN_PART - 1:
-            return ()
-        # best[i]: the most parts covering core[:i] (None: cannot be covered)
-        best: list[tuple[int, tuple[int, ...]] | None] = [None] * (n + 1)
-        best[0] = (0, ())
-        for end in range(1, n + 1):
-            for start in range(end):
-                if best[start] is None:
-                    continue
-                part = core[start:end]
-                if not ((len(part) >= MIN_PART and part in self.words) or (start == 0 and part in PREFIXES)):
-                    continue
-                count, cuts = best[start]
-                candidate = (count + 1, (*cuts, start) if start else cuts)
-                if best[end] is None or candidate[0] > best[end][0]:
-                    best[end] = candidate
-        if best[n] is None or best[n][0] < 2:
-            return ()
-        return best[n][1]
-
-    def split_text(self, text: str) -> tuple[str, list[str]]:
-        """Text with U+200B at each split, and the whole words that were split."""
-        whole: list[str] = []
-
-        def split_run(match: re.Match) -> str:
-            run = match.group(0)
-            cuts = self.split_points(run)
-            if not cuts:
-                return run
-            whole.append(run)
-            pieces, last = [], 0
-            for cut in cuts:
-                pieces.append(run[last:cut])
-                last = cut
-            pieces.append(run[last:])
-            return ZWSP.join(pieces)
-
-        return HANGUL.sub(split_run, text), whole
 
 
 def tokenise_index(index: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +65,7 @@ def tokenise_index(index: dict[str, Any]) -> dict[str, Any]:
 # stack kept as tag names, and yields the same sections; it returns None for any HTML outside
 # what that tokenisation covers exactly (comments, scripts, styles, a stray `<`, unquoted
 # values with a slash...), and the hook then lets Material's own parser index the page.
-# tests/site/test_site_search.py compares both parsers on the real pages and tricky HTML.
+# tests/site/test_search_index.py compares both parsers on the real pages and tricky HTML.
 
 _TOKEN = re.compile(
     r"<(?:/([a-zA-Z][-.:\w]*)\s*"                                            # 1: end tag

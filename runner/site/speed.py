@@ -7,8 +7,9 @@ builds, and the search index only by leaving out the labels of content tabs.
   pages' Markdown (`generated_markdown`).
 * `index_sections_faster`: Material's search plugin finds each page's sections with Python's
   HTMLParser, the largest cost of a page after Markdown; it is pointed at
-  runner/site_search.sections, which finds the same sections about three times faster, less
-  the labels of content tabs (the one thing the index gets that Material's would not).
+  runner/site/search_index.sections, which finds the same sections about three times
+  faster, less the labels of content tabs (the one thing the index gets that Material's
+  would not).
 * `Prerender`: the generated pages' Markdown rendered in worker processes (one per CPU),
   while MkDocs goes through its pages in order; each page then takes its worker's HTML,
   table of contents, anchors and log messages instead of rendering itself. MkDocs still runs
@@ -22,9 +23,9 @@ builds, and the search index only by leaving out the labels of content tabs.
   outside the nav in one folder (the nav, the tabs, the search box, the palette toggle, the
   footer) rendered once per folder for the generated pages.
 
-tests/site/test_site_build.py builds a site with the hook and the same site from its export
+tests/site/test_speed.py builds a site with the hook and the same site from its export
 with plain MkDocs and compares every page byte for byte (and the search index, less the Korean
-splitting), with and without workers; tests/site/test_site_search.py compares the sections
+splitting), with and without workers; tests/site/test_search_index.py compares the sections
 with Material's parser. Set RUNNER_SITE_JOBS=1 to build in one process.
 """
 
@@ -93,12 +94,12 @@ def load_playbooks(folder: Any, parallel: bool = True) -> tuple[list[Any], list[
 
 
 def _load_run(files: list[Any]) -> tuple[list[Any], list[Any], dict[str, str]]:
-    from runner.site import pages as site
     from runner.playbook.loader import load_all
+    from runner.site.pages import generated_pages
 
     gc.disable()  # the worker ends after this: its garbage goes with it
     playbooks, problems = load_all(files)
-    return playbooks, problems, site.generated_pages(playbooks) if not problems else {}
+    return playbooks, problems, generated_pages(playbooks) if not problems else {}
 
 
 # The pages the loading workers wrote: docs-relative path -> Markdown
@@ -106,14 +107,15 @@ _written: dict[str, str] = {}
 
 
 def generated_markdown(playbooks: list[Any]) -> dict[str, str]:
-    """site.generated_pages(playbooks): as the loading workers wrote them, when they did (on one
+    """generated_pages(playbooks): as the loading workers wrote them, when they did (on one
     CPU while the other waits, it would cost the build 3% for 1,000 full-size playbooks)."""
-    from runner.site import pages as site
+    from runner.site.catalogue_pages import page_path
+    from runner.site.pages import generated_pages
 
-    paths = [site.page_path(playbook.id) for playbook in playbooks]
+    paths = [page_path(playbook.id) for playbook in playbooks]
     if _written and all(path in _written for path in paths):
         return {path: _written[path] for path in paths}
-    return site.generated_pages(playbooks)
+    return generated_pages(playbooks)
 
 
 def load_quietly(load: Callable[[], Any], collect: bool = True) -> Any:

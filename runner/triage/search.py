@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.playbook.model import Lang, Playbook, Text
-from runner.site.search_index import HANGUL, Splitter, strip_ending, vocabulary
+from runner.triage.korean import HANGUL, Splitter, strip_ending, vocabulary
 from runner.triage.index import symptom_key, text_json
 
 SNIPPET_CHARS = 120

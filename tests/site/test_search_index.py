@@ -1,4 +1,5 @@
-"""Korean search: index-time splitting of Hangul compounds, and what it does to precision."""
+"""runner/site/search_index.py: Korean search, the index-time splitting of Hangul compounds and what it
+does to precision; and the sections of a page, as Material's parser finds them."""
 
 from __future__ import annotations
 
@@ -8,16 +9,8 @@ import pytest
 
 from sitekit import ROOT
 
-from runner.site.search_index import (
-    QUERIES,
-    ZWSP,
-    Splitter,
-    doc_tokens,
-    evaluate,
-    matches,
-    tokenise_index,
-    vocabulary,
-)
+from runner.site.search_index import QUERIES, doc_tokens, evaluate, matches, tokenise_index
+from runner.triage.korean import ZWSP
 
 REQUIRED = ["BuildKit", "CACHED", "builder prune", "캐시", "빌드 캐시", "이미지 삭제"]
 
@@ -33,17 +26,6 @@ def load(site) -> list[dict]:
 
 def pages_found(docs: list[dict], query: str, mode: str) -> set[str]:
     return {d["location"].split("#")[0] for d in docs if matches(doc_tokens(d, mode), query)}
-
-
-def test_splits_only_words_the_site_uses_as_words() -> None:
-    words = vocabulary(["빌드 캐시를 지웠다", "이미지 삭제", "리소스와 소스 코드", "빌드캐시가 남았다", "재빌드해도"])
-    splitter = Splitter(words)
-    assert splitter.split_text("빌드캐시를") == (f"빌드{ZWSP}캐시를", ["빌드캐시를"])
-    assert splitter.split_text("이미지삭제하면") == (f"이미지{ZWSP}삭제하면", ["이미지삭제하면"])
-    assert splitter.split_text("재빌드해도")[0] == f"재{ZWSP}빌드해도"
-    # 리소스 holds the word 소스, but 리 is no word: a false split would make `소스` find 리소스
-    assert splitter.split_text("리소스") == ("리소스", [])
-    assert splitter.split_text("캐시가 docker") == ("캐시가 docker", [])
 
 
 def test_tokenise_index_keeps_the_whole_word_findable() -> None:
@@ -134,13 +116,14 @@ def rendered_pages() -> list[str]:
     import markdown
     from mkdocs.config import load_config
 
-    from runner.site import pages as site
     from runner.playbook.loader import load_all
+    from runner.site.markers import expand_markers
+    from runner.site.playbook_page import playbook_markdown
 
     config = load_config(str(ROOT / "mkdocs.yml"))
     playbooks, _ = load_all([ROOT / "playbooks"])
-    texts = [site.playbook_markdown(p).split("---", 2)[2] for p in playbooks]
-    texts += [site.expand_markers(p.read_text(encoding="utf-8"), playbooks, p.relative_to(ROOT / "docs").as_posix())
+    texts = [playbook_markdown(p).split("---", 2)[2] for p in playbooks]
+    texts += [expand_markers(p.read_text(encoding="utf-8"), playbooks, p.relative_to(ROOT / "docs").as_posix())
               for p in sorted((ROOT / "docs").rglob("*.md"))]
     return [markdown.Markdown(extensions=config.markdown_extensions,
                               extension_configs=config.mdx_configs).convert(text) for text in texts]

@@ -1,17 +1,15 @@
-"""runner/site/pages.py: Playbook -> Markdown. Pure functions, checked on real playbook files."""
+"""runner/site/playbook_page.py: Playbook -> Markdown. Pure functions, checked on real playbook files."""
 
 from __future__ import annotations
 
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from runner.site import pages as site
+from runner.site import playbook_page
 from runner.playbook.loader import load_file
 from runner.playbook.model import PARAM_REF
 
@@ -36,11 +34,11 @@ def leaves(value, path=()):
 def test_every_value_of_the_playbook_is_on_its_page(path: Path) -> None:
     """Generic coverage: no field of the model, present or future, is dropped from the page."""
     playbook = load_file(path)
-    page = site.playbook_markdown(playbook)
+    page = playbook_page.playbook_markdown(playbook)
     skipped = {"timeout"}  # shown only when it differs from the default
     missing = []
     for key_path, value in leaves(playbook.model_dump(mode="json", exclude_defaults=True)):
-        if key_path[-1] in skipped or key_path[0] not in site.HANDLED_FIELDS:
+        if key_path[-1] in skipped or key_path[0] not in playbook_page.HANDLED_FIELDS:
             continue  # fields without a section are shown as YAML: checked below, parsed back
         text = str(value)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -52,7 +50,7 @@ def test_every_value_of_the_playbook_is_on_its_page(path: Path) -> None:
             if probe not in page and shlex.quote(probe) not in page and _loose(probe) not in _loose(page):
                 missing.append((".".join(map(str, key_path)), probe[:80]))
     assert not missing, f"{len(missing)} values missing from the page: {missing[:10]}"
-    for name in set(type(playbook).model_fields) - site.HANDLED_FIELDS:
+    for name in set(type(playbook).model_fields) - playbook_page.HANDLED_FIELDS:
         if getattr(playbook, name) in (None, (), {}, []):
             continue
         block = re.search(rf'\?\?\? example "{name}"\n\n\s*```yaml\n(.*?\n)\s*```', page, re.S)
@@ -67,14 +65,14 @@ def _loose(text: str) -> str:
 
 def test_an_unknown_field_still_reaches_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
     playbook = load_file(ROOT / "tests/examples/valid/minimal.yaml")
-    monkeypatch.setattr(site, "HANDLED_FIELDS", site.HANDLED_FIELDS - {"notes", "tags"})
-    page = site.playbook_markdown(playbook.model_copy(update={"notes": ("a new kind of content",)}))
+    monkeypatch.setattr(playbook_page, "HANDLED_FIELDS", playbook_page.HANDLED_FIELDS - {"notes", "tags"})
+    page = playbook_page.playbook_markdown(playbook.model_copy(update={"notes": ("a new kind of content",)}))
     assert "## 기타: notes · Other: notes {#notes}" in page
     assert "a new kind of content" in page
 
 
 def test_full_example_page_layout() -> None:
-    page = site.playbook_markdown(load_file(ROOT / "tests/examples/valid/stale-image.yaml"))
+    page = playbook_page.playbook_markdown(load_file(ROOT / "tests/examples/valid/stale-image.yaml"))
     # front matter with the Korean title and the tags, for Material's tags plugin
     front = yaml.safe_load(page.split("---")[1])
     assert front["title"] == "빌드 후에도 예전 이미지가 실행됨"
@@ -113,78 +111,14 @@ def test_full_example_page_layout() -> None:
 def test_a_missing_translation_falls_back_to_the_other_language() -> None:
     """A page without English reads once, in Korean, with labels in both languages (no tabs that
     would show the same Korean text twice)."""
-    page = site.playbook_markdown(load_file(ROOT / "tests/examples/valid/korean-only.yaml"))
+    page = playbook_page.playbook_markdown(load_file(ROOT / "tests/examples/valid/korean-only.yaml"))
     assert '=== "English"' not in page
     assert page.count("엔진이 응답하지 않는다") == 1
     assert "로그에서 찾을 패턴 · Log patterns:" in page and "- 조건 · When: `engine is fail`" in page
 
 
 def test_code_is_written_once_outside_the_language_tabs() -> None:
-    page = site.playbook_markdown(load_file(ROOT / "playbooks/buildkit-stale.yaml"))
+    page = playbook_page.playbook_markdown(load_file(ROOT / "playbooks/buildkit-stale.yaml"))
     tabs_text = "\n".join(block for block in re.split(r"(?m)^(?=\S)", page) if block.startswith("==="))
     assert "```" not in tabs_text  # no code block inside a top-level language tab
     assert page.count("docker builder prune") >= 1
-
-
-@pytest.mark.parametrize("arg, expected", [
-    ("{{image}}", '"${image}"'),
-    ("--filter=id={{name}}", '"--filter=id=${name}"'),
-    ("{{.Server.Version}}", "'{{.Server.Version}}'"),
-    ("x; rm -rf /", "'x; rm -rf /'"),
-    ("$(id) {{p}}", '"\\$(id) ${p}"'),
-])
-def test_commands_quote_each_argument(arg: str, expected: str) -> None:
-    assert site.shell_word(arg) == expected
-
-
-def test_quoted_commands_run_as_the_same_arguments(tmp_path: Path) -> None:
-    """The shell reads back exactly the argv the playbook holds, params filled in."""
-    argv = ["printf", "%s\\n", "a b", "$(id)", "it's", "{{p}}/x", "`x`", '"q"']
-    line = f"p='v w'\n{site.command_text(argv)}"
-    out = subprocess.run(["bash", "-c", line], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["a b", "$(id)", "it's", "v w/x", "`x`", '"q"']
-
-
-def test_markers_expand_in_hand_written_pages() -> None:
-    playbooks = [load_file(p) for p in EXAMPLES]
-    table = site.expand_markers("<!-- runner:playbooks -->", playbooks, "index.md")
-    assert "[빌드 후에도 예전 이미지가 실행됨<br><small>The old image still runs after a build</small>]" \
-           "(playbooks/stale-image.md)" in table
-    assert table.index("stale-image") < table.index("minimal")  # high before medium
-    claims = site.expand_markers("<!-- runner:claims status=confirmed -->", playbooks, "onboarding/x.md")
-    assert "(../playbooks/stale-image.md#claim-rmi-keeps-cache)" in claims
-    with pytest.raises(ValueError, match="unknown marker"):
-        site.expand_markers("<!-- runner:nope -->", playbooks, "index.md")
-
-
-def test_cli_page_is_the_clis_own_help() -> None:
-    from click.testing import CliRunner
-
-    from runner.cli import cli
-
-    reference = site.cli_reference()
-    for name in ("list", "show", "validate", "site", "site export"):
-        help_text = CliRunner().invoke(cli, [*name.split(), "--help"], terminal_width=100).output
-        first = next(line for line in help_text.splitlines() if line.strip() and not line.startswith("Usage"))
-        assert f"### `runner {name}`" in reference
-        assert first.strip() in reference
-
-
-def test_authoring_example_is_a_valid_playbook(tmp_path: Path) -> None:
-    text = (ROOT / "docs/onboarding/writing-playbooks.md").read_text(encoding="utf-8")
-    example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
-    path = tmp_path / "port-in-use.yaml"
-    path.write_text(example, encoding="utf-8")
-    assert load_file(path).id == "port-in-use"
-
-
-def test_no_generated_page_is_committed() -> None:
-    committed = {p.name for p in (ROOT / "docs" / "playbooks").glob("*.md")}
-    assert committed == {"index.md"}
-
-
-def test_runner_help_does_not_import_mkdocs() -> None:
-    code = "import sys; from runner.cli import cli; cli.main(['--help'], standalone_mode=False); " \
-           "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mkdocs', 'material')))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().endswith("[]")

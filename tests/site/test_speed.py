@@ -1,154 +1,19 @@
-"""The real site: `mkdocs build --strict` with no warning, offline, and its hook-free export."""
+"""runner/site/speed.py: what the hook does for speed (worker processes, a writer process, the
+search sections, the template parts rendered once) builds every page byte for byte as plain
+MkDocs does, and a failure in a worker or the writer fails the build, naming what failed."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 from sitekit import ROOT, build_site
-
-
-class _Resources(HTMLParser):
-    """URLs a browser loads by itself (scripts, styles, images, fonts, frames), not plain links."""
-
-    LOADS = {"script": "src", "img": "src", "iframe": "src", "source": "src", "video": "src",
-             "audio": "src", "embed": "src", "object": "data", "track": "src"}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag in self.LOADS and values.get(self.LOADS[tag]):
-            self.urls.append(values[self.LOADS[tag]] or "")
-        if tag == "link" and values.get("href"):
-            rel = (values.get("rel") or "").lower()
-            if rel not in ("canonical", "alternate", "next", "prev", "author", "license", "search", "sitemap"):
-                self.urls.append(values["href"] or "")
-        for name in ("srcset", "poster"):
-            if values.get(name):
-                self.urls.append(values[name] or "")
-        if values.get("style") and "url(" in (values.get("style") or ""):
-            self.urls += re.findall(r"url\(['\"]?([^'\")]+)", values["style"] or "")
-
-
-def external(url: str) -> bool:
-    parts = urlsplit(url.strip())
-    return bool(parts.netloc) or parts.scheme in ("http", "https", "ftp")
-
-
-def test_strict_build_has_no_warning(real_site) -> None:
-    assert real_site.returncode == 0
-    problems = [line for line in real_site.log.splitlines() if re.match(r"(WARNING|ERROR)\b", line)]
-    assert problems == []
-    assert "Documentation built" in real_site.log
-
-
-def test_built_pages_load_no_external_resource(real_site) -> None:
-    pages = sorted(real_site.site.rglob("*.html"))
-    assert len(pages) >= 10
-    loaded = []
-    for page in pages:
-        parser = _Resources()
-        parser.feed(page.read_text(encoding="utf-8"))
-        loaded += [(page.relative_to(real_site.site).as_posix(), url) for url in parser.urls if external(url)]
-    for css in real_site.site.rglob("*.css"):
-        for url in re.findall(r"(?:url\(|@import\s+)['\"]?([^'\")\s;]+)", css.read_text(encoding="utf-8")):
-            if external(url):
-                loaded.append((css.name, url))
-    assert loaded == []
-
-
-def test_the_playbook_page_is_generated_at_its_id(real_site) -> None:
-    page = (real_site.site / "playbooks" / "buildkit-stale" / "index.html").read_text(encoding="utf-8")
-    for anchor in ("symptoms", "causes", "wrong", "fixes", "claims"):
-        assert f'id="{anchor}"' in page
-    assert 'class="admonition warning"' in page and 'class="admonition danger"' in page
-    assert "runner diagnose buildkit-stale" in page and "tabbed-set" in page
-    assert not (ROOT / "docs" / "playbooks" / "buildkit-stale.md").exists()
-
-
-def test_search_index_holds_both_languages_and_the_split_compounds(real_site) -> None:
-    index = json.loads((real_site.site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    separator = index["config"]["separator"]
-    assert re.fullmatch(separator, "\u200b") and not re.fullmatch(separator, "캐시")
-    assert "kw" in index["config"]["fields"]
-    page = [d for d in index["docs"] if d["location"].startswith("playbooks/buildkit-stale/")]
-    text = " ".join(d["title"] + " " + d["text"] for d in page)
-    assert "캐시" in text and "cache" in text
-
-
-def test_a_playbook_edit_is_in_the_next_build(tmp_path: Path) -> None:
-    folder = tmp_path / "playbooks"
-    folder.mkdir()
-    shutil.copy(ROOT / "tests/examples/valid/minimal.yaml", folder)
-    first = build_site(tmp_path / "one", playbooks=folder)
-    assert first.returncode == 0, first.log
-    edited = (folder / "minimal.yaml").read_text().replace("Only the required fields.", "Edited just now.")
-    (folder / "minimal.yaml").write_text(edited)
-    second = build_site(tmp_path / "two", playbooks=folder)
-    assert second.returncode == 0, second.log
-    assert "Edited just now." in (tmp_path / "two/playbooks/minimal/index.html").read_text()
-    assert "Edited just now." not in (tmp_path / "one/playbooks/minimal/index.html").read_text()
-
-
-def test_an_invalid_playbook_fails_the_build_with_its_line(tmp_path: Path) -> None:
-    folder = tmp_path / "playbooks"
-    folder.mkdir()
-    (folder / "broken.yaml").write_text("id: broken\ntitle: x\nsummary: y\nsymptoms: []\n")
-    build = build_site(tmp_path / "site", playbooks=folder)
-    assert build.returncode != 0
-    assert re.search(r"broken\.yaml:4:\d+: symptoms", build.log)
-
-
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("export")
-    done = subprocess.run([sys.executable, "-m", "runner", "site", "export", str(out)],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    return out
-
-
-def test_export_writes_every_page_and_a_hook_free_config(exported: Path, real_site) -> None:
-    config = (exported / "mkdocs.yml").read_text(encoding="utf-8")
-    assert "hooks" not in yaml.load(config, Loader=yaml.BaseLoader)
-    assert "playbooks/buildkit-stale.md" in config  # nav filled in
-    page = (exported / "docs/playbooks/buildkit-stale.md").read_text(encoding="utf-8")
-    from runner.site import pages as site
-    from runner.playbook.loader import load_file
-
-    assert page == site.playbook_markdown(load_file(ROOT / "playbooks/buildkit-stale.yaml"))
-    assert "<!-- runner:" not in "".join(p.read_text() for p in (exported / "docs").rglob("*.md"))
-
-
-def test_exported_pages_build_with_plain_mkdocs(exported: Path, tmp_path: Path) -> None:
-    build = build_site(tmp_path / "site", config=exported / "mkdocs.yml")
-    assert build.returncode == 0, build.log
-    assert (tmp_path / "site/playbooks/buildkit-stale/index.html").exists()
-
-
-def test_exported_pages_build_with_zensical(exported: Path) -> None:
-    zensical = shutil.which("zensical") or shutil.which("zensical", path=str(Path(sys.executable).parent))
-    if zensical is None:
-        pytest.skip("zensical is not installed (pip install zensical); Material's successor, reads mkdocs.yml")
-    env = {**os.environ, "NO_COLOR": "1"}
-    done = subprocess.run([zensical, "build", "--strict", "--clean"], cwd=exported, capture_output=True,
-                          text=True, timeout=300, env=env)
-    assert done.returncode == 0, done.stdout + done.stderr
-    page = (exported / "site/playbooks/buildkit-stale/index.html").read_text(encoding="utf-8")
-    assert 'id="symptoms"' in page and "runner diagnose buildkit-stale" in page and "tabbed-set" in page
 
 
 LABELS = "한국어English"  # the language tabs' labels, as Material's parser joins them
@@ -171,14 +36,14 @@ def test_the_hook_builds_the_pages_plain_mkdocs_builds_from_the_export(tmp_path:
     rendered once) leaves every page byte for byte as plain MkDocs builds it from the exported
     Markdown, and the search index as Material writes it, less the Korean splitting and the
     labels of the language tabs."""
-    from runner.site import pages as site
     from runner.playbook.loader import load_all
-    from runner.site.search_index import ZWSP
+    from runner.site.pages import export_site
+    from runner.triage.korean import ZWSP
 
     folder = synthetic_playbooks(tmp_path / "playbooks", 40, "full")  # over 30: pages outside the nav
     hooked = build_site(tmp_path / "hooked", playbooks=folder, jobs=jobs)
     assert hooked.returncode == 0, hooked.log
-    site.export_site(ROOT, tmp_path / "export", load_all([folder])[0])
+    export_site(ROOT, tmp_path / "export", load_all([folder])[0])
     plain = build_site(tmp_path / "plain", config=tmp_path / "export" / "mkdocs.yml")
     assert plain.returncode == 0, plain.log
     pages = sorted(p.relative_to(plain.site) for p in plain.site.rglob("*.html"))
@@ -278,17 +143,18 @@ def test_loading_in_worker_processes_gives_what_one_load_gives(tmp_path: Path, m
 
 
 def test_the_loading_workers_write_the_pages_the_generator_writes(tmp_path: Path, monkeypatch) -> None:
-    from runner.site import pages as site, speed as site_build
+    from runner.site import speed as site_build
+    from runner.site.pages import generated_pages
 
     folder = synthetic_playbooks(tmp_path / "playbooks", 2 * site_build.MIN_FILES_PER_WORKER + 10, "full")
     monkeypatch.setenv(site_build.JOBS_ENV, "2")
     playbooks, problems = site_build.load_playbooks(folder)
     assert not problems
     assert len(site_build._written) == len(playbooks)  # written by the workers, not here
-    expected = site.generated_pages(playbooks)
+    expected = generated_pages(playbooks)
     written = site_build.generated_markdown(playbooks)
     assert list(written) == list(expected) and written == expected
-    assert site_build.generated_markdown(playbooks[:3]) == site.generated_pages(playbooks[:3])
+    assert site_build.generated_markdown(playbooks[:3]) == generated_pages(playbooks[:3])
 
 
 HIGHLIGHTING = r'''
@@ -326,13 +192,14 @@ INLINE = r'''
 import glob, sys
 import markdown
 from mkdocs.config import load_config
-from runner.site import pages as site, speed as site_build
+from runner.site import speed as site_build
+from runner.site.playbook_page import playbook_markdown
 from runner.playbook.loader import load_all
 
 config = load_config("mkdocs.yml")
 from pathlib import Path
 playbooks, _ = load_all([Path("playbooks")])
-texts = [site.playbook_markdown(p) for p in playbooks]
+texts = [playbook_markdown(p) for p in playbooks]
 texts += [open(path, encoding="utf-8").read() for path in sorted(glob.glob("docs/**/*.md", recursive=True))]
 texts += sys.argv[1:]
 texts.append("""Plain text; `code` and ``a ` tick``, \\*escaped\\*, **bold *nested* bold**, _under_,
@@ -378,13 +245,12 @@ def test_skipping_inline_patterns_that_find_nothing_renders_the_same_html(tmp_pa
     pages, synthetic full-size playbooks, and text with every kind of inline markup the site's
     extensions handle (in a process of its own: the patch is what a worker process gets)."""
     folder = synthetic_playbooks(tmp_path / "playbooks", 30, "full")
-    from runner.site import pages as site
+    from runner.site.playbook_page import playbook_markdown
     from runner.playbook.loader import load_all
 
-    synthetic = [site.playbook_markdown(p) for p in load_all([folder])[0]]
+    synthetic = [playbook_markdown(p) for p in load_all([folder])[0]]
     result = subprocess.run([sys.executable, "-c", INLINE, *synthetic], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     count, same = result.stdout.split()
     assert int(count) > 45 and same == "True"
-

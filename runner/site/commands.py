@@ -1,0 +1,86 @@
+"""Commands as a page shows them: argv as shell words (`{{name}}` as `$name`), the parameters a
+command uses set just above it, and the `runner diagnose|fix` lines of a playbook's run box."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from runner.playbook.model import PARAM_REF, Playbook
+from runner.site.markdown_parts import one_line, text_of
+
+
+def shell_word(arg: str) -> str:
+    """One argv element as a shell word; `{{name}}` becomes the shell variable `$name`."""
+    if not PARAM_REF.search(arg):
+        return shlex.quote(arg)
+    out, last = [], 0
+    for match in PARAM_REF.finditer(arg):
+        out.append(re.sub(r'([\\"$`])', r"\\\1", arg[last:match.start()]))
+        out.append("${" + match.group(1) + "}")
+        last = match.end()
+    out.append(re.sub(r'([\\"$`])', r"\\\1", arg[last:]))
+    return '"' + "".join(out) + '"'
+
+
+def command_text(run: Iterable[str], env: Mapping[str, str] | None = None) -> str:
+    prefix = " ".join(f"{name}={shell_word(value)}" for name, value in (env or {}).items())
+    line = " ".join(shell_word(arg) for arg in run)
+    return f"{prefix} {line}" if prefix else line
+
+
+def referenced_params(playbook: Playbook, items: Iterable[Any]) -> list[str]:
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            found.extend(m.group(1) for m in PARAM_REF.finditer(value))
+        elif isinstance(value, Mapping):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+
+    for item in items:
+        walk(item)
+    return [name for name in playbook.params if name in found]
+
+
+def param_value(playbook: Playbook, name: str) -> str:
+    param = playbook.params[name]
+    if param.example is not None:
+        return param.example
+    if param.default is not None:
+        return str(param.default).lower() if isinstance(param.default, bool) else str(param.default)
+    return f"<{name}>"
+
+
+def runner_command(verb: str, playbook: Playbook) -> str:
+    parts = ["runner", verb, shlex.quote(playbook.id)]
+    for name, param in playbook.params.items():
+        if param.required or param.example is not None or param.default is not None:
+            value = param_value(playbook, name)
+            shown = value if value.startswith("<") else shlex.quote(value)  # <name>: fill in
+            parts += ["--param", f"{name}={shown}"]
+    return " ".join(parts)
+
+
+def shell_preamble(playbook: Playbook, names: list[str]) -> str:
+    lines = []
+    for name in names:
+        value = param_value(playbook, name)
+        shown = f'"{value}"' if value.startswith("<") else shlex.quote(value)
+        note = text_of(playbook.params[name].description, "en") or text_of(playbook.params[name].description, "ko")
+        lines.append(f"{name}={shown}  # {one_line(note).replace('<br>', ' ')}")
+    return "\n".join(lines)
+
+
+def wrap_command(line: str, width: int = 78) -> str:
+    """A long command broken at `--` options with shell line continuations."""
+    if len(line) <= width:
+        return line
+    parts = re.split(r" (?=--)", line)
+    return " \\\n    ".join(parts)

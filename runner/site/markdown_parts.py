@@ -1,0 +1,144 @@
+"""The pieces of Markdown the site's pages are made of: fences, content tabs, list items,
+badges, headings, and the choice between one text for both readers and a tab per language.
+
+Text fields hold Markdown as the team writes it. Every text that differs between Korean
+and English is shown in content tabs labelled "한국어" and "English"; the tabs are linked
+(`content.tabs.link`), so one click switches the language of every tab on every page, and
+both languages sit in the page's HTML, so search finds either. What reads the same in both
+languages is written once: code blocks, commands and log lines sit outside the tabs, and a
+text without a translation gets no tabs at all (its labels carry both languages). A page
+holds each code block once, which keeps it short to read and cheap to build.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from runner.playbook.model import LANGS, Claim, ClaimStatus, CodeBlock, Effect, localize
+from runner.present.labels import CLAIM_LABEL, EFFECT_LABEL, LANG_LABEL, WORD
+
+
+def indent(text: str, spaces: int = 4) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line if line.strip() else "" for line in text.split("\n"))
+
+
+def bilingual(ko: str, en: str) -> str:
+    """One label for both readers: 'ko · en', or one of them when they are the same."""
+    return ko if ko == en else f"{ko} · {en}"
+
+
+def heading(level: int, ko: str, en: str, anchor: str) -> str:
+    return f"{'#' * level} {bilingual(ko, en)} {{#{anchor}}}"
+
+
+# The `lang` of a text rendered once for both readers: it holds no translated text, and its
+# labels carry both languages. `per_lang` tries it first.
+BOTH = "both"
+
+
+class _Differs(Exception):
+    """Raised by text_of(value, BOTH) when the value reads differently in Korean and English."""
+
+
+def text_of(value: Any, lang: str) -> str:
+    if lang == BOTH:
+        ko, en = localize(value, "ko").strip(), localize(value, "en").strip()
+        if ko != en:
+            raise _Differs
+        return ko
+    return localize(value, lang).strip()
+
+
+def word(lang: str, key: str) -> str:
+    """A label in `lang`; both languages ('ko · en') for BOTH."""
+    return bilingual(*WORD[key]) if lang == BOTH else WORD[key].text(lang)
+
+
+def inline_both(value: Any) -> str:
+    """A short text (a title) on one line in both languages: 'ko · en', or once when the same."""
+    ko, en = both_texts(value)
+    return bilingual(one_line(ko), one_line(en))
+
+
+def both_texts(value: Any) -> tuple[str, str]:
+    return text_of(value, "ko"), text_of(value, "en")
+
+
+def one_line(text: str) -> str:
+    """Text fit for a table cell or a list item's first line."""
+    return text.strip().replace("|", "\\|").replace("\n\n", "<br>").replace("\n", " ")
+
+
+def table_cell(value: Any) -> str:
+    """A text in a table cell for both readers: the Korean, the English below it in small type;
+    once when they read the same."""
+    ko, en = both_texts(value)
+    return one_line(ko) if ko == en else f"{one_line(ko)}<br><small>{one_line(en)}</small>"
+
+
+def tabs(by_lang: Mapping[str, str]) -> str:
+    """Content tabs, or the text alone when both languages read the same."""
+    bodies = [by_lang[lang].strip() for lang in LANGS]
+    if bodies[0] == bodies[1]:
+        return bodies[0]
+    # `===!` starts a new tab set even right after another one
+    return "\n\n".join(f'{"===!" if lang == LANGS[0] else "==="} "{LANG_LABEL[lang]}"\n\n{indent(body)}'
+                       for lang, body in zip(LANGS, bodies))
+
+
+def per_lang(render: Callable[[str], str]) -> str:
+    """render(lang) once when every text it reads is the same in both languages (labels then
+    carry both), else once per language in content tabs."""
+    try:
+        return render(BOTH)
+    except _Differs:
+        return tabs({lang: render(lang) for lang in LANGS})
+
+
+def fence(code: str, lang: str = "text", title: str = "") -> str:
+    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    lexer = lang or "text"
+    attrs = f' title="{title}"' if title and '"' not in title else ""
+    return f"{ticks}{lexer}{attrs}\n{code.rstrip(chr(10))}\n{ticks}"
+
+
+def code_block(block: CodeBlock) -> str:
+    """A code block, once, under its caption (a line; both languages when they differ)."""
+    body = fence(block.code, block.lang)
+    return f"{inline_both(block.caption)}\n\n{body}" if block.caption else body
+
+
+def list_item(marker: str, parts: Iterable[str]) -> str:
+    """A list item ('-' or '1.') holding blocks; the first may be a tab set."""
+    return f"{marker} " + indent("\n\n".join(p for p in parts if p), 4).lstrip()
+
+
+def badge(kind: str, value: str, label: str) -> str:
+    return f'<span class="pb-badge pb-{kind}-{value}">{label}</span>'
+
+
+def severity_badge(severity: str) -> str:
+    return badge("severity", severity, severity)
+
+
+def claim_badge(status: ClaimStatus, lang: str | None = None) -> str:
+    ko, en = CLAIM_LABEL[status]
+    label = {"ko": ko, "en": en}.get(lang or "", f"{ko} · {en}")
+    return badge("claim", status.value, label)
+
+
+def verification_text(claim: Claim) -> str:
+    if not claim.verified:
+        return "—"
+    return "<br>".join(
+        f"{v.engine} · {v.on.isoformat()} · {v.by}" + (f" · client {v.client}" if v.client else "")
+        for v in claim.verified)
+
+
+def effect_badge(effect: Effect, lang: str = BOTH) -> str:
+    ko, en = EFFECT_LABEL[effect]
+    return badge("effect", effect.value, {"ko": ko, "en": en}.get(lang, bilingual(ko, en)))

@@ -1,0 +1,41 @@
+"""runner/site/commands.py: argv as shell words a reader can copy, params as shell variables."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from runner.site.commands import command_text, runner_command, shell_word, wrap_command
+from runner.playbook.loader import load_file
+from sitekit import ROOT
+
+
+@pytest.mark.parametrize("arg, expected", [
+    ("{{image}}", '"${image}"'),
+    ("--filter=id={{name}}", '"--filter=id=${name}"'),
+    ("{{.Server.Version}}", "'{{.Server.Version}}'"),
+    ("x; rm -rf /", "'x; rm -rf /'"),
+    ("$(id) {{p}}", '"\\$(id) ${p}"'),
+])
+def test_commands_quote_each_argument(arg: str, expected: str) -> None:
+    assert shell_word(arg) == expected
+
+
+def test_quoted_commands_run_as_the_same_arguments(tmp_path: Path) -> None:
+    """The shell reads back exactly the argv the playbook holds, params filled in."""
+    argv = ["printf", "%s\\n", "a b", "$(id)", "it's", "{{p}}/x", "`x`", '"q"']
+    line = f"p='v w'\n{command_text(argv)}"
+    out = subprocess.run(["bash", "-c", line], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["a b", "$(id)", "it's", "v w/x", "`x`", '"q"']
+
+
+def test_the_run_box_command_fills_in_the_params_and_wraps_at_options() -> None:
+    playbook = load_file(ROOT / "tests/examples/valid/stale-image.yaml")
+    line = runner_command("diagnose", playbook)
+    assert line.startswith("runner diagnose stale-image --param image=app:staging")
+    assert wrap_command("runner list") == "runner list"
+    wrapped = wrap_command(line, width=40)
+    assert wrapped.replace(" \\\n    ", " ") == line
+    assert all(part.startswith("--") for part in wrapped.split(" \\\n    ")[1:])
