@@ -62,7 +62,8 @@ from runner.authoring.markdown import (
 from runner.authoring.shell import code_lang, command_groups, effect_of
 from runner.authoring.yaml_out import DEFAULT_SCHEMA, Dumper, Flow, dump
 from runner.errors import PlaybookError, RunnerError
-from runner.playbook.model import ID_PATTERN, PARAM_REF, TAG_PATTERN, Playbook
+from runner.playbook.model import ID_PATTERN, TAG_PATTERN, Playbook
+from runner.playbook.placeholders import NAME_PLACEHOLDER
 
 
 class ImportFailed(RunnerError):
@@ -147,7 +148,7 @@ class _Importer:
         to notes."""
         kept = []
         for fix in self.data.get("alternatives", []):
-            too_long = any(len(name) > 40 for name in PARAM_REF.findall(repr(fix)))
+            too_long = any(len(name) > 40 for name in NAME_PLACEHOLDER.findall(repr(fix)))
             if _EVIDENCE_REF.search(repr(fix)) or too_long:
                 self.notes.append(yaml.dump(fix, Dumper=Dumper, allow_unicode=True, sort_keys=False))
                 self.warnings.append(f"kept in notes: fix {fix['id']!r} (it holds a '{{{{...}}}}' reference "
@@ -156,7 +157,7 @@ class _Importer:
                 kept.append(fix)
         if "alternatives" in self.data:
             self.data["alternatives"] = kept
-        names = sorted(set(PARAM_REF.findall(repr(kept))))
+        names = sorted(set(NAME_PLACEHOLDER.findall(repr(kept))))
         if names:
             self.data["params"] = {name: {"type": "string", "description": self.text(
                 f"보고서에 {{{{{name}}}}}로 적힌 값" if self.lang == "ko" else

@@ -24,7 +24,6 @@ from pydantic import (
 )
 
 from runner.checks.kinds import CHECK_KINDS
-from runner.playbook.placeholders import NAME_PLACEHOLDER, PLACEHOLDER
 
 LANGS = ("ko", "en")
 Lang = Literal["ko", "en"]
@@ -38,10 +37,6 @@ Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)]
 ParamName = Annotated[str, StringConstraints(pattern=PARAM_PATTERN, max_length=40)]
 TagName = Annotated[str, StringConstraints(pattern=TAG_PATTERN, max_length=40)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
-
-# `{{name}}` names a declared param; `{{name.key}}` a value in a fix's or a lab's scope. One
-# language for all of them: runner/playbook/placeholders.py.
-PARAM_REF = NAME_PLACEHOLDER
 
 
 class Frozen(BaseModel):
@@ -388,9 +383,7 @@ class Claim(Frozen):
 
 # --- the lab: a reproduction replayed on a real engine -----------------------------------
 
-# `{{name}}` or `{{name.field}}` in a lab: a unique name, a built-in (base, run, context, tmp)
-# or a value an earlier step saved with `as:`.
-LAB_REF = PLACEHOLDER
+# A lab's placeholders name a unique name, a built-in, or a value an earlier step saved with `as:`.
 LAB_BUILTINS = ("base", "run", "context", "tmp")
 ClaimVerdict = Literal["confirmed", "refuted"]
 

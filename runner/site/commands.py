@@ -8,16 +8,17 @@ import shlex
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from runner.playbook.model import PARAM_REF, Playbook
+from runner.playbook.model import Playbook
+from runner.playbook.placeholders import NAME_PLACEHOLDER, paths
 from runner.site.markdown_parts import one_line, text_of
 
 
 def shell_word(arg: str) -> str:
     """One argv element as a shell word; `{{name}}` becomes the shell variable `$name`."""
-    if not PARAM_REF.search(arg):
+    if not NAME_PLACEHOLDER.search(arg):
         return shlex.quote(arg)
     out, last = [], 0
-    for match in PARAM_REF.finditer(arg):
+    for match in NAME_PLACEHOLDER.finditer(arg):
         out.append(re.sub(r'([\\"$`])', r"\\\1", arg[last:match.start()]))
         out.append("${" + match.group(1) + "}")
         last = match.end()
@@ -32,20 +33,7 @@ def command_text(run: Iterable[str], env: Mapping[str, str] | None = None) -> st
 
 
 def referenced_params(playbook: Playbook, items: Iterable[Any]) -> list[str]:
-    found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            found.extend(m.group(1) for m in PARAM_REF.finditer(value))
-        elif isinstance(value, Mapping):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, (list, tuple)):
-            for v in value:
-                walk(v)
-
-    for item in items:
-        walk(item)
+    found = {path for path in paths(list(items)) if "." not in path}
     return [name for name in playbook.params if name in found]
 
 

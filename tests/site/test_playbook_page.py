@@ -11,7 +11,7 @@ import yaml
 
 from runner.site import playbook_page
 from runner.playbook.loader import load_file
-from runner.playbook.model import PARAM_REF
+from runner.playbook.placeholders import NAME_PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "tests" / "examples" / "valid").glob("*.yaml"))
@@ -44,7 +44,7 @@ def test_every_value_of_the_playbook_is_on_its_page(path: Path) -> None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             text = f"{value:g}" if isinstance(value, float) else str(value)
         # {{param}} becomes the shell variable ${param}; the rest must be there as written
-        pieces = [p for p in PARAM_REF.split(text) if p.strip()] if PARAM_REF.search(text) else [text]
+        pieces = [p for p in NAME_PLACEHOLDER.split(text) if p.strip()] if NAME_PLACEHOLDER.search(text) else [text]
         for piece in pieces:
             probe = piece.strip()
             if probe not in page and shlex.quote(probe) not in page and _loose(probe) not in _loose(page):
