@@ -14,7 +14,7 @@ import pytest
 from runner.engine.clients import docker_clients
 from runner.engine.endpoints import DEFAULT_HOST, other_endpoints, resolve_endpoint
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

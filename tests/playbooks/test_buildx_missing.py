@@ -24,7 +24,7 @@ from runner.checks.kinds import DockerClientArgs
 from runner.checks.result import CheckContext
 from runner.triage.index import triage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
 NEW_CLIENT = "/usr/local/bin/docker"  # 23 or later, no buildx
 OLD_CLIENT = "/usr/bin/docker"  # 20.10, BuildKit built in

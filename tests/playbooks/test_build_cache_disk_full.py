@@ -26,7 +26,7 @@ from runner.checks.disk import _gc_config, parse_amount, parse_duration, parse_s
 from runner.triage.search import search
 from runner.triage.index import triage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
 PLAYBOOK = "build-cache-disk-full"
 MiB = 1024 * 1024

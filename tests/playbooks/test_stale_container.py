@@ -29,7 +29,7 @@ from runner.checks.kinds import ContainerImageArgs
 from runner.checks.result import CheckContext
 from runner.triage.index import triage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
 PLAYBOOK = "stale-container"
 COMPOSE = shutil.which("docker-compose")

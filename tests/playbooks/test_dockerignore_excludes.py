@@ -24,7 +24,7 @@ from runner.checks.result import CheckContext
 from runner.triage.search import search
 from runner.triage.index import triage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
 PLAYBOOK = "dockerignore-excludes"
 

@@ -25,7 +25,7 @@ from runner.checks.ports import host_port, listening_sockets, overlaps
 from runner.checks.result import CheckContext
 from runner.triage.index import triage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
 NEW_CLIENT = "/usr/local/bin/docker"
 

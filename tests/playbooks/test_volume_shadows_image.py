@@ -30,7 +30,7 @@ from runner.checks.result import CheckContext
 from runner.checks.volumes import volume_shadowing
 from runner.triage.index import triage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
 PLAYBOOK = "volume-shadows-image"
 NEW_CLIENT = "/usr/local/bin/docker"

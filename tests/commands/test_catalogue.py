@@ -18,11 +18,11 @@ from runner.cli import COMMANDS, _importable, cli
 from runner.playbook.loader import load_file
 from runner.present.show import HEADINGS
 
-HERE = Path(__file__).parent
-ROOT = HERE.parent
+TESTS = Path(__file__).resolve().parents[1]  # the examples/ paths are relative to it
+ROOT = TESTS.parent
 VALID = "examples/valid"
 INVALID = "examples/invalid"
-VALID_IDS = sorted(p.stem for p in (HERE / VALID).glob("*.yaml"))
+VALID_IDS = sorted(p.stem for p in (TESTS / VALID).glob("*.yaml"))
 SHIPPED = sorted((ROOT / "playbooks").glob("*.yaml"))
 
 # Section of the model -> key of its heading in runner.render.HEADINGS.
@@ -34,7 +34,7 @@ SECTIONS = {"symptoms": "symptoms", "situation": "situation", "reported_cause": 
 
 @pytest.fixture(autouse=True)
 def _in_tests_folder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(HERE)
+    monkeypatch.chdir(TESTS)
     monkeypatch.delenv("RUNNER_PLAYBOOKS", raising=False)
 
 
@@ -46,14 +46,14 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     """`python -m runner ARGS` in the tests folder, as a user would run it."""
     environment = {k: v for k, v in os.environ.items() if k != "RUNNER_PLAYBOOKS"}
     environment.update({"PYTHONPATH": str(ROOT), "COLUMNS": "100"}, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "runner", *args], cwd=HERE, env=environment,
+    return subprocess.run([sys.executable, "-m", "runner", *args], cwd=TESTS, env=environment,
                           capture_output=True, text=True, timeout=120)
 
 
 def expected_lines(folder: str) -> list[str]:
     """The `# expect:` lines of every file of an example folder, in the order validate reads them."""
     lines = []
-    for path in sorted((HERE / folder).iterdir()):
+    for path in sorted((TESTS / folder).iterdir()):
         for raw in path.read_bytes().splitlines():
             if not raw.startswith(b"# expect: "):
                 break
@@ -194,7 +194,7 @@ def test_list_shipped_playbooks_by_default():
 
 
 def _show_cases() -> list[tuple[Path, str]]:
-    return [(path, lang) for path in [*sorted((HERE / VALID).glob("*.yaml")), *SHIPPED] for lang in ("en", "ko")]
+    return [(path, lang) for path in [*sorted((TESTS / VALID).glob("*.yaml")), *SHIPPED] for lang in ("en", "ko")]
 
 
 @pytest.mark.parametrize(("path", "lang"), _show_cases(), ids=lambda v: v.name if isinstance(v, Path) else v)
@@ -294,7 +294,7 @@ def schema_validator():
     return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
-@pytest.mark.parametrize("path", sorted([*(ROOT / "playbooks").glob("*.yaml"), *(HERE / VALID).glob("*.yaml")]),
+@pytest.mark.parametrize("path", sorted([*(ROOT / "playbooks").glob("*.yaml"), *(TESTS / VALID).glob("*.yaml")]),
                          ids=lambda p: p.stem)
 def test_the_schema_accepts_every_valid_playbook(path):
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in schema_validator().iter_errors(_as_an_editor_reads(path))]
@@ -372,7 +372,7 @@ def test_console_script():
     script = Path(sys.executable).with_name("runner")
     if not script.exists():
         pytest.skip("the runner console script is not installed next to this Python")
-    done = subprocess.run([str(script), "--playbooks", VALID, "validate"], cwd=HERE, capture_output=True,
+    done = subprocess.run([str(script), "--playbooks", VALID, "validate"], cwd=TESTS, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == exitcodes.OK, done.stderr
     assert done.stdout == f"{len(VALID_IDS)} valid, 0 problem(s)\n"
@@ -393,7 +393,7 @@ def _modules_after(argv: list[str]) -> list[str]:
             "    assert exc.code in (0, None), exc.code\n"
             "heavy = ('docker', 'mkdocs', 'pydantic', 'yaml', 'rich', 'requests')\n"
             "print(','.join(sorted(name for name in heavy if name in sys.modules)))\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, timeout=120,
+    done = subprocess.run([sys.executable, "-c", code], cwd=TESTS, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
     return [name for name in done.stdout.splitlines()[-1].split(",") if name]
