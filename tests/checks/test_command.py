@@ -4,11 +4,12 @@ its own timeout."""
 from __future__ import annotations
 
 import sys
+import time
 
 from runner.checks.command import command
 from runner.checks.kinds import CommandArgs
 from runner.checks.result import CheckContext
-from runner.diagnose.diagnosis import run_check
+from runner.diagnose.diagnosis import GRACE, run_check
 from runner.playbook.model import Check
 
 
@@ -25,7 +26,14 @@ def test_command_expectations(tmp_path):
 
 
 def test_command_timeout_is_reported(tmp_path):
-    check = Check(id="slow", kind="command", timeout=0.5,
+    """The command check stops its process at the check's own timeout (ctx.timeout, as diagnose
+    sets it) and says which command: run_check's outer limit would come GRACE seconds later
+    and name no command."""
+    check = Check(id="slow", kind="command", timeout=0.3,
                   args={"run": [sys.executable, "-c", "import time; time.sleep(10)"]})
-    result = run_check(check, CheckContext(cwd=tmp_path))
-    assert result.status == "error" and "timed out after 0.5 s" in result.summary
+    started = time.monotonic()
+    result = run_check(check, CheckContext(cwd=tmp_path, timeout=check.timeout))
+    elapsed = time.monotonic() - started
+    assert result.status == "error" and result.summary == f"{sys.executable} timed out after 0.3 s"
+    assert result.evidence == {"argv": [sys.executable, "-c", "import time; time.sleep(10)"]}
+    assert elapsed < GRACE, f"stopped by run_check's limit after {elapsed:.1f} s, not by the check"
