@@ -36,3 +36,22 @@ def project(engine, tmp_path):
     made = dockerlab.Project.create(tmp_path)
     yield made
     dockerlab.docker("rm", "-f", "-v", made.container, check=False)
+
+
+@pytest.fixture
+def port_containers(engine):
+    """Containers of one test that publish a port (dockerlab.PortContainers), removed afterwards."""
+    import dockerlab
+
+    made = dockerlab.PortContainers()
+    yield made
+    made.remove()
+
+
+@pytest.fixture
+def port_listener():
+    """A port on 127.0.0.1 this test process listens on: a host process holding it."""
+    import dockerlab
+
+    with dockerlab.listening_port() as port:
+        yield port

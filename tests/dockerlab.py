@@ -1,16 +1,21 @@
 """Real-engine fixtures for tests: a busybox base image, git projects shaped like the seed's
 (multi-stage Dockerfile, compiled output), and a janitor that removes exactly what the tests
-created, images, containers, volumes and build-cache records, also after a failure."""
+created, images, containers, volumes and build-cache records, also after a failure. Also the
+apps, containers and contexts a playbook's end-to-end tests share with the tests of its checks."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +63,14 @@ def show(playbook: str, lang: str) -> str:
                           env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def assert_shown(playbook: str, lang: str, title: str, causes: tuple[str, ...]) -> None:
+    """`runner show` in that language prints the playbook's title and names each cause."""
+    shown = show(playbook, lang)
+    assert title in shown
+    for cause in causes:
+        assert cause in shown
 
 
 def diagnose(playbook: str, *params: str, cwd: Path | None = None, env: dict | None = None) -> tuple[int, dict]:
@@ -281,3 +294,246 @@ class Project:
     def wait_a_second(self) -> None:
         # Image `Created` and commit times have second resolution: keep them apart.
         time.sleep(1.1)
+
+
+# --- apps of the playbook tests, shared with the tests of their checks ----------------------
+
+COMPOSE = shutil.which("docker-compose")
+NO_COMPOSE = "docker-compose (Compose v1, Debian's docker-compose package) is not installed"
+
+
+def compose(project: str, cwd: Path, *args: str, check: bool = True) -> str:
+    """docker-compose with its own default builder (the legacy one: DOCKER_BUILDKIT unset)."""
+    env = {k: v for k, v in os.environ.items() if k != "DOCKER_BUILDKIT"}
+    done = subprocess.run([COMPOSE, "-p", project, *args], cwd=cwd, capture_output=True, text=True,
+                          env={**env, **GIT_ENV}, timeout=300)
+    if check and done.returncode != 0:
+        raise AssertionError(f"docker-compose {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout + done.stderr
+
+
+class ServingApp:
+    """An app FROM the session's labelled base whose /app/version.txt is what it serves; one
+    unique name for its tag, its containers and its Compose project."""
+
+    def __init__(self, root: Path, kind: str) -> None:
+        self.root = root
+        self.name = f"runner-test-{SESSION}-{kind}-{uuid.uuid4().hex[:6]}"
+        self.image = f"{self.name}:latest"
+        root.mkdir(parents=True)
+
+    def version(self, text: str) -> None:
+        (self.root / "version.txt").write_text(text + "\n")
+
+    def served(self, container: str) -> str:
+        return docker("exec", container, "cat", "/app/version.txt").stdout.strip()
+
+    def compose(self, *args: str, check: bool = True) -> str:
+        return compose(self.name, self.root, *args, check=check)
+
+
+class StaleContainerApp(ServingApp):
+    """A one-service app run by `docker run` or as a Compose service (the stale-container
+    playbook); everything it made is removed at the end."""
+
+    DOCKERFILE = """\
+FROM {base}
+WORKDIR /app
+COPY server.sh version.txt ./
+CMD ["sh", "/app/server.sh"]
+"""
+    SERVER = """\
+trap 'exit 0' TERM
+echo "serving version $(cat /app/version.txt)"
+sleep 3600 & wait
+"""
+    COMPOSE_FILE = """\
+version: "3.8"
+services:
+  web:
+    build: .
+{image_line}"""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root, "sc")
+        self.container = self.name
+        self.project = self.name
+        (root / "Dockerfile").write_text(self.DOCKERFILE.format(base=BASE_IMAGE))
+        (root / "server.sh").write_text(self.SERVER)
+        # Identical content builds identical image IDs: keep each test's images its own.
+        self.version(f"v1 {self.name}")
+        self.compose_file(with_image=True)
+
+    @property
+    def service_container(self) -> str:
+        return f"{self.project}_web_1"
+
+    def compose_file(self, with_image: bool) -> None:
+        line = f"    image: {self.image}\n" if with_image else ""
+        (self.root / "docker-compose.yml").write_text(self.COMPOSE_FILE.format(image_line=line))
+
+    def build(self, tag: str | None = None) -> str:
+        done = docker("build", "--progress=plain", "-t", tag or self.image, str(self.root))
+        return done.stdout + done.stderr
+
+    def run(self) -> None:
+        docker("run", "-d", "--name", self.container, "--label", f"{LABEL}={SESSION}", self.image)
+
+    def served(self, container: str | None = None) -> str:
+        return super().served(container or self.container)
+
+    def remove(self) -> None:
+        if COMPOSE and (self.root / "docker-compose.yml").exists():
+            self.compose("down", "-v", "-t", "0", check=False)
+        docker("rm", "-f", "-v", self.container, self.service_container, check=False)
+
+
+class VolumeShadowsApp(ServingApp):
+    """An app whose /app holds a script and a version file (the volume-shadows-image
+    playbook); its containers and volumes are removed at the end."""
+
+    DOCKERFILE = """\
+FROM {base}
+WORKDIR /app
+COPY server.sh version.txt ./
+RUN chmod +x server.sh
+CMD {cmd}
+"""
+    SERVER = """\
+#!/bin/sh
+trap 'exit 0' TERM
+echo "serving version $(cat /app/version.txt)"
+sleep 3600 & wait
+"""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root, "vs")
+        self.containers: list[str] = []
+        self.volumes: list[str] = []
+        (root / "server.sh").write_text(self.SERVER)
+        self.dockerfile('["/app/server.sh"]')
+        # Identical content builds identical image IDs: keep each test's images its own.
+        self.version(f"v1 {self.name}")
+
+    def dockerfile(self, cmd: str) -> None:
+        (self.root / "Dockerfile").write_text(self.DOCKERFILE.format(base=BASE_IMAGE, cmd=cmd))
+
+    def build(self) -> None:
+        docker("build", "-q", "-t", self.image, str(self.root))
+
+    def volume(self, suffix: str) -> str:
+        name = f"{self.name}-{suffix}"
+        docker("volume", "create", "--label", f"{LABEL}={SESSION}", name)
+        self.volumes.append(name)
+        return name
+
+    def run(self, suffix: str, *mounts: str, client: str = DOCKER, check: bool = True) -> subprocess.CompletedProcess:
+        name = f"{self.name}-{suffix}"
+        self.containers.append(name)
+        argv = [client, "run", "-d", "--name", name, "--label", f"{LABEL}={SESSION}"]
+        for mount in mounts:
+            argv += ["-v", mount]
+        return run([*argv, self.image], check=check)
+
+    def replace(self, suffix: str, *mounts: str) -> str:
+        docker("rm", "-f", f"{self.name}-{suffix}")
+        return self.run(suffix, *mounts).stdout.strip()
+
+    def remove(self) -> None:
+        if self.containers:
+            docker("rm", "-f", "-v", *self.containers, check=False)
+        if self.volumes:
+            docker("volume", "rm", "-f", *self.volumes, check=False)
+
+
+def app_fixture(kind: type[ServingApp]):  # noqa: ANN201 - a pytest fixture
+    """A pytest fixture `app`: a `kind` app in the test's own folder, removed afterwards."""
+    import pytest  # here, not at the top: the benchmarks import this module without pytest
+
+    @pytest.fixture
+    def app(engine, tmp_path):  # noqa: ARG001 - the engine must answer first
+        made = kind(tmp_path / "app")
+        yield made
+        made.remove()
+
+    return app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PortContainers:
+    """Containers of one test that publish a port, named and labelled, removed at the end."""
+
+    def __init__(self) -> None:
+        self.prefix = f"runner-test-{SESSION}-port-{uuid.uuid4().hex[:6]}"
+        self.made: list[str] = []
+
+    def name(self, suffix: str) -> str:
+        return f"{self.prefix}-{suffix}"
+
+    def run(self, suffix: str, port: int, client: str = DOCKER) -> subprocess.CompletedProcess:
+        name = self.name(suffix)
+        self.made.append(name)
+        return run([client, "run", "-d", "--name", name, "--label", f"{LABEL}={SESSION}",
+                    "-p", f"127.0.0.1:{port}:80", BASE_IMAGE, *FAST_STOP], check=False)
+
+    def remove(self) -> None:
+        if self.made:
+            docker("rm", "-f", *dict.fromkeys(self.made), check=False)
+
+
+@contextlib.contextmanager
+def listening_port() -> Iterator[int]:
+    """A host process listening on a 127.0.0.1 port (this test process itself): the port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    stop = threading.Event()
+
+    def serve() -> None:
+        sock.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                sock.accept()[0].close()
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        sock.close()
+
+
+# The dockerignore-excludes playbook's project: a COPY of a folder and of one file.
+EXCLUSIONS_DOCKERFILE = """\
+FROM {base}
+WORKDIR /app
+COPY server ./server
+COPY config/settings.json ./config/
+CMD ["sh", "-c", "sleep 3600"]
+"""
+
+
+def exclusions_context(root: Path, dockerignore: str | None = ".git\nnode_modules\n*.md\n", base: str = "scratch",
+                       dockerfile: str = EXCLUSIONS_DOCKERFILE) -> Path:
+    (root / "server/routes").mkdir(parents=True)
+    (root / "config").mkdir()
+    (root / "server/index.js").write_text("require('./routes/authRoutes');\n")
+    (root / "server/routes/authRoutes.ts").write_text("export const redirect = '/login';\n")
+    (root / "server/routes/settings.local.ts").write_text("export const url = 'old';\n")
+    (root / "config/settings.json").write_text('{"port": 4010}\n')
+    (root / "README.md").write_text("# app\n")
+    # Identical content builds identical image IDs: keep each test's images its own.
+    (root / "server/id.txt").write_text(uuid.uuid4().hex + "\n")
+    (root / "Dockerfile").write_text(dockerfile.format(base=base))
+    if dockerignore is not None:
+        (root / ".dockerignore").write_text(dockerignore)
+    return root

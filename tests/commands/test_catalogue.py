@@ -1,5 +1,6 @@
-"""The catalogue commands (list, show, validate, schema) and the CLI core, through click's
-CliRunner (fast, in-process) and as a real process (exit codes are mapped by runner.cli.main)."""
+"""The catalogue commands (list, show, validate, schema), through click's CliRunner (fast,
+in-process) and as a real process (exit codes are mapped by runner.cli.main). The CLI core is
+in tests/test_cli.py, the schema's content in tests/playbook/test_schema.py."""
 
 from __future__ import annotations
 
@@ -9,23 +10,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-import click
 import pytest
-from click.testing import CliRunner
 
-from runner import __version__, exitcodes
-from runner.cli import COMMANDS, _importable, cli
+from clikit import ROOT, TESTS, invoke, run
+from runner import exitcodes
 from runner.playbook.loader import load_file
 from runner.present.labels import TERMINAL_HEADINGS as HEADINGS
 
-HERE = Path(__file__).parent
-ROOT = HERE.parent
 VALID = "examples/valid"
 INVALID = "examples/invalid"
-VALID_IDS = sorted(p.stem for p in (HERE / VALID).glob("*.yaml"))
+VALID_IDS = sorted(p.stem for p in (TESTS / VALID).glob("*.yaml"))
 SHIPPED = sorted((ROOT / "playbooks").glob("*.yaml"))
 
-# Section of the model -> key of its heading in runner.render.HEADINGS.
+# Section of the model -> key of its heading in runner.present.show.HEADINGS.
 SECTIONS = {"symptoms": "symptoms", "situation": "situation", "reported_cause": "reported", "causes": "causes",
             "wrong_attempts": "wrong", "fixes": "fixes", "alternatives": "alternatives",
             "prevention": "prevention", "lessons": "lessons", "references": "references", "claims": "claims",
@@ -34,26 +31,14 @@ SECTIONS = {"symptoms": "symptoms", "situation": "situation", "reported_cause": 
 
 @pytest.fixture(autouse=True)
 def _in_tests_folder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(HERE)
+    monkeypatch.chdir(TESTS)
     monkeypatch.delenv("RUNNER_PLAYBOOKS", raising=False)
-
-
-def invoke(*args: str, env: dict[str, str] | None = None):
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """`python -m runner ARGS` in the tests folder, as a user would run it."""
-    environment = {k: v for k, v in os.environ.items() if k != "RUNNER_PLAYBOOKS"}
-    environment.update({"PYTHONPATH": str(ROOT), "COLUMNS": "100"}, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "runner", *args], cwd=HERE, env=environment,
-                          capture_output=True, text=True, timeout=120)
 
 
 def expected_lines(folder: str) -> list[str]:
     """The `# expect:` lines of every file of an example folder, in the order validate reads them."""
     lines = []
-    for path in sorted((HERE / folder).iterdir()):
+    for path in sorted((TESTS / folder).iterdir()):
         for raw in path.read_bytes().splitlines():
             if not raw.startswith(b"# expect: "):
                 break
@@ -194,7 +179,7 @@ def test_list_shipped_playbooks_by_default():
 
 
 def _show_cases() -> list[tuple[Path, str]]:
-    return [(path, lang) for path in [*sorted((HERE / VALID).glob("*.yaml")), *SHIPPED] for lang in ("en", "ko")]
+    return [(path, lang) for path in [*sorted((TESTS / VALID).glob("*.yaml")), *SHIPPED] for lang in ("en", "ko")]
 
 
 @pytest.mark.parametrize(("path", "lang"), _show_cases(), ids=lambda v: v.name if isinstance(v, Path) else v)
@@ -256,13 +241,18 @@ def test_list_invalid_folder_exits_3_and_missing_folder_exits_2():
     assert done.stderr == "runner: examples/no-such-folder is not a folder of playbooks (set --playbooks DIR)\n"
 
 
+def test_show_prints_brackets_in_text_verbatim(tmp_path: Path):
+    (tmp_path / "brackets.yaml").write_text(
+        'id: brackets\ntitle: "[bold]not bold[/]"\nsummary: s\nsymptoms: [{text: "[/oops]"}]\n'
+        'fixes:\n  - id: daemon\n    title: "Set [/etc/docker] daemon.json"\n'
+        '    steps: [{title: "[red]step", manual: "[/m]", effect: read}]\n', encoding="utf-8")
+    done = run("--playbooks", str(tmp_path), "show", "brackets", "--lang", "en")
+    assert done.returncode == exitcodes.OK, done.stderr
+    for text in ("[bold]not bold[/]", "[/oops]", "Set [/etc/docker] daemon.json", "[red]step", "[/m]"):
+        assert text in done.stdout, text
+
+
 # --- schema ------------------------------------------------------------------------------------
-
-
-def test_committed_schema_is_up_to_date():
-    from runner.playbook.schema import SCHEMA_PATH, generate
-
-    assert SCHEMA_PATH.read_text(encoding="utf-8") == generate(), "stale: run `runner schema --write`"
 
 
 def test_schema_check_passes():
@@ -277,145 +267,3 @@ def test_schema_prints_json():
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert {"id", "title", "summary", "symptoms"} <= set(schema["required"])
     assert "not" in schema["$defs"]["NotCondition"]["properties"]  # aliases, as written in YAML
-
-
-def _as_an_editor_reads(path: Path) -> object:
-    """The playbook as a YAML 1.2 editor hands it to the schema: dates are strings."""
-    from runner.playbook.loader import parse_yaml, read_text
-
-    data, _ = parse_yaml(read_text(path))
-    return json.loads(json.dumps(data, default=str))
-
-
-def schema_validator():
-    import jsonschema
-    from runner.playbook.schema import SCHEMA_PATH
-
-    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
-
-
-@pytest.mark.parametrize("path", sorted([*(ROOT / "playbooks").glob("*.yaml"), *(HERE / VALID).glob("*.yaml")]),
-                         ids=lambda p: p.stem)
-def test_the_schema_accepts_every_valid_playbook(path):
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in schema_validator().iter_errors(_as_an_editor_reads(path))]
-    assert errors == []
-
-
-def test_the_schema_names_the_actions_and_their_arguments():
-    data = _as_an_editor_reads(ROOT / "playbooks/buildkit-stale.yaml")
-
-    def actions(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("action"), dict):
-                yield node["action"]
-            for value in node.values():
-                yield from actions(value)
-        elif isinstance(node, list):
-            for value in node:
-                yield from actions(value)
-
-    def messages(errors):  # an action sits in an anyOf (or null): its errors are in the context
-        for error in errors:
-            yield error.message
-            yield from messages(error.context)
-
-    action = next(action for action in actions(data) if action["name"] == "unexclude-paths")
-    validator = schema_validator()
-    assert list(validator.iter_errors(data)) == []
-    action["name"] = "unexclude-path"
-    assert any("'unexclude-path' is not one of" in m for m in messages(validator.iter_errors(data)))
-    action["name"] = "unexclude-paths"
-    action["args"]["dockerfle"] = "Dockerfile"
-    assert any("'dockerfle' was unexpected" in m for m in messages(validator.iter_errors(data)))
-
-
-# --- the CLI core ------------------------------------------------------------------------------
-
-
-def test_every_importable_command_has_help():
-    listed = cli.list_commands(click.Context(cli))
-    assert {"list", "show", "validate", "schema"} <= set(listed)
-    for name, (target, one_line) in COMMANDS.items():
-        assert one_line.strip(), f"{name}: no one-line help"
-        if not _importable(target):
-            assert name not in listed
-            continue
-        assert name in listed
-        command = cli.get_command(click.Context(cli), name)
-        assert command is not None, f"{name}: {target} does not import"
-        assert (command.help or "").strip(), f"{name}: no help text"
-        result = invoke(name, "--help")
-        assert result.exit_code == 0, result.output
-        usage, *_ = result.stdout.splitlines()
-        assert usage.startswith("Usage: ") and f" {name} " in f"{usage} "
-        first_paragraph = command.help.strip().split("\n\n")[0]
-        assert " ".join(first_paragraph.split()) in " ".join(result.stdout.split())
-
-
-def test_top_level_help_lists_the_commands():
-    result = invoke("--help")
-    assert result.exit_code == 0
-    for name in cli.list_commands(click.Context(cli)):
-        assert f"  {name} " in result.stdout
-    assert "Exit codes:" in result.stdout
-
-
-def test_python_dash_m_runner_help_and_version():
-    done = run("--help")
-    assert done.returncode == 0 and done.stderr == ""
-    assert done.stdout.startswith("Usage: ") and "validate" in done.stdout
-    done = run("--version")
-    assert done.returncode == 0 and done.stdout == f"runner, version {__version__}\n"
-
-
-def test_console_script():
-    script = Path(sys.executable).with_name("runner")
-    if not script.exists():
-        pytest.skip("the runner console script is not installed next to this Python")
-    done = subprocess.run([str(script), "--playbooks", VALID, "validate"], cwd=HERE, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == exitcodes.OK, done.stderr
-    assert done.stdout == f"{len(VALID_IDS)} valid, 0 problem(s)\n"
-
-
-def test_usage_errors_exit_2():
-    done = run("bogus")
-    assert done.returncode == exitcodes.CANNOT
-    assert "No such command 'bogus'" in done.stderr
-    done = run("list", "--bogus")
-    assert done.returncode == exitcodes.CANNOT
-    assert "No such option: --bogus" in done.stderr or "No such option '--bogus'" in done.stderr
-
-
-def _modules_after(argv: list[str]) -> list[str]:
-    code = ("import sys\nfrom runner.cli import cli\n"
-            f"try:\n    cli.main({argv!r}, prog_name='runner')\nexcept SystemExit as exc:\n"
-            "    assert exc.code in (0, None), exc.code\n"
-            "heavy = ('docker', 'mkdocs', 'pydantic', 'yaml', 'rich', 'requests')\n"
-            "print(','.join(sorted(name for name in heavy if name in sys.modules)))\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert done.returncode == 0, done.stderr
-    return [name for name in done.stdout.splitlines()[-1].split(",") if name]
-
-
-def test_help_imports_nothing_heavy():
-    assert _modules_after(["--help"]) == []
-
-
-def test_catalogue_commands_do_not_import_docker_or_mkdocs():
-    for argv in (["--playbooks", VALID, "list"], ["--playbooks", VALID, "validate"],
-                 ["--playbooks", VALID, "show", "minimal", "--lang", "en"]):
-        loaded = _modules_after(argv)
-        assert "docker" not in loaded and "mkdocs" not in loaded, (argv, loaded)
-
-
-def test_show_prints_brackets_in_text_verbatim(tmp_path: Path):
-    (tmp_path / "brackets.yaml").write_text(
-        'id: brackets\ntitle: "[bold]not bold[/]"\nsummary: s\nsymptoms: [{text: "[/oops]"}]\n'
-        'fixes:\n  - id: daemon\n    title: "Set [/etc/docker] daemon.json"\n'
-        '    steps: [{title: "[red]step", manual: "[/m]", effect: read}]\n', encoding="utf-8")
-    done = run("--playbooks", str(tmp_path), "show", "brackets", "--lang", "en")
-    assert done.returncode == exitcodes.OK, done.stderr
-    for text in ("[bold]not bold[/]", "[/oops]", "Set [/etc/docker] daemon.json", "[red]step", "[/m]"):
-        assert text in done.stdout, text

@@ -32,7 +32,7 @@ from runner.errors import PlaybookError
 from runner.playbook.loader import load_file, parse_yaml
 from runner.playbook.model import Playbook
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASES = sorted((ROOT / "tests/examples/valid").glob("*.yaml")) + sorted((ROOT / "playbooks").glob("*.yaml"))
 PROBLEM_LINE = re.compile(r"^(?P<path>.+?):(?P<line>[1-9]\d*):(?P<col>[1-9]\d*): \S")
 SLOW = 5.0  # seconds one load may take before it counts as a hang

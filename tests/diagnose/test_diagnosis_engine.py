@@ -16,7 +16,7 @@ from dockerlab import AUTH_V2, docker
 
 pytestmark = pytest.mark.engine
 
-ROOT = dockerlab.Path(__file__).resolve().parent.parent
+ROOT = dockerlab.Path(__file__).resolve().parents[2]
 
 
 def diagnose(project: dockerlab.Project, *extra: str, container: bool = True) -> tuple[int, dict]:

@@ -15,7 +15,7 @@ from runner.cli import cli
 from runner.playbook.model import Playbook
 from runner.triage.search import search, terms
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
 
 

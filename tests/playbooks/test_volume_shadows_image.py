@@ -1,4 +1,5 @@
-"""The `volume-shadows-image` playbook and its `volume-shadowing` check.
+"""The `volume-shadows-image` playbook through the runner (its `volume-shadowing` check's own
+cases are in tests/checks/test_volumes.py).
 
 Without an engine: the playbook renders in both languages and search finds it in Korean and
 English. On the real engine (an app FROM the session's labelled busybox base whose version
@@ -15,115 +16,23 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
 import dockerlab
-from runner.playbook.catalogue import load_catalogue
-from runner.checks.kinds import VolumeShadowingArgs
-from runner.checks.result import CheckContext
-from runner.checks.volumes import volume_shadowing
 from runner.triage.index import triage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
 PLAYBOOK = "volume-shadows-image"
 NEW_CLIENT = "/usr/local/bin/docker"
-COMPOSE = shutil.which("docker-compose")
-needs_compose = pytest.mark.skipif(COMPOSE is None, reason="docker-compose (Compose v1, Debian's docker-compose "
-                                                          "package) is not installed")
-
-DOCKERFILE = """\
-FROM {base}
-WORKDIR /app
-COPY server.sh version.txt ./
-RUN chmod +x server.sh
-CMD {cmd}
-"""
-SERVER = """\
-#!/bin/sh
-trap 'exit 0' TERM
-echo "serving version $(cat /app/version.txt)"
-sleep 3600 & wait
-"""
+needs_compose = pytest.mark.skipif(dockerlab.COMPOSE is None, reason=dockerlab.NO_COMPOSE)
 
 
-@pytest.fixture(scope="module")
-def catalogue():
-    return load_catalogue(PLAYBOOKS)
-
-
-class App:
-    """An app whose /app holds a script and a version file; containers, volumes and a Compose
-    project of its own, all removed at the end."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.name = f"runner-test-{dockerlab.SESSION}-vs-{uuid.uuid4().hex[:6]}"
-        self.image = f"{self.name}:latest"
-        self.containers: list[str] = []
-        self.volumes: list[str] = []
-        root.mkdir(parents=True)
-        (root / "server.sh").write_text(SERVER)
-        self.dockerfile('["/app/server.sh"]')
-        # Identical content builds identical image IDs: keep each test's images its own.
-        self.version(f"v1 {self.name}")
-
-    def dockerfile(self, cmd: str) -> None:
-        (self.root / "Dockerfile").write_text(DOCKERFILE.format(base=dockerlab.BASE_IMAGE, cmd=cmd))
-
-    def version(self, text: str) -> None:
-        (self.root / "version.txt").write_text(text + "\n")
-
-    def build(self) -> None:
-        dockerlab.docker("build", "-q", "-t", self.image, str(self.root))
-
-    def volume(self, suffix: str) -> str:
-        name = f"{self.name}-{suffix}"
-        dockerlab.docker("volume", "create", "--label", f"{dockerlab.LABEL}={dockerlab.SESSION}", name)
-        self.volumes.append(name)
-        return name
-
-    def run(self, suffix: str, *mounts: str, client: str = dockerlab.DOCKER,
-            check: bool = True) -> subprocess.CompletedProcess:
-        name = f"{self.name}-{suffix}"
-        self.containers.append(name)
-        argv = [client, "run", "-d", "--name", name, "--label", f"{dockerlab.LABEL}={dockerlab.SESSION}"]
-        for mount in mounts:
-            argv += ["-v", mount]
-        return dockerlab.run([*argv, self.image], check=check)
-
-    def replace(self, suffix: str, *mounts: str) -> str:
-        dockerlab.docker("rm", "-f", f"{self.name}-{suffix}")
-        return self.run(suffix, *mounts).stdout.strip()
-
-    def served(self, container: str) -> str:
-        return dockerlab.docker("exec", container, "cat", "/app/version.txt").stdout.strip()
-
-    def compose(self, *args: str) -> str:
-        env = {k: v for k, v in os.environ.items() if k != "DOCKER_BUILDKIT"}
-        done = subprocess.run([COMPOSE, "-p", self.name, *args], cwd=self.root, capture_output=True, text=True,
-                              env=env, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout + done.stderr
-
-    def remove(self) -> None:
-        if self.containers:
-            dockerlab.docker("rm", "-f", "-v", *self.containers, check=False)
-        if self.volumes:
-            dockerlab.docker("volume", "rm", "-f", *self.volumes, check=False)
-
-
-@pytest.fixture
-def app(engine, tmp_path):
-    made = App(tmp_path / "app")
-    yield made
-    made.remove()
+app = dockerlab.app_fixture(dockerlab.VolumeShadowsApp)
 
 
 def diagnose(container: str, image: str) -> tuple[int, dict]:
@@ -142,10 +51,8 @@ def test_search_finds_it_in_korean_and_english(catalogue, query):
 @pytest.mark.parametrize("lang, title", [("ko", "볼륨이나 바인드 마운트가 새 이미지의 파일을 가림"),
                                          ("en", "A volume or bind mount hides the new image's files")])
 def test_show_reads_in_both_languages(lang, title):
-    shown = dockerlab.show(PLAYBOOK, lang)
-    assert title in shown
-    for cause in ("anonymous-volume-kept", "named-volume-stale", "bind-mount-hides-image"):
-        assert cause in shown
+    dockerlab.assert_shown(PLAYBOOK, lang, title,
+                           ("anonymous-volume-kept", "named-volume-stale", "bind-mount-hides-image"))
 
 
 # --- real logs rank the playbook first ----------------------------------------------------
@@ -216,7 +123,7 @@ def test_bind_mount_and_a_data_volume(app, tmp_path):
     host = tmp_path / "host-app"
     host.mkdir()
     (host / "version.txt").write_text("v0\n")
-    (host / "server.sh").write_text(SERVER)
+    (host / "server.sh").write_text(app.SERVER)
     (host / "server.sh").chmod(0o755)
     app.run("bind", f"{host}:/app")
     code, report = diagnose(f"{app.name}-bind", app.image)
@@ -251,27 +158,3 @@ def test_anonymous_volume_carried_over_by_compose(app):
         app.compose("down", "-t", "0")
         if carried:
             dockerlab.docker("volume", "rm", "-f", carried, check=False)
-
-
-# --- the volume-shadowing check -----------------------------------------------------------
-
-
-@pytest.mark.engine
-def test_check_sorts_mounts_by_kind(app):
-    app.build()
-    volume = app.volume("files")
-    app.run("fill", f"{volume}:/app")  # fills the volume from v1
-    app.version("v2")
-    app.build()
-    app.replace("fill", f"{volume}:/app")
-    result = volume_shadowing(VolumeShadowingArgs(container=f"{app.name}-fill"), CheckContext())
-    # without an image, the container's own reference (the rebuilt tag) is compared
-    assert result.status == "fail" and result.evidence["image"] == app.image
-    assert [m["name"] for m in result.evidence["named"]] == [volume]
-    assert result.evidence["anonymous"] == [] and result.evidence["binds"] == []
-    # another container on the same volume is named: refilling it would take it from both
-    app.run("reader", f"{volume}:/app")
-    result = volume_shadowing(VolumeShadowingArgs(container=f"{app.name}-fill"), CheckContext())
-    assert result.evidence["named"][0]["other_users"] == [f"{app.name}-reader"]
-    missing = volume_shadowing(VolumeShadowingArgs(container=f"{app.name}-absent"), CheckContext())
-    assert missing.status == "error" and "no container" in missing.summary

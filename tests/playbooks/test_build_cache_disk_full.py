@@ -1,13 +1,14 @@
-"""The `build-cache-disk-full` playbook and its `disk-usage` check.
+"""The `build-cache-disk-full` playbook through the runner (its `disk-usage` check's own
+readings are in tests/checks/test_disk.py).
 
-Without an engine: sizes, durations and shares as the check reads them, `builder.gc` from a
-daemon configuration file. On the real engine: `docker system df` output and a build that runs
-out of space (a RUN step filling its own 64 MB /dev/shm) are triaged to this playbook; a
-multi-stage project FROM the session's labelled base writes 4 MiB per build in a stage no image
-holds, measured by a unique token in its RUN command (`cache_scope`), so the causes are decided
-on this test's records only, with thresholds: within budget (ok), over budget, and a disk short
-of space (forced with min_free=100%) with the cache over or within budget. The fix is only
-planned (`--dry-run`): it would prune the whole engine's idle cache, and nothing is pruned."""
+Without an engine: search finds it. On the real engine: `docker system df` output and a build
+that runs out of space (a RUN step filling its own 64 MB /dev/shm) are triaged to this
+playbook; a multi-stage project FROM the session's labelled base writes 4 MiB per build in a
+stage no image holds, measured by a unique token in its RUN command (`cache_scope`), so the
+causes are decided on this test's records only, with thresholds: within budget (ok), over
+budget, and a disk short of space (forced with min_free=100%) with the cache over or within
+budget. The fix is only planned (`--dry-run`): it would prune the whole engine's idle cache,
+and nothing is pruned."""
 
 from __future__ import annotations
 
@@ -21,60 +22,16 @@ from pathlib import Path
 import pytest
 
 import dockerlab
-from runner.playbook.catalogue import load_catalogue
-from runner.checks.disk import _gc_config, parse_amount, parse_duration, parse_size
 from runner.triage.search import search
 from runner.triage.index import triage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
 PLAYBOOK = "build-cache-disk-full"
 MiB = 1024 * 1024
 
 
-@pytest.fixture(scope="module")
-def catalogue():
-    return load_catalogue(PLAYBOOKS)
-
-
 # --- without an engine --------------------------------------------------------------------
-
-
-def test_sizes_read_as_dockerd_reads_keep_storage():
-    assert parse_size("20GB") == 20 * 1024**3
-    assert parse_size("512MB") == 512 * MiB
-    assert parse_size("1.5k") == 1536
-    assert parse_size("1048576") == MiB
-    for bad in ("", "ten", "5 parsecs", "-1GB"):
-        with pytest.raises(ValueError):
-            parse_size(bad)
-
-
-def test_shares_need_a_whole():
-    assert parse_amount("10%", 1000) == 100
-    assert parse_amount("10%", None) is None
-    assert parse_amount("6MB", None) == 6 * MiB
-
-
-def test_durations_as_until_takes_them():
-    assert parse_duration("168h") == 168 * 3600
-    assert parse_duration("1h30m") == 5400
-    assert parse_duration("90s") == 90
-    for bad in ("", "7d", "soon", "10"):
-        with pytest.raises(ValueError):
-            parse_duration(bad)
-
-
-def test_gc_settings_from_the_daemon_configuration(tmp_path):
-    config = tmp_path / "daemon.json"
-    config.write_text(json.dumps({"builder": {"gc": {"enabled": True, "defaultKeepStorage": "20GB"}}}))
-    gc = _gc_config(str(config), "20.10.24")
-    assert (gc["enabled"], gc["default_keep_storage"], gc["effective"]) == (True, "20GB", True)
-    missing = _gc_config(str(tmp_path / "none.json"), "20.10.24")
-    assert missing["exists"] is False and missing["effective"] is False and "20.10" in missing["note"]
-    assert _gc_config(str(tmp_path / "none.json"), "28.2.2")["effective"] is None
-    config.write_text("{not json")
-    assert "error" in _gc_config(str(config), "20.10.24")
 
 
 @pytest.mark.parametrize("query", ["디스크", "빌드 캐시 디스크", "디스크를 채움", "disk full", "keep-storage",
@@ -123,13 +80,6 @@ def project(engine, tmp_path):
     made = Project(tmp_path / "app")
     yield made
     dockerlab.docker("rmi", "-f", made.tag, check=False)
-
-
-def runner(*args: str, env: dict | None = None) -> tuple[int, dict]:
-    done = subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), *args], capture_output=True,
-                          text=True, timeout=300, env={**os.environ, **(env or {})})
-    assert done.stdout, done.stderr
-    return done.returncode, json.loads(done.stdout)
 
 
 def diagnose(*params: str) -> tuple[int, dict]:

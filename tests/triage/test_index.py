@@ -29,7 +29,7 @@ from runner.cli import cli
 from runner.playbook.model import Playbook
 from runner.triage.index import MAX_LINE_CHARS, MAX_LINES_PER_SYMPTOM, TriageIndex, analyse, score, triage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
 
 # The build log excerpt of the seed write-up (구체적인 상황, step 5), as pasted there.

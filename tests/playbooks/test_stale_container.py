@@ -1,4 +1,5 @@
-"""The `stale-container` playbook and its `container-image` check.
+"""The `stale-container` playbook through the runner (its `container-image` check's own cases
+are in tests/checks/test_container_image.py).
 
 Without an engine: the playbook renders in both languages and search finds it in Korean and
 English. On the real engine (apps FROM the session's labelled busybox base, run with
@@ -13,112 +14,23 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 import dockerlab
-from runner.playbook.catalogue import load_catalogue
-from runner.checks.container_image import container_image
-from runner.checks.kinds import ContainerImageArgs
-from runner.checks.result import CheckContext
 from runner.triage.index import triage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
 PLAYBOOK = "stale-container"
-COMPOSE = shutil.which("docker-compose")
-needs_compose = pytest.mark.skipif(COMPOSE is None, reason="docker-compose (Compose v1, Debian's docker-compose "
-                                                          "package) is not installed")
-
-DOCKERFILE = """\
-FROM {base}
-WORKDIR /app
-COPY server.sh version.txt ./
-CMD ["sh", "/app/server.sh"]
-"""
-SERVER = """\
-trap 'exit 0' TERM
-echo "serving version $(cat /app/version.txt)"
-sleep 3600 & wait
-"""
-COMPOSE_FILE = """\
-version: "3.8"
-services:
-  web:
-    build: .
-{image_line}"""
+needs_compose = pytest.mark.skipif(dockerlab.COMPOSE is None, reason=dockerlab.NO_COMPOSE)
 
 
-@pytest.fixture(scope="module")
-def catalogue():
-    return load_catalogue(PLAYBOOKS)
-
-
-class App:
-    """A one-service app (its version file is what it serves), with a tag, a container name and
-    a Compose project of its own; everything it made is removed at the end."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.name = f"runner-test-{dockerlab.SESSION}-sc-{uuid.uuid4().hex[:6]}"
-        self.image = f"{self.name}:latest"
-        self.container = self.name
-        self.project = self.name
-        root.mkdir(parents=True)
-        (root / "Dockerfile").write_text(DOCKERFILE.format(base=dockerlab.BASE_IMAGE))
-        (root / "server.sh").write_text(SERVER)
-        # Identical content builds identical image IDs: keep each test's images its own.
-        self.version(f"v1 {self.name}")
-        self.compose_file(with_image=True)
-
-    @property
-    def service_container(self) -> str:
-        return f"{self.project}_web_1"
-
-    def version(self, text: str) -> None:
-        (self.root / "version.txt").write_text(text + "\n")
-
-    def compose_file(self, with_image: bool) -> None:
-        line = f"    image: {self.image}\n" if with_image else ""
-        (self.root / "docker-compose.yml").write_text(COMPOSE_FILE.format(image_line=line))
-
-    def build(self, tag: str | None = None) -> str:
-        done = dockerlab.docker("build", "--progress=plain", "-t", tag or self.image, str(self.root))
-        return done.stdout + done.stderr
-
-    def run(self) -> None:
-        dockerlab.docker("run", "-d", "--name", self.container, "--label", f"{dockerlab.LABEL}={dockerlab.SESSION}",
-                         self.image)
-
-    def compose(self, *args: str, check: bool = True) -> str:
-        """docker-compose with its own default builder (the legacy one: DOCKER_BUILDKIT unset)."""
-        env = {k: v for k, v in os.environ.items() if k != "DOCKER_BUILDKIT"}
-        done = subprocess.run([COMPOSE, "-p", self.project, *args], cwd=self.root, capture_output=True, text=True,
-                              env={**env, **dockerlab.GIT_ENV}, timeout=300)
-        if check and done.returncode != 0:
-            raise AssertionError(f"docker-compose {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-        return done.stdout + done.stderr
-
-    def served(self, container: str | None = None) -> str:
-        return dockerlab.docker("exec", container or self.container, "cat", "/app/version.txt").stdout.strip()
-
-    def remove(self) -> None:
-        if COMPOSE and (self.root / "docker-compose.yml").exists():
-            self.compose("down", "-v", "-t", "0", check=False)
-        dockerlab.docker("rm", "-f", "-v", self.container, self.service_container, check=False)
-
-
-@pytest.fixture
-def app(engine, tmp_path):
-    made = App(tmp_path / "app")
-    yield made
-    made.remove()
+app = dockerlab.app_fixture(dockerlab.StaleContainerApp)
 
 
 def diagnose(**params: str) -> tuple[int, dict]:
@@ -144,10 +56,8 @@ def test_search_finds_it_in_korean_and_english(catalogue, query):
 @pytest.mark.parametrize("lang, title", [("ko", "다시 빌드했는데 컨테이너가 여전히 이전 이미지로 실행됨"),
                                          ("en", "The container still runs the old image after a rebuild")])
 def test_show_reads_in_both_languages(lang, title):
-    shown = dockerlab.show(PLAYBOOK, lang)
-    assert title in shown
-    for cause in ("image-not-rebuilt", "other-image-reference", "container-not-recreated"):
-        assert cause in shown
+    dockerlab.assert_shown(PLAYBOOK, lang, title,
+                           ("image-not-rebuilt", "other-image-reference", "container-not-recreated"))
 
 
 # --- real logs rank the playbook first ----------------------------------------------------
@@ -286,35 +196,3 @@ def test_compose_cases_with_the_legacy_builder(app):
     app.compose("up", "-d")  # the tag's image changed: Compose recreates
     code, report = diagnose(**ctx)
     assert (code, report["status"]) == (0, "ok"), report
-
-
-# --- the container-image check ------------------------------------------------------------
-
-
-@pytest.mark.engine
-def test_check_reports_missing_container_and_image_as_errors(app):
-    result = container_image(ContainerImageArgs(container=f"{app.name}-absent"), CheckContext())
-    assert result.status == "error" and "no container" in result.summary
-    app.build()
-    app.run()
-    result = container_image(ContainerImageArgs(container=app.container, image=f"{app.name}-absent:1"),
-                             CheckContext())
-    assert result.status == "error" and "no image" in result.summary
-    # without an image the container's own reference is the tag
-    result = container_image(ContainerImageArgs(container=app.container), CheckContext())
-    assert result.status == "pass" and result.evidence["tag"] == app.image
-
-
-@pytest.mark.engine
-def test_check_says_when_the_tag_was_moved_back_to_an_older_image(app):
-    app.build()
-    older = dockerlab.docker("image", "inspect", "-f", "{{.Id}}", app.image).stdout.strip()
-    time.sleep(1.1)  # image times have second resolution in places: keep them apart
-    app.version(f"v2 {app.name}")  # sources no build has seen: a cached build would keep its first time
-    app.build()
-    app.run()
-    dockerlab.docker("tag", older, app.image)  # the tag goes back to the older image
-    result = container_image(ContainerImageArgs(container=app.container, image=app.image), CheckContext())
-    assert result.status == "fail" and result.evidence["behind_tag"] is True
-    assert result.evidence["running_newer_than_tag"] is True
-    assert "which is older: recreating it runs the older image" in result.summary

@@ -2,8 +2,8 @@
 
 Each file in examples/invalid/ starts with one `# expect: <line>` comment per problem: the
 exact line `path:line:col: key.path: message (hint)` the loader must print, with the path
-relative to this folder (the tests run from here). Files that cannot hold a comment (the
-empty one) have their expectation in EXPECT_HERE.
+relative to the tests folder (the tests run from there). Files that cannot hold a comment
+(the empty one) have their expectation in EXPECT_HERE.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from runner.playbook.model import (
     localize,
 )
 
-HERE = Path(__file__).parent
+TESTS = Path(__file__).resolve().parents[1]  # the examples/ paths are relative to it
 VALID = Path("examples/valid")
 INVALID = Path("examples/invalid")
 DUPLICATE_IDS = Path("examples/duplicate-ids")
@@ -55,7 +55,7 @@ PROBLEM_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>[1-9]\d*):(?P<col>[1-9]\d*
 
 @pytest.fixture(autouse=True)
 def _in_tests_folder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(HERE)
+    monkeypatch.chdir(TESTS)
 
 
 def expected_lines(path: Path) -> list[str]:
@@ -77,11 +77,11 @@ def problems_of(path: Path) -> list[str]:
 
 
 def invalid_files() -> list[Path]:
-    return sorted((HERE / INVALID).glob("*.yaml"))
+    return sorted((TESTS / INVALID).glob("*.yaml"))
 
 
 def valid_files() -> list[Path]:
-    return sorted((HERE / VALID).glob("*.yaml"))
+    return sorted((TESTS / VALID).glob("*.yaml"))
 
 
 # --- invalid examples: the exact message -------------------------------------------------

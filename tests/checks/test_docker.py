@@ -6,6 +6,7 @@ import pytest
 
 import dockerlab
 from runner.checks.docker import build_cache, file_in_image, image, mounts
+from runner.checks.docker import engine as engine_check
 from runner.checks.kinds import FileInArtifactArgs, ImageArgs, MountsArgs, NoArgs
 from runner.checks.result import CheckContext
 
@@ -72,3 +73,13 @@ def test_a_data_mount_where_the_image_has_nothing_is_not_shadowing(built, tmp_pa
     built.run_container("-v", f"{data}:/var/data")
     result = mounts(MountsArgs(container=built.container, image=built.image), CheckContext(cwd=tmp_path))
     assert result.status == "pass" and result.evidence["mounts"][0]["image_files"] == 0
+
+
+def test_engine_check_reports_the_incapable_client_on_path(engine, tmp_path):
+    result = engine_check(NoArgs(), CheckContext(cwd=tmp_path))
+    assert result.evidence["server_version"] and result.evidence["build_client"]
+    first = result.evidence["clients"][0]
+    if not first["buildkit"]:
+        assert result.status == "warn" and "cannot do BuildKit builds" in result.summary
+    else:
+        assert result.status == "pass"

@@ -1,0 +1,46 @@
+"""The `container-image` check on the real engine: a missing container or image is an error,
+the container's own reference is the tag by default, a tag moved back to an older image is
+named. Its playbook's cases are in tests/playbooks/test_stale_container.py."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import dockerlab
+from runner.checks.container_image import container_image
+from runner.checks.kinds import ContainerImageArgs
+from runner.checks.result import CheckContext
+
+
+app = dockerlab.app_fixture(dockerlab.StaleContainerApp)
+
+
+@pytest.mark.engine
+def test_check_reports_missing_container_and_image_as_errors(app):
+    result = container_image(ContainerImageArgs(container=f"{app.name}-absent"), CheckContext())
+    assert result.status == "error" and "no container" in result.summary
+    app.build()
+    app.run()
+    result = container_image(ContainerImageArgs(container=app.container, image=f"{app.name}-absent:1"),
+                             CheckContext())
+    assert result.status == "error" and "no image" in result.summary
+    # without an image the container's own reference is the tag
+    result = container_image(ContainerImageArgs(container=app.container), CheckContext())
+    assert result.status == "pass" and result.evidence["tag"] == app.image
+
+
+@pytest.mark.engine
+def test_check_says_when_the_tag_was_moved_back_to_an_older_image(app):
+    app.build()
+    older = dockerlab.docker("image", "inspect", "-f", "{{.Id}}", app.image).stdout.strip()
+    time.sleep(1.1)  # image times have second resolution in places: keep them apart
+    app.version(f"v2 {app.name}")  # sources no build has seen: a cached build would keep its first time
+    app.build()
+    app.run()
+    dockerlab.docker("tag", older, app.image)  # the tag goes back to the older image
+    result = container_image(ContainerImageArgs(container=app.container, image=app.image), CheckContext())
+    assert result.status == "fail" and result.evidence["behind_tag"] is True
+    assert result.evidence["running_newer_than_tag"] is True
+    assert "which is older: recreating it runs the older image" in result.summary
