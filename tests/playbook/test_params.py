@@ -12,7 +12,7 @@ from runner.checks.kinds import CommandArgs
 from runner.checks.result import CheckContext
 from runner.errors import ParamError
 from runner.playbook.model import Playbook
-from runner.playbook.params import resolve_params, substitute
+from runner.playbook.params import resolve_params, substitute, unresolved
 
 PLAYBOOK = Playbook.model_validate({
     "id": "p", "title": "t", "summary": "s", "symptoms": [{"text": "x"}],
@@ -89,3 +89,10 @@ def test_an_unset_optional_param_drops_its_argument_or_skips_a_required_one(tmp_
     assert outcomes["defaulted"].status == "pass"
     assert outcomes["defaulted"].evidence["stdout"].strip() == str(tmp_path)
     assert outcomes["needs-tool"].status == "skip" and "needs param tool" in outcomes["needs-tool"].summary
+
+
+def test_param_references_anywhere_in_a_value_are_unresolved_until_given():
+    value = {"run": ["docker", "build", "-t", "{{image}}", "{{ context }}"], "env": {"TAG": "v-{{tag}}"},
+             "format": "{{.Image}} {{json .Config}}", "evidence": "{{evidence.source.stale_files.path}}"}
+    assert unresolved(value) == ["context", "image", "tag"]
+    assert unresolved(substitute(value, {"image": "a", "tag": "1"})) == ["context"]

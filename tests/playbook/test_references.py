@@ -14,7 +14,6 @@ from runner.playbook.references import (
     _did_you_mean,
     condition_checks,
     cross_reference_problems,
-    param_refs,
 )
 
 BASE = {"id": "p", "title": "t", "summary": "s", "symptoms": [{"text": "x"}]}
@@ -26,12 +25,6 @@ def problems(**sections: Any) -> list[tuple[tuple, str, str]]:
     data = {**BASE, **sections}
     return [(loc, message, hint) for loc, message, hint, _key in
             cross_reference_problems(Playbook.model_validate(data), data)]
-
-
-def test_param_references_anywhere_in_a_value():
-    value = {"run": ["docker", "build", "-t", "{{image}}", "{{ context }}"], "env": {"TAG": "v-{{tag}}"},
-             "format": "{{.Image}} {{json .Config}}"}
-    assert sorted(param_refs(value)) == ["context", "image", "tag"]
 
 
 def test_a_condition_names_its_checks_with_their_places():

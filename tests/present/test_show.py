@@ -11,7 +11,8 @@ import pytest
 from rich.console import Console
 
 from runner.playbook.model import Playbook
-from runner.present.show import HEADINGS, command_line, playbook_renderables, playbook_table
+from runner.present.labels import TERMINAL_HEADINGS as HEADINGS
+from runner.present.show import command_line, playbook_renderables, playbook_table
 
 PLAYBOOK = Playbook.model_validate({
     "id": "stale-image", "title": {"ko": "예전 이미지가 실행됨", "en": "The old image runs"}, "summary": "s",
