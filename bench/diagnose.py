@@ -50,25 +50,21 @@ def manual_way(project: dockerlab.Project) -> float:
 
 
 def scenarios(tmp: Path) -> list[tuple[str, dockerlab.Project]]:
-    made = []
-    healthy = dockerlab.Project.create(tmp / "healthy")
-    healthy.build()
-    healthy.run_container()
-    made.append(("healthy", healthy))
-    behind = dockerlab.Project.create(tmp / "behind")
-    behind.build()
-    behind.run_container()
+    def deployed(name: str) -> dockerlab.Project:
+        project = dockerlab.Project.create(tmp / name)
+        project.build()
+        project.run_container()
+        return project
+
+    healthy = deployed("healthy")
+    behind = deployed("behind")
     behind.write("server/routes/authRoutes.ts", AUTH_V2)
     behind.commit("fix")
     behind.build()
-    made.append(("container-not-recreated", behind))
-    stale = dockerlab.Project.create(tmp / "stale")
-    stale.build()
-    stale.run_container()
+    stale = deployed("stale")
     stale.write("server/routes/authRoutes.ts", AUTH_V2)
     stale.commit("fix")
-    made.append(("image-not-rebuilt", stale))
-    return made
+    return [("healthy", healthy), ("container-not-recreated", behind), ("image-not-rebuilt", stale)]
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ below carries their one-line help.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
@@ -34,30 +33,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for name, (target, _) in COMMANDS.items() if _importable(target)]
+        return list(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in COMMANDS:
-            return None
-        module_name, attribute = COMMANDS[name][0].split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                return None
-            raise
-        return getattr(module, attribute)
+        from runner.registry import resolve
+
+        return resolve(COMMANDS[name][0]) if name in COMMANDS else None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
-
-
-def _importable(target: str) -> bool:
-    from importlib.util import find_spec
-
-    return find_spec(target.split(":")[0]) is not None
 
 
 EPILOG = """\b

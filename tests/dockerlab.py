@@ -295,6 +295,31 @@ class Project:
         # Image `Created` and commit times have second resolution: keep them apart.
         time.sleep(1.1)
 
+    def deployed_from_a_clone(self, tmp: Path, fast_stopping: bool = False) -> tuple[Path, Project]:
+        """(a bare remote of this project, a server's clone of it), the clone built and run under
+        this project's image and container names."""
+        remote = tmp / "remote.git"
+        run(["git", "clone", "-q", "--bare", str(self.root), str(remote)])
+        clone = tmp / "deploy"
+        run(["git", "clone", "-q", str(remote), str(clone)])
+        deployed = Project(clone, self.image, self.container)
+        deployed.build()
+        deployed.run_fast_stopping() if fast_stopping else deployed.run_container()
+        return remote, deployed
+
+    def deploy_then_change_an_excluded_file(self, pattern: str, path: str, old: str, new: str,
+                                            fast_stopping: bool = False, build: Any = None) -> None:
+        """Deploy with `path` excluded by `.dockerignore`'s `pattern` (built by `build()`, else
+        BuildKit), then commit a change to it."""
+        self.write(".dockerignore", pattern + "\n")
+        self.write(path, old)
+        self.commit(f"add {path}")
+        (build or self.build)()
+        self.run_fast_stopping() if fast_stopping else self.run_container()
+        self.wait_a_second()
+        self.write(path, new)
+        self.commit(f"change {path}")
+
 
 # --- apps of the playbook tests, shared with the tests of their checks ----------------------
 

@@ -29,12 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from runner.checks.container_image import builder_of
-from runner.checks.docker import find, read_tree, readable
+from runner.checks.docker import find_or_error, read_tree, readable
 from runner.checks.kinds import ImageVsContextArgs
 from runner.checks.result import CheckContext, CheckResult
 from runner.engine.clients import buildkit_client
 from runner.engine.endpoints import resolve_endpoint
-from runner.errors import EngineUnavailable
 
 BUILD_TIMEOUT = 600
 _STEP = re.compile(r"^#(\d+) \[(?P<name>[^\]]+)\] (?P<instruction>\S+)")
@@ -134,12 +133,10 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     if not (context / args.dockerfile).is_file():
         return CheckResult("error", f"no {args.dockerfile} in {context}")
     host = ctx.docker_host or resolve_endpoint().host
-    try:
-        client, tagged = find(ctx, "images", args.image)
-    except EngineUnavailable as exc:
-        return CheckResult("error", str(exc))
-    if tagged is None:
-        return CheckResult("error", f"no image {args.image!r} on this engine")
+    looked_up = find_or_error(ctx, "images", args.image)
+    if isinstance(looked_up, CheckResult):
+        return looked_up
+    client, tagged = looked_up
     created = _parse_created(tagged.attrs["Created"])
     evidence: dict[str, Any] = {"image": args.image, "image_id": tagged.id, "image_created": tagged.attrs["Created"]}
 

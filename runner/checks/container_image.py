@@ -22,7 +22,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from runner.checks.docker import COMPOSE_LABELS, find_container
+from runner.checks.docker import COMPOSE_LABELS, find_or_error
 from runner.checks.kinds import ContainerImageArgs
 from runner.checks.result import CheckContext, CheckResult
 
@@ -68,7 +68,7 @@ def builder_of(client: Any, image_id: str) -> str | None:
 
 
 def container_image(args: ContainerImageArgs, ctx: CheckContext) -> CheckResult:
-    found = find_container(ctx, args.container)
+    found = find_or_error(ctx, "containers", args.container)
     if isinstance(found, CheckResult):
         return found
     client, container = found

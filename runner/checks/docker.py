@@ -55,15 +55,17 @@ def find(ctx: CheckContext, collection: str, ref: str) -> tuple[Any, Any | None]
 
 
 
-def find_container(ctx: CheckContext, name: str) -> tuple[Any, Any] | CheckResult:
-    """(client, container), or the error result that says why there is none."""
+def find_or_error(ctx: CheckContext, collection: str, ref: str) -> tuple[Any, Any] | CheckResult:
+    """(client, the image or container named `ref`), or the error result that says why there
+    is none: the engine does not answer, or holds no such object."""
+    what = collection.removesuffix("s")
     try:
-        client, container = find(ctx, "containers", name)
+        client, found = find(ctx, collection, ref)
     except EngineUnavailable as exc:
         return CheckResult("error", str(exc))
-    if container is None:
-        return CheckResult("error", f"no container {name!r} on this engine", {"container": name})
-    return client, container
+    if found is None:
+        return CheckResult("error", f"no {what} {ref!r} on this engine", {what: ref})
+    return client, found
 
 def engine(args: NoArgs, ctx: CheckContext) -> CheckResult:
     host = ctx.docker_host or resolve_endpoint().host
@@ -102,12 +104,10 @@ def image_evidence(image: Any) -> dict[str, Any]:
 
 
 def image(args: ImageArgs, ctx: CheckContext) -> CheckResult:
-    try:
-        _client, found = find(ctx, "images", args.image)
-    except EngineUnavailable as exc:
-        return CheckResult("error", str(exc))
-    if found is None:
-        return CheckResult("error", f"no image {args.image!r} on this engine", {"image": args.image})
+    looked_up = find_or_error(ctx, "images", args.image)
+    if isinstance(looked_up, CheckResult):
+        return looked_up
+    _client, found = looked_up
     evidence = image_evidence(found)
     return CheckResult("pass", f"{args.image} is {found.short_id.removeprefix('sha256:')}, "
                        f"created {evidence['created'][:19]}", evidence)
@@ -267,12 +267,10 @@ def file_in_image(args: FileInArtifactArgs, ctx: CheckContext) -> CheckResult:
 def mounts(args: MountsArgs, ctx: CheckContext) -> CheckResult:
     """A mount hides the image when the image holds files at or below its destination and
     the container serves different bytes there."""
-    try:
-        client, running = find(ctx, "containers", args.container)
-    except EngineUnavailable as exc:
-        return CheckResult("error", str(exc))
-    if running is None:
-        return CheckResult("error", f"no container {args.container!r} on this engine")
+    looked_up = find_or_error(ctx, "containers", args.container)
+    if isinstance(looked_up, CheckResult):
+        return looked_up
+    client, running = looked_up
     found = running.attrs.get("Mounts") or []
     if not found:
         return CheckResult("pass", f"{running.name} has no mounts", {"mounts": [], "shadowing": []})

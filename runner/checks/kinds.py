@@ -7,9 +7,9 @@ module (``runner/checks/docker.py``, ``git.py``, ...) and are imported when a ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from runner.registry import Kind, registry
 
 
 class Args(BaseModel):
@@ -136,52 +136,43 @@ class VolumeShadowingArgs(Args):
                                                         "container's own image reference]")
 
 
-@dataclass(frozen=True)
-class CheckKind:
-    name: str
-    args: type[Args]
-    impl: str  # "module:function", imported on first use
-    summary: str
+CheckKind = Kind
 
-
-CHECK_KINDS: dict[str, CheckKind] = {
-    kind.name: kind
-    for kind in (
-        CheckKind("engine", NoArgs, "runner.checks.docker:engine",
-                  "the engine answers: ID, name, version; the client can do BuildKit builds"),
-        CheckKind("image", ImageArgs, "runner.checks.docker:image",
-                  "inspect an image: ID, created, tags, labels"),
-        CheckKind("container", ContainerArgs, "runner.checks.docker:container",
-                  "inspect a container: image ID, mounts, start time, compose labels"),
-        CheckKind("mounts", MountsArgs, "runner.checks.docker:mounts",
-                  "volumes and bind mounts that hide files the image holds"),
-        CheckKind("build-cache", NoArgs, "runner.checks.docker:build_cache",
-                  "build-cache usage by record type"),
-        CheckKind("file-in-image", FileInArtifactArgs, "runner.checks.docker:file_in_image",
-                  "read a file from an image or container without running it"),
-        CheckKind("docker-client", DockerClientArgs, "runner.checks.client:docker_client",
-                  "the docker CLI a build runs: version, buildx plugin, DOCKER_BUILDKIT, what `docker build` does"),
-        CheckKind("host-port", HostPortArgs, "runner.checks.ports:host_port",
-                  "who holds a host port: a running container, or a host process (from /proc)"),
-        CheckKind("git", GitArgs, "runner.checks.git:git_state",
-                  "HEAD, upstream, ahead/behind, uncommitted changes, submodules"),
-        CheckKind("dockerignore", DockerignoreArgs, "runner.checks.context:dockerignore",
-                  ".dockerignore matching with Docker's own semantics"),
-        CheckKind("dockerfile", ContextArgs, "runner.checks.context:dockerfile",
-                  "COPY/ADD sources of each Dockerfile stage"),
-        CheckKind("context-exclusions", ContextExclusionsArgs, "runner.checks.exclusions:context_exclusions",
-                  "COPY/ADD sources and needed files .dockerignore keeps out, told apart from missing ones"),
-        CheckKind("disk-usage", DiskUsageArgs, "runner.checks.disk:disk_usage",
-                  "free space on the engine's disk, the build cache against a budget, BuildKit GC settings"),
-        CheckKind("image-vs-context", ImageVsContextArgs, "runner.checks.compare:image_vs_context",
-                  "does the image hold what the context would build now?"),
-        CheckKind("http", HttpArgs, "runner.checks.http:http_probe",
-                  "HTTP status and headers of a URL"),
-        CheckKind("command", CommandArgs, "runner.checks.command:command",
-                  "run an argument list with a timeout; expect an exit code or output"),
-        CheckKind("container-image", ContainerImageArgs, "runner.checks.container_image:container_image",
-                  "the image a container runs versus the tag that was rebuilt and its own reference"),
-        CheckKind("volume-shadowing", VolumeShadowingArgs, "runner.checks.volumes:volume_shadowing",
-                  "mounts hiding the image's files, by kind: anonymous volume, named volume, bind mount"),
-    )
-}
+CHECK_KINDS: dict[str, CheckKind] = registry(
+    CheckKind("engine", NoArgs, "runner.checks.docker:engine",
+              "the engine answers: ID, name, version; the client can do BuildKit builds"),
+    CheckKind("image", ImageArgs, "runner.checks.docker:image",
+              "inspect an image: ID, created, tags, labels"),
+    CheckKind("container", ContainerArgs, "runner.checks.docker:container",
+              "inspect a container: image ID, mounts, start time, compose labels"),
+    CheckKind("mounts", MountsArgs, "runner.checks.docker:mounts",
+              "volumes and bind mounts that hide files the image holds"),
+    CheckKind("build-cache", NoArgs, "runner.checks.docker:build_cache",
+              "build-cache usage by record type"),
+    CheckKind("file-in-image", FileInArtifactArgs, "runner.checks.docker:file_in_image",
+              "read a file from an image or container without running it"),
+    CheckKind("docker-client", DockerClientArgs, "runner.checks.client:docker_client",
+              "the docker CLI a build runs: version, buildx plugin, DOCKER_BUILDKIT, what `docker build` does"),
+    CheckKind("host-port", HostPortArgs, "runner.checks.ports:host_port",
+              "who holds a host port: a running container, or a host process (from /proc)"),
+    CheckKind("git", GitArgs, "runner.checks.git:git_state",
+              "HEAD, upstream, ahead/behind, uncommitted changes, submodules"),
+    CheckKind("dockerignore", DockerignoreArgs, "runner.checks.context:dockerignore",
+              ".dockerignore matching with Docker's own semantics"),
+    CheckKind("dockerfile", ContextArgs, "runner.checks.context:dockerfile",
+              "COPY/ADD sources of each Dockerfile stage"),
+    CheckKind("context-exclusions", ContextExclusionsArgs, "runner.checks.exclusions:context_exclusions",
+              "COPY/ADD sources and needed files .dockerignore keeps out, told apart from missing ones"),
+    CheckKind("disk-usage", DiskUsageArgs, "runner.checks.disk:disk_usage",
+              "free space on the engine's disk, the build cache against a budget, BuildKit GC settings"),
+    CheckKind("image-vs-context", ImageVsContextArgs, "runner.checks.compare:image_vs_context",
+              "does the image hold what the context would build now?"),
+    CheckKind("http", HttpArgs, "runner.checks.http:http_probe",
+              "HTTP status and headers of a URL"),
+    CheckKind("command", CommandArgs, "runner.checks.command:command",
+              "run an argument list with a timeout; expect an exit code or output"),
+    CheckKind("container-image", ContainerImageArgs, "runner.checks.container_image:container_image",
+              "the image a container runs versus the tag that was rebuilt and its own reference"),
+    CheckKind("volume-shadowing", VolumeShadowingArgs, "runner.checks.volumes:volume_shadowing",
+              "mounts hiding the image's files, by kind: anonymous volume, named volume, bind mount"),
+)

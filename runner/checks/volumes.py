@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from runner.checks.container_image import parse_time
-from runner.checks.docker import find_container, mounts
+from runner.checks.docker import find_or_error, mounts
 from runner.checks.kinds import MountsArgs, VolumeShadowingArgs
 from runner.checks.result import CheckContext, CheckResult
 
@@ -40,7 +40,7 @@ def _volume(client: Any, name: str) -> dict[str, Any] | None:
 
 
 def volume_shadowing(args: VolumeShadowingArgs, ctx: CheckContext) -> CheckResult:
-    found = find_container(ctx, args.container)
+    found = find_or_error(ctx, "containers", args.container)
     if isinstance(found, CheckResult):
         return found
     client, container = found

@@ -7,7 +7,6 @@ first whose condition is true is the cause. Nothing here prints or exits.
 from __future__ import annotations
 
 import concurrent.futures
-import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,8 +55,7 @@ class Diagnosis:
 
 
 def implementation(kind: str) -> Callable[..., CheckResult]:
-    module_name, function = CHECK_KINDS[kind].impl.split(":")
-    return getattr(importlib.import_module(module_name), function)
+    return CHECK_KINDS[kind].implementation()
 
 
 def _required(kind: str) -> set[str]:

@@ -5,7 +5,6 @@ running step), and in words what a stopped run leaves behind. What happens is to
 
 from __future__ import annotations
 
-import importlib
 import os
 import queue
 import signal
@@ -190,8 +189,7 @@ def run_command_step(step: PlannedStep, env: RunEnvironment, observer: Observer,
 
 def run_action_step(step: PlannedStep, env: RunEnvironment, observer: Observer, interrupts: _Interrupts) -> StepResult:
     kind = ACTIONS[step.action or ""]
-    module_name, function_name = kind.impl.split(":")
-    function = getattr(importlib.import_module(module_name), function_name)
+    function = kind.implementation()
     args = kind.args.model_validate(step.args)
     lines: queue.Queue[str] = queue.Queue()
     ctx = ActionContext(docker_host=env.docker_host, cwd=env.cwd, output=lines.put,

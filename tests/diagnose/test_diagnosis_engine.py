@@ -104,14 +104,8 @@ def test_image_not_rebuilt(project):
 
 
 def test_change_excluded_by_dockerignore(project):
-    project.write(".dockerignore", "**/*.local.ts\n")
-    project.write("server/routes/settings.local.ts", "export const url = 'old';\n")
-    project.commit("local settings")
-    project.build()
-    project.run_container()
-    project.wait_a_second()
-    project.write("server/routes/settings.local.ts", "export const url = 'new';\n")
-    project.commit("change local settings")
+    project.deploy_then_change_an_excluded_file("**/*.local.ts", "server/routes/settings.local.ts",
+                                                "export const url = 'old';\n", "export const url = 'new';\n")
     log = project.build()
     assert "CACHED" in log
     code, report = diagnose(project)
@@ -136,17 +130,11 @@ def test_mount_shadows_image(project):
 
 
 def test_git_not_updated(project, tmp_path):
-    remote = tmp_path / "remote.git"
-    dockerlab.run(["git", "clone", "-q", "--bare", str(project.root), str(remote)])
-    clone = tmp_path / "deploy"
-    dockerlab.run(["git", "clone", "-q", str(remote), str(clone)])
-    deployed = dockerlab.Project(clone, project.image, project.container)
-    deployed.build()
-    deployed.run_container()
+    remote, deployed = project.deployed_from_a_clone(tmp_path)
     # Someone pushes the fix; the server fetched it but the merge never happened.
     commit_the_redirect_fix(project)
     dockerlab.run(["git", "push", "-q", str(remote), "HEAD:main"], cwd=project.root)
-    dockerlab.run(["git", "fetch", "-q"], cwd=clone)
+    dockerlab.run(["git", "fetch", "-q"], cwd=deployed.root)
     code, report = diagnose(deployed)
     assert code == 1 and report["cause"]["id"] == "git-not-updated", report
     assert report["cause"]["evidence"]["git"]["behind"] == 1
@@ -305,14 +293,9 @@ def test_a_legacy_builder_image_with_other_bytes_than_a_plain_context_is_image_n
 
 
 def test_a_legacy_builder_image_and_a_change_dockerignore_excludes(project):
-    project.write(".dockerignore", "**/*.local.ts\n")
-    project.write("server/routes/settings.local.ts", "export const url = 'old';\n")
-    project.commit("local settings")
-    legacy_build(project)
-    project.run_container()
-    project.wait_a_second()
-    project.write("server/routes/settings.local.ts", "export const url = 'new';\n")
-    project.commit("change local settings")
+    project.deploy_then_change_an_excluded_file("**/*.local.ts", "server/routes/settings.local.ts",
+                                                "export const url = 'old';\n", "export const url = 'new';\n",
+                                                build=lambda: legacy_build(project))
     legacy_build(project)
     code, report = diagnose(project)
     assert code == 1 and report["cause"]["id"] == "change-excluded-by-dockerignore", report

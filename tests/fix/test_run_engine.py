@@ -239,17 +239,11 @@ def test_stale_context_transfer_touches_only_the_stale_files(project):
 
 
 def test_git_not_updated_then_rebuild_then_recreate(project, tmp_path):
-    remote = tmp_path / "remote.git"
-    dockerlab.run(["git", "clone", "-q", "--bare", str(project.root), str(remote)])
-    clone = tmp_path / "deploy"
-    dockerlab.run(["git", "clone", "-q", str(remote), str(clone)])
-    deployed = dockerlab.Project(clone, project.image, project.container)
-    deployed.build()
-    deployed.run_fast_stopping()
+    remote, deployed = project.deployed_from_a_clone(tmp_path, fast_stopping=True)
     project.write("server/routes/authRoutes.ts", AUTH_V2)
     project.commit("fix redirect")
     dockerlab.run(["git", "push", "-q", str(remote), "HEAD:main"], cwd=project.root)
-    dockerlab.run(["git", "fetch", "-q"], cwd=clone)
+    dockerlab.run(["git", "fetch", "-q"], cwd=deployed.root)
 
     code, report = fix_json(deployed, "--yes")
 
@@ -282,14 +276,8 @@ def test_mount_shadows_image_refills_the_volume_only_with_consent(project):
 
 
 def test_dockerignore_exclusion_is_shown_and_edited_only_when_asked(project):
-    project.write(".dockerignore", "**/*.local.html\n")
-    project.write("public/banner.local.html", "<p>old</p>\n")
-    project.commit("local banner")
-    project.build()
-    project.run_fast_stopping()
-    project.wait_a_second()
-    project.write("public/banner.local.html", "<p>new</p>\n")
-    project.commit("change the banner")
+    project.deploy_then_change_an_excluded_file("**/*.local.html", "public/banner.local.html", "<p>old</p>\n",
+                                                "<p>new</p>\n", fast_stopping=True)
 
     done = runner(project, "fix", "--yes")
     assert done.returncode == 1, done.stdout + done.stderr

@@ -13,10 +13,8 @@ The Compose tests need Debian's docker-compose (Compose v1); they are skipped wi
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest

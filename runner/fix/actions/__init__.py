@@ -25,6 +25,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from runner.registry import Kind, registry
+
 from runner.playbook.placeholders import Missing, Unknown, fill, paths, walk
 
 # `{{evidence.CHECK.path.to.value}}`: the placeholder language's name for the diagnosis' evidence.
@@ -129,29 +131,20 @@ class RefillVolumesArgs(Args):
         return f"every file in volume(s) {names}"
 
 
-@dataclass(frozen=True)
-class ActionKind:
-    name: str
-    args: type[Args]
-    impl: str  # "module:function", imported on first use
-    summary: str
+ActionKind = Kind
 
-
-ACTIONS: dict[str, ActionKind] = {
-    kind.name: kind
-    for kind in (
-        ActionKind("recreate-container", RecreateContainerArgs, "runner.fix.actions.containers:recreate_container",
-                   "recreate a container from the current image with the same configuration"),
-        ActionKind("refill-volumes", RefillVolumesArgs, "runner.fix.actions.containers:refill_volumes",
-                   "empty the named volumes that hide an image's files; recreate the container"),
-        ActionKind("touch-files", TouchFilesArgs, "runner.fix.actions.files:touch_files",
-                   "touch files of a build context so BuildKit's context sync sends them again"),
-        ActionKind("explain-exclusions", ExplainExclusionsArgs, "runner.fix.actions.files:explain_exclusions",
-                   "show which .dockerignore line excludes each changed file (reads only)"),
-        ActionKind("unexclude-paths", UnexcludePathsArgs, "runner.fix.actions.files:unexclude_paths",
-                   "append `!path` exceptions to a build context's .dockerignore"),
-    )
-}
+ACTIONS: dict[str, ActionKind] = registry(
+    ActionKind("recreate-container", RecreateContainerArgs, "runner.fix.actions.containers:recreate_container",
+               "recreate a container from the current image with the same configuration"),
+    ActionKind("refill-volumes", RefillVolumesArgs, "runner.fix.actions.containers:refill_volumes",
+               "empty the named volumes that hide an image's files; recreate the container"),
+    ActionKind("touch-files", TouchFilesArgs, "runner.fix.actions.files:touch_files",
+               "touch files of a build context so BuildKit's context sync sends them again"),
+    ActionKind("explain-exclusions", ExplainExclusionsArgs, "runner.fix.actions.files:explain_exclusions",
+               "show which .dockerignore line excludes each changed file (reads only)"),
+    ActionKind("unexclude-paths", UnexcludePathsArgs, "runner.fix.actions.files:unexclude_paths",
+               "append `!path` exceptions to a build context's .dockerignore"),
+)
 
 
 @dataclass
