@@ -7,7 +7,6 @@ import shlex
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.text import Text
 
 from runner.diagnose.diagnosis import CheckOutcome, Diagnosis
@@ -92,7 +91,7 @@ def print_verdict(console: Console, playbook: Playbook, diagnosis: Diagnosis, la
                 console.print(Text(f"    [{step.effect.value}] {env + ' ' if env else ''}{command_line(argv)}",
                                    style="dim"))
             else:
-                console.print(Text(f"    [{step.effect.value}] {escape(localize(step.title, lang))}", style="dim"))
+                console.print(Text(f"    [{step.effect.value}] {localize(step.title, lang)}", style="dim"))
 
 
 def to_json(diagnosis: Diagnosis) -> str:

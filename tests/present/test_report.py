@@ -92,3 +92,12 @@ def test_a_verdict_with_a_cause_names_it_its_evidence_and_the_fix_to_run():
     assert "  runner fix stale --param image=app:1 --param context=src --docker-host tcp://h:2375" in lines
     assert "    [write] DOCKER_BUILDKIT=1 NOTE='a b' docker build -t app:1 src" in lines
     assert "    [read] check the page" in lines
+
+
+def test_step_titles_are_text_not_markup():
+    playbook = PLAYBOOK.model_copy(update={"fixes": (PLAYBOOK.fixes[0].model_copy(update={"steps": (
+        PLAYBOOK.fixes[0].steps[1].model_copy(update={"title": "check [the] page [bold]now[/bold]"}),)}),)})
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    cause = {"id": "c", "title": "t", "explanation": "e", "evidence": {}}
+    print_verdict(console, playbook, diagnosis("problem", cause), "en", None)
+    assert "    [read] check [the] page [bold]now[/bold]" in console.file.getvalue().splitlines()
