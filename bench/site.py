@@ -166,15 +166,15 @@ def build(config: Path, dest: Path, playbooks: Path | None = None, jobs: int | N
 def default_navigation(exported: Path) -> Path:
     """The exported site with Material's default navigation: MkDocs' own nav from the files
     (every playbook in one section) and no `navigation.prune`; every other feature kept."""
-    from runner.site.pages import _ConfigDumper, _ConfigLoader
+    from runner.site.pages import ConfigDumper, ConfigLoader
 
-    config = yaml.load((exported / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    config = yaml.load((exported / "mkdocs.yml").read_text(encoding="utf-8"), Loader=ConfigLoader)
     config["theme"]["features"] = [f for f in config["theme"]["features"] if f != "navigation.prune"]
     config.pop("nav", None)
     config.pop("not_in_nav", None)  # every page in the nav, as MkDocs lists them
     config.setdefault("validation", {})["omitted_files"] = "info"
     path = exported / "mkdocs-default-nav.yml"
-    path.write_text(yaml.dump(config, Dumper=_ConfigDumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(yaml.dump(config, Dumper=ConfigDumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 

@@ -28,7 +28,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from runner.site import speed as site_build
+from runner.site import speed
 from runner.site.catalogue_pages import PLAYBOOK_DIR
 from runner.site.markers import expand_markers
 from runner.site.pages import add_to_nav, static_files
@@ -54,7 +54,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
     folder = playbooks_folder(config)
     if folder.is_dir():
-        found, problems = site_build.load_playbooks(folder, parallel=_forks_allowed())
+        found, problems = speed.load_playbooks(folder, parallel=_forks_allowed())
         if problems:
             raise PluginError("invalid playbooks:\n" + PlaybookError(problems).args[0])
         _playbooks[:] = found
@@ -76,13 +76,13 @@ def on_startup(command: str, dirty: bool) -> None:
 def on_pre_build(config: MkDocsConfig) -> None:
     from runner.site.search_index import tokenise_index
 
-    site_build.index_sections_faster(config)
-    site_build.rewrite_search_index(config, tokenise_index)
+    speed.index_sections_faster(config)
+    speed.rewrite_search_index(config, tokenise_index)
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     _generated.clear()
-    for path, text in {**site_build.generated_markdown(_playbooks), **static_files()}.items():
+    for path, text in {**speed.generated_markdown(_playbooks), **static_files()}.items():
         _generated.add(path)
         if files.get_file_from_path(path) is not None:
             raise PluginError(f"docs/{path} exists and would hide the page generated for it: remove it")
@@ -106,13 +106,13 @@ def on_nav(nav: Any, config: MkDocsConfig, files: Files) -> Any:
         for file in files.documentation_pages():
             if file.src_uri in _generated:
                 pages.append(file.page or Page(None, file, config))  # as MkDocs makes a page out of the nav
-        site_build.prerender(pages, config, files)
+        speed.prerender(pages, config, files)
     return nav
 
 
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
-    site_build.cache_partials(env, lambda page: page.file.src_uri in _outside_nav and not page.meta.get("hide"))
-    site_build.write_in_background()
+    speed.cache_partials(env, lambda page: page.file.src_uri in _outside_nav and not page.meta.get("hide"))
+    speed.write_in_background()
     return env
 
 
@@ -126,11 +126,11 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
 
 def on_build_error(error: Exception) -> None:
-    site_build.stop()
-    site_build.finish_writing(abandon=True)
+    speed.stop()
+    speed.finish_writing(abandon=True)
 
 
 @event_priority(100)  # before any plugin reads the built site
 def on_post_build(config: MkDocsConfig) -> None:
-    site_build.stop()
-    site_build.finish_writing()
+    speed.stop()
+    speed.finish_writing()

@@ -64,7 +64,7 @@ def export_site(root: Path, out: Path, playbooks: list[Playbook]) -> list[Path]:
     import yaml
 
     config_path = root / "mkdocs.yml"
-    config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=ConfigLoader)
     docs = root / config.get("docs_dir", "docs")
     out_docs = out / "docs"
     written: list[Path] = []
@@ -92,7 +92,7 @@ def export_site(root: Path, out: Path, playbooks: list[Playbook]) -> list[Path]:
     if "nav" in config:
         add_to_nav(config["nav"], playbooks)
     out_config = out / "mkdocs.yml"
-    out_config.write_text(yaml.dump(config, Dumper=_ConfigDumper, allow_unicode=True, sort_keys=False),
+    out_config.write_text(yaml.dump(config, Dumper=ConfigDumper, allow_unicode=True, sort_keys=False),
                           encoding="utf-8")
     written.append(out_config)
     return written
@@ -113,11 +113,11 @@ class _PythonTag:
         self.tag, self.node_kind, self.value = tag, node_kind, value
 
 
-class _ConfigLoader(__import__("yaml").SafeLoader):
+class ConfigLoader(__import__("yaml").SafeLoader):
     pass
 
 
-class _ConfigDumper(__import__("yaml").SafeDumper):
+class ConfigDumper(__import__("yaml").SafeDumper):
     pass
 
 
@@ -140,5 +140,5 @@ def _represent_python_tag(dumper: Any, data: _PythonTag) -> Any:
     return dumper.represent_scalar(data.tag, data.value)
 
 
-_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_python_tag)
-_ConfigDumper.add_representer(_PythonTag, _represent_python_tag)
+ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_python_tag)
+ConfigDumper.add_representer(_PythonTag, _represent_python_tag)

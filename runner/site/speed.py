@@ -7,7 +7,7 @@ builds, and the search index only by leaving out the labels of content tabs.
   pages' Markdown (`generated_markdown`).
 * `index_sections_faster`: Material's search plugin finds each page's sections with Python's
   HTMLParser, the largest cost of a page after Markdown; it is pointed at
-  runner/site/search_index.sections, which finds the same sections about three times
+  runner/site/search_index.py's sections(), which finds the same sections about three times
   faster, less the labels of content tabs (the one thing the index gets that Material's
   would not).
 * `Prerender`: the generated pages' Markdown rendered in worker processes (one per CPU),

@@ -9,8 +9,7 @@ fixes, prevention, lessons, tags), in either language. Terms are matched
 * in Hangul, as a substring once a trailing particle is removed (`캐시를` -> `캐시`): Korean
   writes compounds without spaces, so `캐시` must find `빌드캐시` and `캐시가`. A term that is
   itself a compound (`빌드캐시`) and occurs nowhere whole is split into words the catalogue
-  uses (`빌드` + `캐시`), as the site's search does (runner/site/search_index.py, whose tokenizer
-  this reuses).
+  uses (`빌드` + `캐시`), as the site's search does (both split with runner/triage/korean.py).
 
 The score adds, for each term, the weight of the best field it occurs in (a title counts
 more than a lesson), plus that weight again when the whole query occurs as written.

@@ -128,38 +128,38 @@ def test_a_warning_in_a_worker_process_fails_the_strict_build(tmp_path: Path) ->
 
 @pytest.mark.parametrize("duplicate", [False, True])
 def test_loading_in_worker_processes_gives_what_one_load_gives(tmp_path: Path, monkeypatch, duplicate: bool) -> None:
-    from runner.site import speed as site_build
+    from runner.site import speed
     from runner.playbook.loader import load_all
 
-    folder = synthetic_playbooks(tmp_path / "playbooks", 2 * site_build.MIN_FILES_PER_WORKER + 10)
+    folder = synthetic_playbooks(tmp_path / "playbooks", 2 * speed.MIN_FILES_PER_WORKER + 10)
     (folder / "synthetic-0003.yaml").write_text("id: broken\ntitle: x\nsummary: y\nsymptoms: []\n")
     if duplicate:  # the same id in the first and the last run of files: load_all reports it
         text = (folder / "synthetic-0001.yaml").read_text(encoding="utf-8")
         (folder / "zz-duplicate.yaml").write_text(text, encoding="utf-8")
-    monkeypatch.setenv(site_build.JOBS_ENV, "2")
+    monkeypatch.setenv(speed.JOBS_ENV, "2")
     expected = load_all([folder])
     assert expected[1]
-    assert site_build.load_playbooks(folder) == expected
+    assert speed.load_playbooks(folder) == expected
 
 
 def test_the_loading_workers_write_the_pages_the_generator_writes(tmp_path: Path, monkeypatch) -> None:
-    from runner.site import speed as site_build
+    from runner.site import speed
     from runner.site.pages import generated_pages
 
-    folder = synthetic_playbooks(tmp_path / "playbooks", 2 * site_build.MIN_FILES_PER_WORKER + 10, "full")
-    monkeypatch.setenv(site_build.JOBS_ENV, "2")
-    playbooks, problems = site_build.load_playbooks(folder)
+    folder = synthetic_playbooks(tmp_path / "playbooks", 2 * speed.MIN_FILES_PER_WORKER + 10, "full")
+    monkeypatch.setenv(speed.JOBS_ENV, "2")
+    playbooks, problems = speed.load_playbooks(folder)
     assert not problems
-    assert len(site_build._written) == len(playbooks)  # written by the workers, not here
+    assert len(speed._written) == len(playbooks)  # written by the workers, not here
     expected = generated_pages(playbooks)
-    written = site_build.generated_markdown(playbooks)
+    written = speed.generated_markdown(playbooks)
     assert list(written) == list(expected) and written == expected
-    assert site_build.generated_markdown(playbooks[:3]) == generated_pages(playbooks[:3])
+    assert speed.generated_markdown(playbooks[:3]) == generated_pages(playbooks[:3])
 
 
 HIGHLIGHTING = r'''
 import markdown
-from runner.site import speed as site_build
+from runner.site import speed
 
 def render():
     return [html for config in ({}, {"anchor_linenums": True}) for html in render_with(config)]
@@ -173,7 +173,7 @@ def render_with(config):
     return [md.reset().convert(page) for _ in range(2)]
 
 plain = render()
-site_build._reuse_highlighting()
+speed._reuse_highlighting()
 print(plain == render())
 '''
 
@@ -192,7 +192,7 @@ INLINE = r'''
 import glob, sys
 import markdown
 from mkdocs.config import load_config
-from runner.site import speed as site_build
+from runner.site import speed
 from runner.site.playbook_page import playbook_markdown
 from runner.playbook.loader import load_all
 
@@ -234,8 +234,8 @@ def render():
                               extension_configs=config.mdx_configs).convert(text) for text in texts]
 
 plain = render()
-site_build._skip_unmatched_inline_patterns()
-site_build._skip_unmatched_inline_patterns()  # twice: wrapped once
+speed._skip_unmatched_inline_patterns()
+speed._skip_unmatched_inline_patterns()  # twice: wrapped once
 print(len(texts), plain == render())
 '''
 
