@@ -1,9 +1,11 @@
-"""Shared fixtures. Real-engine fixtures start Debian's dockerd when none answers (as root)
-and remove exactly what the session created, also after a failure."""
+"""Shared fixtures. Real-engine tests run on one engine per session, `--engine NAME`
+(tests/engines.py: 20.10, 26.1, 26.1-containerd, or env for the one DOCKER_HOST names); the
+fixtures start it when it does not answer (as root) and remove exactly what the session
+created, also after a failure."""
 
 from __future__ import annotations
 
-import subprocess
+import os
 from pathlib import Path
 
 import pytest
@@ -11,14 +13,34 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--engine", default=os.environ.get("RUNNER_TEST_ENGINE", "20.10"),
+                     help="the Docker engine of the real-engine tests: 20.10, 26.1, 26.1-containerd, or env "
+                          "(DOCKER_HOST, RUNNER_DOCKER and DOCKER_CONFIG as set) [default: 20.10]")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any test module is imported: the helpers, the runner's subprocesses and the
+    # docker SDK all take the engine and its client from the environment.
+    import engines
+
+    os.environ.update(engines.engine(config.getoption("--engine")).env())
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"engine: {os.environ['RUNNER_TEST_ENGINE']} at {os.environ['DOCKER_HOST']} (client {os.environ['RUNNER_DOCKER']})"
+
+
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory):
     """A Docker Engine that answers, and a janitor for what the tests create on it."""
     import dockerlab
+    import engines
 
-    done = subprocess.run([str(ROOT / ".ci/ensure-engine")], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"no Docker Engine for the real-engine tests: {done.stderr.strip()}")
+    try:
+        engines.ensure([dockerlab.ENGINE.name], say=lambda line: None)
+    except SystemExit as exc:
+        pytest.fail(f"no Docker Engine for the real-engine tests: {exc}")
     janitor = dockerlab.Janitor()
     janitor.start()
     try:

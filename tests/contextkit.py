@@ -8,6 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from dockerlab import DOCKER  # the session's engine's own client
 from runner.buildctx.dockerignore import MODERN, DockerIgnore
 
 
@@ -48,7 +49,6 @@ def make_seed_context(root: Path) -> Path:
 
 # --------------------------------------------------------------------------- the real engine
 
-DOCKER = "/usr/bin/docker"  # 20.10 with BuildKit built in
 
 
 def engine_available() -> bool:

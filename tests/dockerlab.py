@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DOCKER = "/usr/bin/docker"  # 20.10: BuildKit built in
+import engines
+
+# The engine of this session (tests/conftest.py's --engine) and its own client: 20.10's
+# /usr/bin/docker (BuildKit built in), or 26.1's with buildx.
+ENGINE = engines.engine(os.environ.get("RUNNER_TEST_ENGINE", "20.10"))
+DOCKER = ENGINE.client
 LABEL = "runner.test"
 SESSION = uuid.uuid4().hex[:8]
 BASE_IMAGE = f"runner-test-busybox:{SESSION}"
@@ -127,7 +132,7 @@ def prune_records(records: set[str], all_: bool = True, max_passes: int = 10) ->
     return left
 
 
-ENGINE_LOCK = Path(os.environ.get("RUNNER_TEST_ENGINE_LOCK", "/tmp/runner-engine-tests.lock"))
+ENGINE_LOCK = Path(os.environ.get("RUNNER_TEST_ENGINE_LOCK", f"/tmp/runner-engine-tests-{ENGINE.name}.lock"))
 ENGINE_LOCK_WAIT = 20 * 60
 
 
@@ -323,17 +328,18 @@ class Project:
 
 # --- apps of the playbook tests, shared with the tests of their checks ----------------------
 
-COMPOSE = shutil.which("docker-compose")
-NO_COMPOSE = "docker-compose (Compose v1, Debian's docker-compose package) is not installed"
+COMPOSE = ENGINE.compose()  # `docker compose` (v2) where the client has it, else docker-compose (v1)
+NO_COMPOSE = "no Compose for this engine's client: neither the compose plugin nor docker-compose (v1)"
 
 
 def compose(project: str, cwd: Path, *args: str, check: bool = True) -> str:
-    """docker-compose with its own default builder (the legacy one: DOCKER_BUILDKIT unset)."""
+    """Compose with its own default builder (v1: the legacy one, DOCKER_BUILDKIT unset; v2: BuildKit)."""
+    assert COMPOSE is not None, NO_COMPOSE
     env = {k: v for k, v in os.environ.items() if k != "DOCKER_BUILDKIT"}
-    done = subprocess.run([COMPOSE, "-p", project, *args], cwd=cwd, capture_output=True, text=True,
+    done = subprocess.run([*COMPOSE, "-p", project, *args], cwd=cwd, capture_output=True, text=True,
                           env={**env, **GIT_ENV}, timeout=300)
     if check and done.returncode != 0:
-        raise AssertionError(f"docker-compose {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+        raise AssertionError(f"compose {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
     return done.stdout + done.stderr
 
 

@@ -245,8 +245,11 @@ def _print_report(out, report, recorded: list[str] | None) -> None:  # noqa: ANN
     from rich.markup import escape
     from rich.table import Table
 
-    out.print(f"[bold]{report.playbook}[/]: {escape(report.versions.engine)}, {escape(report.versions.client)} "
-              f"({escape(report.versions.client_path)}); run {report.run_id}, {report.seconds:.1f} s")
+    versions = report.versions
+    compose = f", {versions.compose}" if versions.compose else ""
+    out.print(f"[bold]{report.playbook}[/]: {escape(versions.engine)} ({escape(versions.store)} image store), "
+              f"{escape(versions.client)} ({escape(versions.client_path)}){escape(compose)}; run {report.run_id}, "
+              f"{report.seconds:.1f} s")
     for experiment in report.experiments:
         out.print(f"  {MARK[experiment.agrees]} {experiment.id} [dim]({experiment.seconds:.1f} s)[/]"
                   f"{_outcome_words(experiment)}")

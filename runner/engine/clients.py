@@ -20,6 +20,12 @@ class DockerClient:
     version: str
     buildkit: bool
     how: str  # "buildx" | "builtin" | why it cannot
+    buildx: str | None = None  # the buildx plugin's version, when there is one
+
+    def describe(self) -> str:
+        """`docker 26.1.5 (buildx 0.13.1)`, `docker 20.10.24 (BuildKit built in)`."""
+        builder = {"buildx": f"buildx {self.buildx}", "builtin": "BuildKit built in"}.get(self.how, self.how)
+        return f"docker {self.version} ({builder})"
 
 
 def _version(path: str) -> str | None:
@@ -59,11 +65,14 @@ def _probe_client(path: str) -> DockerClient:
     if version is None:
         return DockerClient(path, "?", False, "does not run")
     try:
-        buildx = subprocess.run([path, "buildx", "version"], capture_output=True, timeout=10).returncode == 0
+        probe = subprocess.run([path, "buildx", "version"], capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
-        buildx = False
-    if buildx:
-        return DockerClient(path, version, True, "buildx")
+        probe = None
+    if probe is not None and probe.returncode == 0:
+        # "github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3", "github.com/docker/buildx v0.14.0 171fcbe"
+        words = probe.stdout.split()
+        buildx = words[1].lstrip("v").split("+")[0] if len(words) > 1 else "?"
+        return DockerClient(path, version, True, "buildx", buildx)
     if _major(version) < 23:
         return DockerClient(path, version, True, "builtin")
     # Docker 23+ routes `docker build` to buildx and refuses BuildKit without it.
@@ -77,3 +86,27 @@ def buildkit_client() -> DockerClient:
     found = ", ".join(f"{c.path} {c.version} ({c.how})" for c in docker_clients()) or "none"
     raise EngineUnavailable(f"no docker client can do BuildKit builds (found: {found}); "
                             "install docker-buildx, or Debian's docker.io 20.10 client")
+
+
+@functools.lru_cache(maxsize=1)
+def compose_command() -> tuple[str, ...] | None:
+    """Compose as this machine's users run it: `docker compose` (the v2 plugin) through the first
+    client that has it, else the standalone `docker-compose` (v1)."""
+    for client in docker_clients():
+        try:
+            if subprocess.run([client.path, "compose", "version"], capture_output=True, timeout=10).returncode == 0:
+                return (client.path, "compose")
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+    standalone = shutil.which("docker-compose")
+    return (standalone,) if standalone else None
+
+
+def compose_version(command: tuple[str, ...]) -> str:
+    """`Compose 2.26.1 (docker compose)` or `docker-compose 1.29.2`."""
+    try:
+        done = subprocess.run([*command, "version", "--short"], capture_output=True, text=True, timeout=10)
+        version = done.stdout.strip().lstrip("v") or "?"
+    except (OSError, subprocess.TimeoutExpired):
+        version = "?"
+    return f"Compose {version} (docker compose)" if command[-1] == "compose" else f"docker-compose {version}"

@@ -38,23 +38,29 @@ class Engine:
     """The engine and the docker CLI the lab drives, with its labels and environment."""
 
     def __init__(self, docker_host: str | None, run_id: str) -> None:
-        from runner.engine.clients import buildkit_client
+        from runner.engine.clients import buildkit_client, compose_command, compose_version
         from runner.engine.endpoints import client_for, resolve_endpoint
 
         self.host = docker_host or resolve_endpoint().host
         self.client = client_for(self.host, timeout=120)
         self.cli = buildkit_client()
+        self.compose = compose_command()
         self.run_id = run_id
         version = self.client.version()
         self.versions = Versions(
-            engine=f"Docker Engine {version.get('Version', '?')}",
-            client=f"docker {self.cli.version} ({'BuildKit built in' if self.cli.how == 'builtin' else self.cli.how})",
-            client_path=self.cli.path, host=self.host)
+            engine=f"Docker Engine {version.get('Version', '?')}", client=self.cli.describe(),
+            client_path=self.cli.path, host=self.host, store=image_store(self.client.info()),
+            compose=compose_version(self.compose) if self.compose else None)
         self.env = {**os.environ, **GIT_ENV, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": self.host}
 
     def argv(self, argv: list[str], experiment_label: str | None) -> list[str]:
         if argv[0] == "runner":
             return [sys.executable, "-m", "runner", *argv[1:]]
+        if argv[0] == "docker-compose" or argv[:2] == ["docker", "compose"]:
+            # Compose as this engine's users run it: v2 where the client has it, else v1.
+            if self.compose is None:
+                raise StepFailed("no Compose here: neither the docker CLI's compose plugin nor docker-compose")
+            return [*self.compose, *argv[1 if argv[0] == "docker-compose" else 2:]]
         if argv[0] != "docker":
             return argv
         argv = [self.cli.path, *argv[1:]]
@@ -80,6 +86,14 @@ class Engine:
         output = done.stdout + done.stderr
         return {"exit": done.returncode, "stdout": done.stdout, "stderr": done.stderr, "output": output,
                 "seconds": seconds}
+
+
+def image_store(info: dict[str, Any]) -> str:
+    """`containerd` when the engine keeps images in containerd's snapshotters, else its graph
+    driver (`overlay2`)."""
+    if ["driver-type", "io.containerd.snapshotter.v1"] in (info.get("DriverStatus") or []):
+        return "containerd"
+    return str(info.get("Driver") or "?")
 
 
 def build_base_image(engine: Engine, folder: Path, tag: str, *, parent: str | None,

@@ -107,12 +107,12 @@ class Janitor:
                 during = [i for i in self.intervals if i[0] <= created <= i[1]]
                 if not during:
                     continue  # created outside the lab's steps: somebody else's
-                parent = new[rid].get("Parent") or ""
-                if parent and parent not in self.owned:
+                parents = parents_of(new[rid])
+                if any(parent not in self.owned for parent in parents):
                     continue  # built on somebody else's record: another client's concurrent build
-                if not parent and new[rid].get("Type") == "regular" and not any(i[2] for i in during):
+                if not parents and new[rid].get("Type") == "regular" and not any(i[2] for i in during):
                     continue  # a new chain of layers: the lab's start only in its base builds
-                self.owned[rid] = {"type": new[rid].get("Type"), "parent": parent,
+                self.owned[rid] = {"type": new[rid].get("Type"), "parent": parents[0] if parents else "",
                                    "description": new[rid].get("Description"), "experiment": self.experiment}
                 appeared.append(rid)
         if appeared:
@@ -145,7 +145,7 @@ class Janitor:
                        if rid in present and rid in self.owned and rid not in others]
             # Records without children first (they can go at once; a `until=` filter is about
             # time), then the deepest: a parent goes once its children have.
-            parents = {record.get("Parent") for record in present.values()}
+            parents = {parent for record in present.values() for parent in parents_of(record)}
             targets.sort(key=lambda rid: (rid in parents, -_depth(rid, present)))
             progress = False
             for rid in targets:
@@ -280,12 +280,20 @@ def _created(record: dict[str, Any]) -> float:
         return float("inf")  # no readable time: judged by the listings alone
 
 
+def parents_of(record: dict[str, Any]) -> list[str]:
+    """A build-cache record's parents. API 1.42 replaced `Parent` by a list; Docker 26 spells its
+    key " Parents", with a leading space (moby/moby#51235 shows it in the JSON)."""
+    if record.get("Parent"):
+        return [record["Parent"]]
+    return list(record.get("Parents") or record.get(" Parents") or [])
+
+
 def _depth(rid: str, records: dict[str, dict[str, Any]]) -> int:
     depth = 0
     seen = set()
-    while rid in records and records[rid].get("Parent") and rid not in seen:
+    while rid in records and parents_of(records[rid]) and rid not in seen:
         seen.add(rid)
-        rid = records[rid]["Parent"]
+        rid = parents_of(records[rid])[0]
         depth += 1
     return depth
 

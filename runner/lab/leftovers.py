@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.lab import RUN_LABEL
-from runner.lab.janitor import Janitor, ledger_dir, timestamp
+from runner.lab.janitor import Janitor, ledger_dir, parents_of, timestamp
 from runner.lab.lock import engine_lock
 from runner.lab.results import Cleanup
 
@@ -54,7 +54,7 @@ def clean_up(docker_host: str | None = None, older_than: float = STALE_AFTER,
         for run, (why, owned) in sorted(runs.items()):
             janitor = Janitor(client, run, host)
             present = present or janitor.records()  # what each record is; pruning lists them again
-            janitor.owned = {rid: {"type": present[rid].get("Type"), "parent": present[rid].get("Parent") or "",
+            janitor.owned = {rid: {"type": present[rid].get("Type"), "parent": (parents_of(present[rid]) or [""])[0],
                                    "description": present[rid].get("Description"), "experiment": None}
                              for rid in owned if rid in present}
             found.append(Leftovers(run, why, janitor.clean()))

@@ -42,7 +42,7 @@ def record_verdicts(path: Path, report: LabReport, on: dt.date | None = None) ->
         result = decided[claim_id]
         indent = item.value[0][0].start_mark.column
         entry = {"on": on.isoformat(), "engine": report.versions.engine, "client": report.versions.client,
-                 "by": "lab"}
+                 "store": report.versions.store, "verdict": result.verdict, "by": "lab"}
         if evidence := _evidence(report, result):
             entry["evidence"] = evidence
         item_edits = _claim_edits(text, item, indent, result.verdict or "", entry)
@@ -94,19 +94,14 @@ def _line_start(text: str, index: int) -> int:
 
 
 def _claim_edits(text: str, item: Any, indent: int, verdict: str, entry: dict[str, str]) -> list[tuple[int, int, str]]:
+    """The edits that record `entry` (this engine's verdict) in a claim: its `verified:` entry,
+    replacing one of the same engine, client and image store, and its `status:`: the verdict
+    when every engine recorded agrees, else depends."""
     import yaml
 
     pad = " " * indent
     edits: list[tuple[int, int, str]] = []
     status_node = _mapping_value(item, "status")
-    if status_node is not None:
-        if status_node.value != verdict:
-            edits.append((status_node.start_mark.index, status_node.end_mark.index, verdict))
-        status_line_end = _line_end(text, status_node.end_mark.index)
-    else:
-        statement = _mapping_value(item, "statement") or item.value[0][1]
-        status_line_end = _line_end(text, max(statement.end_mark.index - 1, statement.start_mark.index))
-        edits.append((status_line_end, status_line_end, f"{pad}status: {verdict}\n"))
     verified = _mapping_value(item, "verified")
     entries: list[dict[str, Any]] = []
     if isinstance(verified, yaml.SequenceNode):
@@ -118,10 +113,25 @@ def _claim_edits(text: str, item: Any, indent: int, verdict: str, entry: dict[st
         entries = parse_yaml(textwrap.dedent(text[_line_end(text, key_node.start_mark.index):block_end])
                              if not verified.flow_style else
                              text[verified.start_mark.index:verified.end_mark.index])[0] or []
-    kept = [e for e in entries if not (isinstance(e, dict) and e.get("by", "lab") == "lab"
-                                       and e.get("engine") == entry["engine"] and e.get("client") == entry["client"])]
+    previous = status_node.value if status_node is not None else "unverified"
+    for old in entries:
+        # An entry from before verdicts were per engine holds the claim's status of its day.
+        if isinstance(old, dict) and old.get("by", "lab") == "lab" and "verdict" not in old \
+                and previous in ("confirmed", "refuted"):
+            old["verdict"] = previous
+    kept = [e for e in entries if not (isinstance(e, dict) and e.get("by", "lab") == "lab" and _same_engine(e, entry))]
+    verdicts = {e.get("verdict") for e in [*kept, entry] if isinstance(e, dict) and e.get("verdict")}
+    status = verdict if verdicts == {verdict} else "depends"
+    if status_node is not None:
+        if status_node.value != status:
+            edits.append((status_node.start_mark.index, status_node.end_mark.index, status))
+        status_line_end = _line_end(text, status_node.end_mark.index)
+    else:
+        statement = _mapping_value(item, "statement") or item.value[0][1]
+        status_line_end = _line_end(text, max(statement.end_mark.index - 1, statement.start_mark.index))
+        edits.append((status_line_end, status_line_end, f"{pad}status: {status}\n"))
     same = [e for e in entries if e not in kept]
-    if same and all(_same_entry(e, entry) for e in same):
+    if same and all(_same_entry(e, entry) for e in same) and all("verdict" in e for e in kept if isinstance(e, dict)):
         return edits  # this very verification is already recorded
     block = "".join(_render_entry(e, pad) for e in [*kept, entry])
     if verified is not None:
@@ -131,6 +141,11 @@ def _claim_edits(text: str, item: Any, indent: int, verdict: str, entry: dict[st
     else:
         edits.append((status_line_end, status_line_end, f"{pad}verified:\n{block}"))
     return edits
+
+
+def _same_engine(old: dict[str, Any], new: dict[str, str]) -> bool:
+    return (old.get("engine"), old.get("client"), old.get("store") or "overlay2") == \
+        (new["engine"], new["client"], new.get("store") or "overlay2")
 
 
 def _block_end(text: str, key_index: int, indent: int) -> int:
@@ -153,7 +168,8 @@ def _same_entry(old: Any, new: dict[str, str]) -> bool:
         return False
     on = old.get("on")
     on = on.isoformat() if isinstance(on, dt.date) else str(on)
-    return on == new["on"] and old.get("evidence") == new.get("evidence")
+    return on == new["on"] and old.get("evidence") == new.get("evidence") and old.get("verdict") == new.get("verdict") \
+        and old.get("store") == new.get("store")
 
 
 def _render_entry(entry: Any, pad: str) -> str:

@@ -12,9 +12,11 @@ from typing import Any
 @dataclass(frozen=True)
 class Versions:
     engine: str  # "Docker Engine 20.10.24+dfsg1"
-    client: str  # "docker 20.10.24+dfsg1 (BuildKit built in)"
+    client: str  # "docker 20.10.24+dfsg1 (BuildKit built in)", "docker 26.1.5+dfsg1 (buildx 0.13.1)"
     client_path: str
     host: str
+    store: str = "overlay2"  # the image store: "overlay2" (or another graph driver), "containerd"
+    compose: str | None = None  # "Compose 2.26.1 (docker compose)", "docker-compose 1.29.2"; None: none
 
 
 @dataclass(frozen=True)
@@ -75,16 +77,18 @@ class ExperimentResult:
 class ClaimResult:
     id: str
     statement: str
-    recorded: str
+    recorded: str  # the verdict recorded for this engine, else the claim's status (unverified, depends)
     verdict: str | None  # confirmed | refuted | mixed | error | None (no experiment decides it)
     experiments: tuple[str, ...]
     engine: str
     client: str
+    store: str = "overlay2"
 
     @property
     def agrees(self) -> bool | None:
-        """Whether the verdict is the recorded status; None when nothing decided it."""
-        if self.verdict in (None, "error"):
+        """Whether the verdict is the one recorded for this engine; None when nothing decided it,
+        or when the claim depends on the engine and nothing is recorded for this one."""
+        if self.verdict in (None, "error") or self.recorded == "depends":
             return None
         return self.verdict == self.recorded
 
@@ -130,10 +134,11 @@ class LabReport:
         return {
             "playbook": self.playbook, "run": self.run_id, "status": self.status,
             "engine": self.versions.engine, "client": self.versions.client, "host": self.versions.host,
+            "store": self.versions.store, "compose": self.versions.compose,
             "started": self.started, "seconds": self.seconds,
             "claims": [{"id": c.id, "statement": c.statement, "verdict": c.verdict, "recorded": c.recorded,
                         "agrees": c.agrees, "experiments": list(c.experiments), "engine": c.engine,
-                        "client": c.client} for c in self.claims],
+                        "client": c.client, "store": c.store} for c in self.claims],
             "ties": [asdict(t) for t in self.ties],
             "experiments": [_experiment_json(e) for e in self.experiments],
             "cleanup": asdict(self.cleanup) if self.cleanup else None,

@@ -88,7 +88,7 @@ def _run(playbook: Playbook, path: Path | None, engine: Engine, experiments: lis
                                       localize(experiment.title, "en")))
                 result = one_experiment(engine, janitor, playbook, path, experiment, number, len(experiments),
                                          temp, base, files_folder, progress)
-                result = replace(result, agrees=agrees(playbook, result))
+                result = replace(result, agrees=agrees(playbook, result, engine.versions))
                 results.append(result)
                 if progress:
                     progress(LabEvent("experiment-done", playbook.id, number, len(experiments), experiment.id,

@@ -4,16 +4,22 @@ and cause (did it behave as recorded?), and whether one experiment agrees with t
 from __future__ import annotations
 
 from runner.lab.results import ClaimResult, ExperimentResult, TieResult, Versions
-from runner.playbook.model import Playbook, localize
+from runner.playbook.model import Claim, Playbook, localize
 
 
-def agrees(playbook: Playbook, result: ExperimentResult) -> bool | None:
-    """Whether one experiment agrees with the playbook: its verdict is each claim's recorded
-    status, and its wrong attempt, fix and cause behave as recorded."""
+def recorded(claim: Claim, versions: Versions) -> str:
+    """What the playbook records of a claim on this engine: its verdict there, else the status
+    (unverified; depends, when the engines recorded disagree and this one is not among them)."""
+    return claim.verdict_on(versions.engine, versions.client, versions.store) or claim.status.value
+
+
+def agrees(playbook: Playbook, result: ExperimentResult, versions: Versions) -> bool | None:
+    """Whether one experiment agrees with the playbook on this engine: its verdict is what is
+    recorded of each claim here, and its wrong attempt, fix and cause behave as recorded."""
     if result.outcome == "error":
         return None
-    recorded = {c.id: c.status.value for c in playbook.claims}
-    if any(recorded.get(claim) != result.verdict() for claim in result.claims):
+    on_this_engine = {c.id: recorded(c, versions) for c in playbook.claims}
+    if any(on_this_engine.get(claim) not in (result.verdict(), "depends") for claim in result.claims):
         return False
     return all(result.holds_for(kind) for kind, tied in (("wrong_attempt", result.wrong_attempt),
                                                           ("fix", result.fix), ("cause", result.cause)) if tied)
@@ -39,8 +45,8 @@ def decide(playbook: Playbook, results: list[ExperimentResult],
             verdict = verdicts.pop()
         else:
             verdict = "mixed"
-        claims.append(ClaimResult(claim.id, localize(claim.statement, "en"), claim.status.value, verdict,
-                                  tuple(r.id for r in tied), versions.engine, versions.client))
+        claims.append(ClaimResult(claim.id, localize(claim.statement, "en"), recorded(claim, versions), verdict,
+                                  tuple(r.id for r in tied), versions.engine, versions.client, versions.store))
     ties = []
     meanings = {"wrong_attempt": ("fails as recorded", "did not fail as recorded"),
                 "cause": ("reproduced and diagnosed", "not diagnosed as this cause"),

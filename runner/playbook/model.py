@@ -108,10 +108,14 @@ class Verdict(str, Enum):
     partial = "partial"
 
 
+ClaimVerdict = Literal["confirmed", "refuted"]
+
+
 class ClaimStatus(str, Enum):
     unverified = "unverified"
     confirmed = "confirmed"
     refuted = "refuted"
+    depends = "depends"  # confirmed on some engines, refuted on others: each in `verified`
 
 
 class ParamType(str, Enum):
@@ -365,27 +369,58 @@ class Reference(Frozen):
 
 
 class Verification(Frozen):
+    """One engine's verdict on a claim: what it was, where, when, and what showed it."""
+
     on: dt.date
     engine: NonEmpty = Field(description="e.g. 'Docker Engine 20.10.24'")
-    client: str | None = None
+    client: str | None = Field(default=None, description="the docker CLI, e.g. 'docker 26.1.5 (buildx 0.13.1)'")
+    store: str | None = Field(default=None, description="the engine's image store: 'overlay2' or 'containerd'")
+    verdict: ClaimVerdict | None = Field(default=None, description="on this engine [default: the claim's status]")
     by: Literal["lab", "manual"] = "lab"
     evidence: Text | None = None
+
+    def verdict_given(self, status: ClaimStatus) -> str | None:
+        """This engine's verdict; an entry written before verdicts were per engine has the claim's."""
+        if self.verdict is not None:
+            return self.verdict
+        return status.value if status in (ClaimStatus.confirmed, ClaimStatus.refuted) else None
 
 
 class Claim(Frozen):
     id: Id
     statement: Text
-    status: ClaimStatus = ClaimStatus.unverified
+    status: ClaimStatus = Field(default=ClaimStatus.unverified, description=(
+        "confirmed or refuted on every engine in `verified`, depends when the engines disagree, "
+        "unverified when none has decided it"))
     source: Literal["report", "team", "lab"] = "report"
     verified: tuple[Verification, ...] = ()
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _status_follows_the_engines(self) -> Claim:
+        verdicts = {entry.verdict for entry in self.verified if entry.verdict is not None}
+        if self.status is ClaimStatus.depends and len(verdicts) < 2:
+            raise ValueError("status depends needs verified entries that disagree (a verdict confirmed on one "
+                             "engine and refuted on another)")
+        if self.status in (ClaimStatus.confirmed, ClaimStatus.refuted) and verdicts - {self.status.value}:
+            raise ValueError(f"status {self.status.value}, but verified has a verdict "
+                             f"{sorted(verdicts - {self.status.value})[0]}: the status is depends")
+        return self
+
+    def verdict_on(self, engine: str, client: str | None, store: str | None) -> str | None:
+        """The verdict recorded for this engine, client and image store; else the status when it
+        holds on every engine recorded; None when nothing is recorded for such an engine."""
+        for entry in self.verified:
+            if entry.by == "lab" and (entry.engine, entry.client, entry.store or "overlay2") == \
+                    (engine, client, store or "overlay2"):
+                return entry.verdict_given(self.status)
+        return self.status.value if self.status in (ClaimStatus.confirmed, ClaimStatus.refuted) else None
 
 
 # --- the lab: a reproduction replayed on a real engine -----------------------------------
 
 # A lab's placeholders name a unique name, a built-in, or a value an earlier step saved with `as:`.
 LAB_BUILTINS = ("base", "run", "context", "tmp")
-ClaimVerdict = Literal["confirmed", "refuted"]
 
 
 class LabBuild(Frozen):

@@ -88,6 +88,7 @@ CLAIM_LABEL = {
     ClaimStatus.confirmed: Label("확인됨", "confirmed"),
     ClaimStatus.refuted: Label("반박됨", "refuted"),
     ClaimStatus.unverified: Label("미검증", "unverified"),
+    ClaimStatus.depends: Label("엔진에 따라 다름", "depends on the engine"),
 }
 
 # --------------------------------------------------------------------------- the terminal's variants

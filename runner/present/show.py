@@ -20,7 +20,7 @@ SEVERITY_STYLE = {"low": "green", "medium": "yellow", "high": "red", "critical":
 EFFECT_STYLE = {Effect.read: "green", Effect.write: "yellow", Effect.destructive: "bold red"}
 # The sign before a wrong attempt's verdict
 VERDICT_SIGN = {Verdict.fails: "✗", Verdict.forbidden: "⛔", Verdict.partial: "△"}
-CLAIM_STYLE = {"confirmed": "green", "refuted": "bold red", "unverified": "yellow"}
+CLAIM_STYLE = {"confirmed": "green", "refuted": "bold red", "unverified": "yellow", "depends": "magenta"}
 
 
 def command_line(argv: Iterable[str]) -> str:

@@ -47,7 +47,10 @@ def test_record_verdicts_edits_only_the_claims(tmp_path):
     edited = path.read_text()
     playbook = load_file(path)
     recorded = playbook.claim("df-shows-build-cache")
-    assert recorded.status.value == "confirmed"
+    # Refuted on the engines recorded before, confirmed on this one: the claim depends on the
+    # engine, and each entry says its own verdict (the older ones the status of their day).
+    assert recorded.status.value == "depends"
+    assert [entry.verdict for entry in recorded.verified] == ["refuted"] * (len(recorded.verified) - 1) + ["confirmed"]
     assert recorded.verified[-1].engine == "Docker Engine 99.0" and recorded.verified[-1].on == dt.date(2030, 1, 2)
     assert len(recorded.verified) == len(load_file(ROOT / "playbooks/buildkit-stale.yaml")
                                          .claim("df-shows-build-cache").verified) + 1
@@ -57,3 +60,33 @@ def test_record_verdicts_edits_only_the_claims(tmp_path):
     # Recording the same verification again changes nothing.
     assert record_verdicts(path, report, dt.date(2030, 1, 2)) == []
     assert path.read_text() == edited
+
+
+def test_a_verdict_per_engine_and_the_status_they_make(tmp_path):
+    import datetime as dt
+
+    from runner.lab.results import ClaimResult, Cleanup, LabReport, Versions
+
+    path = write_playbook(tmp_path, MINI.format(touch="unverified", prune="unverified"), "mini")
+
+    def record(engine: str, store: str, verdict: str) -> None:
+        versions = Versions(engine, "docker x", "/usr/bin/docker", "unix:///x.sock", store)
+        claim = ClaimResult("touch-keeps-cache", "x", "unverified", verdict, (), engine, "docker x", store)
+        report = LabReport("mini", "r", "pass", versions, "now", 1.0, (), (claim,), (), Cleanup({}, (), ()))
+        record_verdicts(path, report, dt.date(2030, 1, 2))
+
+    def claim():
+        return load_file(path).claim("touch-keeps-cache")
+
+    record("Docker Engine 20.10", "overlay2", "confirmed")
+    assert claim().status.value == "confirmed"
+    record("Docker Engine 26.1", "overlay2", "confirmed")
+    record("Docker Engine 26.1", "containerd", "refuted")  # the same engine, another image store
+    assert claim().status.value == "depends"
+    assert [(e.engine, e.store, e.verdict) for e in claim().verified] == [
+        ("Docker Engine 20.10", "overlay2", "confirmed"), ("Docker Engine 26.1", "overlay2", "confirmed"),
+        ("Docker Engine 26.1", "containerd", "refuted")]
+    assert claim().verdict_on("Docker Engine 26.1", "docker x", "containerd") == "refuted"
+    assert claim().verdict_on("Docker Engine 29.0", "docker x", "containerd") is None  # not recorded there
+    record("Docker Engine 26.1", "containerd", "confirmed")  # a newer run replaces its engine's entry
+    assert claim().status.value == "confirmed" and len(claim().verified) == 3

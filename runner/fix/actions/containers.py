@@ -9,7 +9,6 @@ the new image's own values apply, as `docker run` would have done.
 
 from __future__ import annotations
 
-import functools
 import os
 import subprocess
 import uuid
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner.fix.actions import ActionContext, ActionResult, RecreateContainerArgs, RefillVolumesArgs
-from runner.engine.clients import docker_clients
+from runner.engine.clients import compose_command
 from runner.engine.endpoints import client_for
 
 COMPOSE_PROJECT = "com.docker.compose.project"
@@ -215,21 +214,6 @@ def _restore(client: Any, old_id: str, new_id: str, spec: Spec, temporary: str) 
             return f"the old container had --rm and is gone; the new one, {temporary}, was removed: {_short(exc)}"
         return f"could not restore the old container ({_short(exc)}): look at `docker ps -a --filter name={spec.name}`"
     return f"restored: {spec.name} is the old container again" + (", running" if spec.running else "")
-
-
-@functools.lru_cache(maxsize=1)
-def compose_command() -> tuple[str, ...] | None:
-    """`docker compose` (v2 plugin) through any client here, else `docker-compose`."""
-    for client in docker_clients():
-        try:
-            if subprocess.run([client.path, "compose", "version"], capture_output=True, timeout=10).returncode == 0:
-                return (client.path, "compose")
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-    import shutil
-
-    standalone = shutil.which("docker-compose")
-    return (standalone,) if standalone else None
 
 
 def _recreate_with_compose(compose: tuple[str, ...], labels: dict[str, str], files: list[str],
