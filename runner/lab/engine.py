@@ -11,8 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from runner.lab import EXPERIMENT_LABEL, RUN_LABEL
-from runner.lab.errors import LabError, StepFailed
+from runner.lab import EXPERIMENT_LABEL, RUN_LABEL, LabError, StepFailed
 from runner.lab.results import Versions
 
 GIT_ENV = {
