@@ -33,6 +33,24 @@ def find_busybox() -> Path:
                    "or set RUNNER_BUSYBOX")
 
 
+def labelled_argv(argv: list[str], docker: str, run_id: str, experiment_label: str | None) -> list[str]:
+    """A step's argument list as the lab runs it: `runner` as this Python's module, `docker` as
+    the client at `docker`, with the run's (and experiment's) labels on the subcommands that
+    take --label; any other program as it is."""
+    if argv[0] == "runner":
+        return [sys.executable, "-m", "runner", *argv[1:]]
+    if argv[0] != "docker":
+        return argv
+    argv = [docker, *argv[1:]]
+    for words, at in LABELLED_SUBCOMMANDS.items():
+        if tuple(argv[1:at]) == words:
+            labels = ["--label", f"{RUN_LABEL}={run_id}"]
+            if experiment_label:
+                labels += ["--label", f"{EXPERIMENT_LABEL}={experiment_label}"]
+            return [*argv[:at], *labels, *argv[at:]]
+    return argv
+
+
 class Engine:
     """The engine and the docker CLI the lab drives, with its labels and environment."""
 
@@ -52,18 +70,7 @@ class Engine:
         self.env = {**os.environ, **GIT_ENV, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": self.host}
 
     def argv(self, argv: list[str], experiment_label: str | None) -> list[str]:
-        if argv[0] == "runner":
-            return [sys.executable, "-m", "runner", *argv[1:]]
-        if argv[0] != "docker":
-            return argv
-        argv = [self.cli.path, *argv[1:]]
-        for words, at in LABELLED_SUBCOMMANDS.items():
-            if tuple(argv[1:at]) == words:
-                labels = ["--label", f"{RUN_LABEL}={self.run_id}"]
-                if experiment_label:
-                    labels += ["--label", f"{EXPERIMENT_LABEL}={experiment_label}"]
-                return [*argv[:at], *labels, *argv[at:]]
-        return argv
+        return labelled_argv(argv, self.cli.path, self.run_id, experiment_label)
 
     def run(self, argv: list[str], *, cwd: Path, env: dict[str, str] | None = None,
             timeout: float = 120) -> dict[str, Any]:
