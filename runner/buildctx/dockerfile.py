@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runner.buildctx.errors import ContextError, DockerfileError
+from runner.buildctx import ContextError, DockerfileError
 from runner.buildctx.gopath import go_clean
 
 

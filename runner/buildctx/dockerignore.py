@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from runner.buildctx.errors import BadPattern, ContextError, OutsideContext
+from runner.buildctx import BadPattern, ContextError, OutsideContext
 from runner.buildctx.gopath import go_clean, go_match
 
 

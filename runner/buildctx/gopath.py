@@ -4,7 +4,7 @@ Ported because Python's `posixpath.normpath` and `fnmatch` differ on the edges a
 
 from __future__ import annotations
 
-from runner.buildctx.errors import BadPattern
+from runner.buildctx import BadPattern
 
 
 def go_clean(path: str) -> str:

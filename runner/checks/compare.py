@@ -124,7 +124,7 @@ def _config_sans_labels(attrs: dict[str, Any]) -> dict[str, Any]:
 
 def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult:
     from runner.buildctx.copies import analyze_context
-    from runner.buildctx.errors import ContextError
+    from runner.buildctx import ContextError
     from runner.checks.git import changed_since
 
     context = Path(args.context)

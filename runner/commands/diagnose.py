@@ -20,7 +20,7 @@ docker_host_option = click.option(
 EXIT_FOR_STATUS = {"ok": exitcodes.OK, "problem": exitcodes.PROBLEM, "error": exitcodes.CANNOT}
 
 
-class _Spinner:
+class Spinner:
     """A spinner on stderr for a check that runs longer than half a second (terminals only)."""
 
     def __init__(self, console) -> None:  # noqa: ANN001
@@ -86,7 +86,7 @@ def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docke
     values = resolve_params(playbook, parse_params(params), Path.cwd())
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
-    spinner = _Spinner(err)
+    spinner = Spinner(err)
 
     def progress(check, outcome) -> None:  # noqa: ANN001
         if outcome is None:

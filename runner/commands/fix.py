@@ -119,10 +119,10 @@ class FixDisplay:
     It speaks runner.fix.steps.Observer's protocol (imported lazily, like everything heavy)."""
 
     def __init__(self, console, err, playbook, lang: str, verbose_checks: bool = True) -> None:  # noqa: ANN001
-        from runner.commands.diagnose import _Spinner
+        from runner.commands.diagnose import Spinner
 
         self.console, self.playbook, self.lang = console, playbook, lang
-        self.spinner = _Spinner(err)
+        self.spinner = Spinner(err)
         self.verbose_checks = verbose_checks
         self.round = 0
 

@@ -85,7 +85,7 @@ def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tupl
     from rich.console import Console
 
     from runner.playbook.catalogue import load_catalogue
-    from runner.lab.errors import LabError
+    from runner.lab import LabError
     from runner.lab.record import record_verdicts
     from runner.lab.run import run_lab
     from runner.playbook.loader import load_file

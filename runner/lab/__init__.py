@@ -20,12 +20,26 @@ receive), steps.py (the registry of step kinds), assertions.py, buildlog.py (Bui
 output), engine.py (the engine and docker CLI, labelled), janitor.py (what a run created, and
 its removal), lock.py (one lab at a time per engine), interrupts.py (Ctrl-C and SIGTERM),
 leftovers.py (what ended runs left), verdicts.py (claims decided), record.py (verdicts written
-into the YAML), results.py, errors.py. Placeholders and comparisons are the playbook's
-own language (runner/playbook/placeholders.py, comparisons.py).
+into the YAML), results.py; the exceptions (LabError stops a run, StepFailed an experiment) are
+here. Placeholders and comparisons are the playbook's own language
+(runner/playbook/placeholders.py, comparisons.py).
 
 This package's own import stays light: the modules import the docker SDK when they use it.
 """
 
+from __future__ import annotations
+
+from runner.errors import RunnerError
+
 RUN_LABEL = "runner.lab"
 EXPERIMENT_LABEL = "runner.lab.experiment"
 NAME_PREFIX = "runner-lab"
+
+
+class LabError(RunnerError):
+    """A lab cannot run at all: no lab section, no busybox, no BuildKit client."""
+
+
+class StepFailed(Exception):
+    """A step did not do what it must (a command's exit code, a missing file): the
+    experiment cannot decide anything."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner.lab.errors import StepFailed
+from runner.lab import StepFailed
 from runner.playbook.comparisons import compare, short
 from runner.playbook.model import LabAssertion
 from runner.playbook.placeholders import MISSING, Missing, fill_text, resolve

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.lab.engine import Engine
-from runner.lab.errors import StepFailed
+from runner.lab import StepFailed
 from runner.lab.janitor import Janitor
 from runner.lab.results import Progress
 from runner.playbook.model import Playbook

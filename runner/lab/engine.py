@@ -11,8 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from runner.lab import EXPERIMENT_LABEL, RUN_LABEL
-from runner.lab.errors import LabError, StepFailed
+from runner.lab import EXPERIMENT_LABEL, RUN_LABEL, LabError, StepFailed
 from runner.lab.results import Versions
 
 GIT_ENV = {
@@ -32,6 +31,30 @@ def find_busybox() -> Path:
             return Path(candidate)
     raise LabError("no static busybox for the lab's base image: install busybox-static (Debian) "
                    "or set RUNNER_BUSYBOX")
+
+
+def labelled_argv(argv: list[str], docker: str, run_id: str, experiment_label: str | None,
+                  compose: tuple[str, ...] | None = None) -> list[str]:
+    """A step's argument list as the lab runs it: `runner` as this Python's module, `docker` as
+    the client at `docker`, with the run's (and experiment's) labels on the subcommands that
+    take --label; `docker compose` and `docker-compose` as `compose`, the Compose this engine's
+    users run (v2 where the client has it, else v1); any other program as it is."""
+    if argv[0] == "runner":
+        return [sys.executable, "-m", "runner", *argv[1:]]
+    if argv[0] == "docker-compose" or argv[:2] == ["docker", "compose"]:
+        if compose is None:
+            raise StepFailed("no Compose here: neither the docker CLI's compose plugin nor docker-compose")
+        return [*compose, *argv[1 if argv[0] == "docker-compose" else 2:]]
+    if argv[0] != "docker":
+        return argv
+    argv = [docker, *argv[1:]]
+    for words, at in LABELLED_SUBCOMMANDS.items():
+        if tuple(argv[1:at]) == words:
+            labels = ["--label", f"{RUN_LABEL}={run_id}"]
+            if experiment_label:
+                labels += ["--label", f"{EXPERIMENT_LABEL}={experiment_label}"]
+            return [*argv[:at], *labels, *argv[at:]]
+    return argv
 
 
 class Engine:
@@ -54,23 +77,7 @@ class Engine:
         self.env = {**os.environ, **GIT_ENV, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": self.host}
 
     def argv(self, argv: list[str], experiment_label: str | None) -> list[str]:
-        if argv[0] == "runner":
-            return [sys.executable, "-m", "runner", *argv[1:]]
-        if argv[0] == "docker-compose" or argv[:2] == ["docker", "compose"]:
-            # Compose as this engine's users run it: v2 where the client has it, else v1.
-            if self.compose is None:
-                raise StepFailed("no Compose here: neither the docker CLI's compose plugin nor docker-compose")
-            return [*self.compose, *argv[1 if argv[0] == "docker-compose" else 2:]]
-        if argv[0] != "docker":
-            return argv
-        argv = [self.cli.path, *argv[1:]]
-        for words, at in LABELLED_SUBCOMMANDS.items():
-            if tuple(argv[1:at]) == words:
-                labels = ["--label", f"{RUN_LABEL}={self.run_id}"]
-                if experiment_label:
-                    labels += ["--label", f"{EXPERIMENT_LABEL}={experiment_label}"]
-                return [*argv[:at], *labels, *argv[at:]]
-        return argv
+        return labelled_argv(argv, self.cli.path, self.run_id, experiment_label, self.compose)
 
     def run(self, argv: list[str], *, cwd: Path, env: dict[str, str] | None = None,
             timeout: float = 120) -> dict[str, Any]:

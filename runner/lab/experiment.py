@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RunnerError
-from runner.lab import NAME_PREFIX
+from runner.lab import NAME_PREFIX, StepFailed
 from runner.lab.assertions import check_assertion
 from runner.lab.context import Context, inside
 from runner.lab.engine import Engine, build_base_image
-from runner.lab.errors import StepFailed
 from runner.lab.interrupts import deferred_interrupts
 from runner.lab.janitor import Janitor
 from runner.lab.results import AssertionResult, ExperimentResult, LabEvent, Progress, StepResult

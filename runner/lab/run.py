@@ -11,9 +11,8 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
-from runner.lab import NAME_PREFIX
+from runner.lab import NAME_PREFIX, LabError, StepFailed
 from runner.lab.engine import Engine, build_base_image
-from runner.lab.errors import LabError, StepFailed
 from runner.lab.experiment import one_experiment
 from runner.lab.interrupts import deferred_interrupts, terminate_as_interrupt
 from runner.lab.janitor import Janitor

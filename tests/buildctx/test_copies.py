@@ -14,7 +14,7 @@ import pytest
 from contextkit import build_to_dir, engine_available, files_under, make_context, make_seed_context
 from runner.buildctx.copies import analyze_context, copied_context_files, covering_copies, verbatim_files
 from runner.buildctx.dockerfile import parse_dockerfile
-from runner.buildctx.errors import ContextError, DockerfileError
+from runner.buildctx import ContextError, DockerfileError
 
 
 # --------------------------------------------------------------------------- COPY expansion
@@ -201,7 +201,7 @@ def test_engine_fails_on_a_source_the_analysis_calls_missing(tmp_path):
 
 def test_a_copy_source_outside_the_context_is_a_context_error_not_a_crash(tmp_path):
     from runner.buildctx.copies import analyze_context
-    from runner.buildctx.errors import ContextError
+    from runner.buildctx import ContextError
 
     (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY ../shared/z.txt /z\n")
     with pytest.raises(ContextError, match="outside the build context"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from runner.buildctx.dockerfile import extract_flags, parse_dockerfile
-from runner.buildctx.errors import DockerfileError
+from runner.buildctx import DockerfileError
 
 
 SEED_LIKE = """\

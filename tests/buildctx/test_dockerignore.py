@@ -21,7 +21,7 @@ from runner.buildctx.dockerignore import (
     ignore_for_build,
     read_ignore_lines,
 )
-from runner.buildctx.errors import BadPattern
+from runner.buildctx import BadPattern
 
 
 # --------------------------------------------------------------------------- patternmatcher tests

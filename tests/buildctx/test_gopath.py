@@ -8,7 +8,7 @@ import pytest
 
 from contextkit import excluded
 from runner.buildctx.dockerignore import LEGACY, MODERN, DockerIgnore
-from runner.buildctx.errors import BadPattern
+from runner.buildctx import BadPattern
 from runner.buildctx.gopath import go_clean, go_match
 
 

@@ -1,9 +1,17 @@
 """Which docker CLI: every client found is described, and one that cannot do BuildKit builds
-says why (23 or later without buildx). The real clients of this machine."""
+says why (23 or later without buildx); Compose as users run it (v2 through a client's plugin,
+else v1). The real clients of this machine, and scripts that stand in for others."""
 
 from __future__ import annotations
 
-from runner.engine.clients import docker_clients
+import stat
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+import runner.engine.clients as clients_module
+from runner.engine.clients import DockerClient, compose_command, compose_version, docker_clients
 
 
 def test_a_client_without_buildkit_is_reported_and_a_capable_one_chosen():
@@ -13,3 +21,49 @@ def test_a_client_without_buildkit_is_reported_and_a_capable_one_chosen():
     for client in clients.values():
         if not client.buildkit and client.version != "?":
             assert int(client.version.split(".")[0]) >= 23 and "buildx" in client.how
+
+
+def script(path: Path, body: str) -> str:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+@pytest.fixture
+def no_cached_compose():
+    compose_command.cache_clear()
+    yield
+    compose_command.cache_clear()
+
+
+def clients(monkeypatch: pytest.MonkeyPatch, *paths: str) -> None:
+    found = tuple(SimpleNamespace(path=path) for path in paths)
+    monkeypatch.setattr(clients_module, "docker_clients", lambda: found)
+
+
+def test_the_first_client_with_the_compose_plugin(no_cached_compose, monkeypatch, tmp_path):
+    without = script(tmp_path / "old-docker", 'echo "unknown command: compose" >&2; exit 1\n')
+    with_plugin = script(tmp_path / "docker", '[ "$1 $2" = "compose version" ] && echo v2.20 && exit 0; exit 1\n')
+    clients(monkeypatch, str(tmp_path / "gone"), without, with_plugin)
+    assert compose_command() == (with_plugin, "compose")
+
+
+def test_else_docker_compose_on_path_else_none(no_cached_compose, monkeypatch, tmp_path):
+    clients(monkeypatch, script(tmp_path / "docker", "exit 1\n"))
+    monkeypatch.setattr("shutil.which", lambda name: "/opt/bin/docker-compose" if name == "docker-compose" else None)
+    assert compose_command() == ("/opt/bin/docker-compose",)
+    compose_command.cache_clear()
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    assert compose_command() is None
+
+
+def test_compose_version_names_v1_and_v2(tmp_path):
+    v2 = script(tmp_path / "docker", '[ "$1 $2 $3" = "compose version --short" ] && echo 2.26.1 && exit 0; exit 1\n')
+    v1 = script(tmp_path / "docker-compose", '[ "$1 $2" = "version --short" ] && echo 1.29.2 && exit 0; exit 1\n')
+    assert compose_version((v2, "compose")) == "Compose 2.26.1 (docker compose)"
+    assert compose_version((v1,)) == "docker-compose 1.29.2"
+
+
+def test_a_client_describes_its_builder():
+    assert DockerClient("/d", "26.1.5", True, "buildx", "0.13.1").describe() == "docker 26.1.5 (buildx 0.13.1)"
+    assert DockerClient("/d", "20.10.24", True, "builtin").describe() == "docker 20.10.24 (BuildKit built in)"

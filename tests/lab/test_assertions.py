@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from runner.lab.assertions import check_assertion
-from runner.lab.errors import StepFailed
+from runner.lab import StepFailed
 from runner.playbook.model import LabAssertion
 
 SCOPE = {

@@ -10,7 +10,7 @@ import pytest
 from labkit import ROOT
 
 from runner.lab.context import Context
-from runner.lab.errors import StepFailed
+from runner.lab import StepFailed
 from runner.lab.steps import ENGINE_ACTIONS, REGISTRY, engine_wide_prunes, run_step
 from runner.playbook.loader import load_file
 from runner.playbook.model import LAB_ACTIONS, LabStep

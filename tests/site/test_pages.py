@@ -1,22 +1,18 @@
-"""runner/site/pages.py: the site as files; the generated pages, the nav, and the hook-free export
-that plain MkDocs and Zensical build. Also what the site's code must not do: commit a
-generated page, or bring MkDocs into `runner --help`."""
+"""runner/site/pages.py: the site as files; the generated pages and the nav. Also what the
+site's code must not do: commit a generated page, or bring MkDocs into `runner --help`. The
+hook-free export that plain MkDocs and Zensical build is tested through its command,
+`runner site export`, in tests/commands/test_site.py."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-import yaml
-
 from runner.site.pages import NAV_PLAYBOOKS_UP_TO, add_to_nav, generated_pages, nav_entries
 from runner.playbook.loader import load_file
-from sitekit import ROOT, build_site
+from sitekit import ROOT
 
 EXAMPLES = sorted((ROOT / "tests" / "examples" / "valid").glob("*.yaml"))
 
@@ -58,40 +54,3 @@ def test_runner_help_does_not_import_mkdocs() -> None:
     assert out.strip().endswith("[]")
 
 
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("export")
-    done = subprocess.run([sys.executable, "-m", "runner", "site", "export", str(out)],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    return out
-
-
-def test_export_writes_every_page_and_a_hook_free_config(exported: Path, real_site) -> None:
-    config = (exported / "mkdocs.yml").read_text(encoding="utf-8")
-    assert "hooks" not in yaml.load(config, Loader=yaml.BaseLoader)
-    assert "playbooks/buildkit-stale.md" in config  # nav filled in
-    page = (exported / "docs/playbooks/buildkit-stale.md").read_text(encoding="utf-8")
-    from runner.site.playbook_page import playbook_markdown
-    from runner.playbook.loader import load_file
-
-    assert page == playbook_markdown(load_file(ROOT / "playbooks/buildkit-stale.yaml"))
-    assert "<!-- runner:" not in "".join(p.read_text() for p in (exported / "docs").rglob("*.md"))
-
-
-def test_exported_pages_build_with_plain_mkdocs(exported: Path, tmp_path: Path) -> None:
-    build = build_site(tmp_path / "site", config=exported / "mkdocs.yml")
-    assert build.returncode == 0, build.log
-    assert (tmp_path / "site/playbooks/buildkit-stale/index.html").exists()
-
-
-def test_exported_pages_build_with_zensical(exported: Path) -> None:
-    zensical = shutil.which("zensical") or shutil.which("zensical", path=str(Path(sys.executable).parent))
-    if zensical is None:
-        pytest.skip("zensical is not installed (pip install zensical); Material's successor, reads mkdocs.yml")
-    env = {**os.environ, "NO_COLOR": "1"}
-    done = subprocess.run([zensical, "build", "--strict", "--clean"], cwd=exported, capture_output=True,
-                          text=True, timeout=300, env=env)
-    assert done.returncode == 0, done.stdout + done.stderr
-    page = (exported / "site/playbooks/buildkit-stale/index.html").read_text(encoding="utf-8")
-    assert 'id="symptoms"' in page and "runner diagnose buildkit-stale" in page and "tabbed-set" in page

@@ -1,4 +1,5 @@
-"""`runner triage`: ranking playbooks by the signatures a log shows.
+"""runner/triage/index.py: ranking playbooks by the signatures a log shows (the command,
+`runner triage`, is tested in tests/commands/test_triage.py).
 
 The shipped catalogue with the seed's own log excerpt and with logs real commands produce (a
 real `docker build --progress=plain` on the engine, `curl -I` against a server that answers
@@ -8,24 +9,18 @@ makes triage fast finds exactly the lines that running every regex on every line
 from __future__ import annotations
 
 import http.server
-import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runner import exitcodes
 import runner.triage.index as triage_module
 from runner.playbook.catalogue import load_catalogue
-from runner.cli import cli
 from runner.playbook.model import Playbook
 from runner.triage.index import MAX_LINE_CHARS, MAX_LINES_PER_SYMPTOM, TriageIndex, analyse, score, triage
 
@@ -52,17 +47,6 @@ def playbook(pid: str, *symptoms: list[str]) -> Playbook:
         "symptoms": [{"id": f"s{i}", "text": f"symptom {i}", "signatures": sigs} for i, sigs in enumerate(symptoms)]})
 
 
-def invoke(*args: str, stdin: str | bytes | None = None):
-    return CliRunner().invoke(cli, ["--playbooks", str(PLAYBOOKS), *args], input=stdin, catch_exceptions=False)
-
-
-def run(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "RUNNER_PLAYBOOKS"}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(PLAYBOOKS), *args], input=stdin,
-                          capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
-
-
 # --- the shipped catalogue ----------------------------------------------------------------
 
 
@@ -73,75 +57,6 @@ def test_seed_excerpt_ranks_buildkit_stale_first():
     assert [s.key for s in first.symptoms] == ["build-all-cached"]
     assert [(line.number, line.text) for line in first.lines] == [(2, "#14 CACHED"), (5, "#19 CACHED")]
     assert {line.symptom for line in first.lines} == {"build-all-cached"}
-
-
-def test_cli_text_names_the_lines_and_their_symptom():
-    result = invoke("triage", "--lang", "en", stdin=SEED_EXCERPT)
-    assert result.exit_code == exitcodes.OK
-    lines = result.stdout.splitlines()
-    assert lines[0].startswith("1. buildkit-stale  Docker BuildKit cache problem")
-    assert "build-all-cached: After `git pull`, a Docker build does not pick up the changes (2 lines)" in lines[1]
-    assert re.search(r"^\s+2  #14 CACHED$", result.stdout, re.M)
-    assert re.search(r"^\s+5  #19 CACHED$", result.stdout, re.M)
-    assert "runner show buildkit-stale" in result.stderr
-
-
-def test_cli_json_shape():
-    result = invoke("triage", "--json", "-", stdin=SEED_EXCERPT)
-    assert result.exit_code == exitcodes.OK
-    data = json.loads(result.stdout)
-    assert list(data) == ["matches"]
-    match = data["matches"][0]
-    assert set(match) == {"id", "score", "symptoms", "lines"}
-    assert match["id"] == "buildkit-stale" and match["score"] == 1.01
-    assert match["symptoms"] == [{"id": "build-all-cached", "index": 1, "lines": 2, "text": {
-        "ko": "`git pull` 후 Docker 빌드를 해도 변경사항이 반영되지 않음",
-        "en": "After `git pull`, a Docker build does not pick up the changes"}}]
-    assert match["lines"][0] == {"line": 2, "text": "#14 CACHED", "symptom": "build-all-cached",
-                                 "signature": r"^#\d+ CACHED$"}
-
-
-def test_no_match_exits_1_with_a_hint():
-    result = invoke("triage", "-", stdin="everything is fine\n")
-    assert result.exit_code == exitcodes.PROBLEM
-    assert result.stdout == ""
-    assert "no playbook matches" in result.stderr and "runner search" in result.stderr
-    result = invoke("triage", "--json", "-", stdin="everything is fine\n")
-    assert result.exit_code == exitcodes.PROBLEM
-    assert json.loads(result.stdout) == {"matches": []}
-
-
-def test_as_a_process_stdin_dash_no_argument_and_file(tmp_path):
-    log = tmp_path / "build.log"
-    log.write_text(SEED_EXCERPT)
-    for args, stdin in ((["-"], SEED_EXCERPT), ([], SEED_EXCERPT), ([str(log)], None)):
-        done = run("triage", "--json", *args, stdin=stdin)
-        assert done.returncode == exitcodes.OK, (args, done.stderr)
-        assert json.loads(done.stdout)["matches"][0]["id"] == "buildkit-stale"
-    done = run("triage", stdin="nothing to see\n")
-    assert done.returncode == exitcodes.PROBLEM
-    assert done.stderr.count("\n") == 1  # one line
-
-
-def test_missing_file_is_a_one_line_error(tmp_path):
-    done = run("triage", str(tmp_path / "nope.log"))
-    assert done.returncode == exitcodes.CANNOT
-    assert "nope.log" in done.stderr and "Traceback" not in done.stderr
-
-
-def test_terminal_without_file_asks_for_one(monkeypatch):
-    import runner.commands.triage as command
-
-    monkeypatch.setattr(command, "_stdin_is_terminal", lambda: True)
-    result = invoke("triage")
-    assert result.exit_code == exitcodes.CANNOT
-    assert "pipe the log in" in result.stderr
-
-
-def test_undecodable_bytes_do_not_stop_triage():
-    result = invoke("triage", "--json", "-", stdin=b"\xff\xfe garbage\n#3 CACHED\n")
-    assert result.exit_code == exitcodes.OK
-    assert json.loads(result.stdout)["matches"][0]["lines"][0]["line"] == 2
 
 
 def test_real_http_404_from_curl():

@@ -1,17 +1,13 @@
-"""`runner search`: finding playbooks by Korean or English words."""
+"""runner/triage/search.py: finding playbooks by Korean or English words (the command,
+`runner search`, is tested in tests/commands/test_triage.py)."""
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from runner import exitcodes
 from runner.playbook.catalogue import load_catalogue
-from runner.cli import cli
 from runner.playbook.model import Playbook
 from runner.triage.search import search, terms
 
@@ -32,10 +28,6 @@ def make(pid: str, **fields) -> Playbook:
 
 def ids(playbooks, query: str, lang: str = "en") -> list[str]:
     return [m.id for m in search(playbooks, query, lang)]
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, ["--playbooks", str(PLAYBOOKS), *args], catch_exceptions=False)
 
 
 @pytest.mark.parametrize("query", ["BuildKit", "CACHED", "builder prune", "캐시", "빌드 캐시", "이미지 삭제",
@@ -106,30 +98,3 @@ def test_symptom_matches_are_named(shipped):
     assert match.to_json()["symptoms"][0]["id"] == "browser-404"
 
 
-def test_cli_json_same_shape_as_triage():
-    result = invoke("search", "--json", "빌드", "캐시")
-    assert result.exit_code == exitcodes.OK
-    data = json.loads(result.stdout)
-    assert list(data) == ["matches"]
-    assert all(set(match) == {"id", "score", "symptoms", "lines"} for match in data["matches"])
-    scores = [match["score"] for match in data["matches"]]
-    assert scores == sorted(scores, reverse=True)
-    # build-cache-disk-full has 빌드 캐시 in its title and may rank first; both are right.
-    match = next(m for m in data["matches"] if m["id"] == "buildkit-stale")
-    assert all(set(line) == {"field", "text", "lang", "symptom"} for line in match["lines"])
-
-
-def test_cli_text_and_no_match():
-    result = invoke("search", "--lang", "en", "builder", "prune")
-    assert result.exit_code == exitcodes.OK
-    assert result.stdout.startswith("1. ")
-    assert re.search(r"^\d+\. buildkit-stale  Docker BuildKit cache problem", result.stdout, re.M)
-    assert "docker builder prune -f" in result.stdout
-    result = invoke("search", "xyzzy")
-    assert result.exit_code == exitcodes.PROBLEM
-    assert result.stdout == "" and "no playbook matches 'xyzzy'" in result.stderr
-
-
-def test_cli_needs_a_query():
-    result = invoke("search")
-    assert result.exit_code == exitcodes.CANNOT  # click's usage error
