@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install system-deps engine site serve bench lint clean
+.PHONY: run test install system-deps engine engines site serve bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,16 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# Starts Debian's dockerd when no engine answers; never touches one that does.
+# The engines the tests and labs run on (tests/engines.py): Debian 12's Docker 20.10, and Debian
+# 13's Docker 26.1 with buildx and Compose v2, with and without the containerd image store.
+# Each is started only when it does not answer; nothing that answers is touched.
+ENGINES ?= 20.10 26.1 26.1-containerd
+
 engine:
 	@.ci/ensure-engine
+
+engines: engine
+	@python3 tests/engines.py ensure $(ENGINES)
 
 site: install
 	$(BIN)/runner validate playbooks
@@ -49,13 +56,22 @@ serve: site
 
 run: serve
 
-test: install system-deps engine
+# Every test once, with the real-engine ones on 20.10; the real-engine tests again on each other
+# engine; every lab on every engine.
+test: install system-deps engines
 	$(BIN)/runner validate playbooks
 	$(BIN)/runner schema --check
-	$(BIN)/pytest
-	$(BIN)/runner lab --all
+	$(BIN)/pytest --engine $(firstword $(ENGINES))
+	@set -e; for engine in $(wordlist 2,9,$(ENGINES)); do \
+	  echo "== real-engine tests on $$engine"; \
+	  $(BIN)/pytest -q -m engine --engine $$engine; \
+	done
+	@set -e; for engine in $(ENGINES); do \
+	  echo "== runner lab --all on $$engine"; \
+	  eval "$$(python3 tests/engines.py env $$engine)"; $(BIN)/runner lab --all; \
+	done
 
-bench: install engine
+bench: install engines
 	$(BIN)/python bench/diagnose.py
 	$(BIN)/python bench/fix.py
 	$(BIN)/python bench/site.py

@@ -220,7 +220,7 @@ class _Display:
             self.progress.update(self.task, description=f"{event.experiment}: {event.detail}"[:90])
         elif event.kind == "experiment-done":
             result = event.result
-            line = f"{MARK[result.agrees]} [{event.index}/{event.total}] {result.id} ({result.seconds:.1f} s)" \
+            line = f"{_mark(result)} [{event.index}/{event.total}] {result.id} ({result.seconds:.1f} s)" \
                 + _outcome_words(result)
             if self.progress is not None and self.task is not None:
                 self.progress.advance(self.task)
@@ -231,10 +231,16 @@ class _Display:
             self.progress.update(self.task, description="cleaning up what the lab created")
 
 
+def _mark(result) -> str:  # noqa: ANN001
+    return "[dim]–[/]" if result.outcome == "skipped" else MARK[result.agrees]
+
+
 def _outcome_words(result) -> str:  # noqa: ANN001
     """`: refutes a, b` for an experiment that decides claims; '' otherwise."""
     if result.outcome == "error":
         return ": could not run"
+    if result.outcome == "skipped":
+        return ": not for this engine"
     if not result.claims:
         return "" if result.outcome == "held" else ": did not behave as recorded"
     verdict = result.verdict()
@@ -251,7 +257,7 @@ def _print_report(out, report, recorded: list[str] | None) -> None:  # noqa: ANN
               f"{escape(versions.client)} ({escape(versions.client_path)}){escape(compose)}; run {report.run_id}, "
               f"{report.seconds:.1f} s")
     for experiment in report.experiments:
-        out.print(f"  {MARK[experiment.agrees]} {experiment.id} [dim]({experiment.seconds:.1f} s)[/]"
+        out.print(f"  {_mark(experiment)} {experiment.id} [dim]({experiment.seconds:.1f} s)[/]"
                   f"{_outcome_words(experiment)}")
         if experiment.error:
             out.print(f"      [yellow]{escape(experiment.error.splitlines()[0])}[/]")

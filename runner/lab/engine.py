@@ -4,6 +4,7 @@ environment; the base images every build of a run descends from."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from typing import Any
 
 from runner.lab import EXPERIMENT_LABEL, RUN_LABEL, LabError, StepFailed
 from runner.lab.results import Versions
+from runner.playbook.model import EngineRequirement
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Runner Lab", "GIT_AUTHOR_EMAIL": "lab@runner.invalid",
@@ -76,6 +78,20 @@ class Engine:
             compose=compose_version(self.compose) if self.compose else None)
         self.env = {**os.environ, **GIT_ENV, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": self.host}
 
+    def unmet(self, requires: EngineRequirement | None) -> str | None:
+        """Why this engine is not one an experiment applies to; None when it is."""
+        if requires is None:
+            return None
+        facts = {"builder": self.cli.how, "store": "containerd" if self.versions.store == "containerd" else "overlay2",
+                 "compose": None if self.compose is None else "v2" if self.compose[-1] == "compose" else "v1"}
+        for key in ("builder", "store", "compose"):
+            wanted = getattr(requires, key)
+            if wanted is not None and facts[key] != wanted:
+                return f"needs {key} {wanted}, this engine has {facts[key] or 'none'}"
+        if requires.client is not None and not version_matches(self.cli.version, requires.client):
+            return f"needs a docker CLI {requires.client}, this one is {self.cli.version}"
+        return None
+
     def argv(self, argv: list[str], experiment_label: str | None) -> list[str]:
         return labelled_argv(argv, self.cli.path, self.run_id, experiment_label, self.compose)
 
@@ -93,6 +109,20 @@ class Engine:
         output = done.stdout + done.stderr
         return {"exit": done.returncode, "stdout": done.stdout, "stderr": done.stderr, "output": output,
                 "seconds": seconds}
+
+
+def version_matches(version: str, wanted: str) -> bool:
+    """`26.1.5+dfsg1` against `>=23`, `<23`, `==20.10`: compared on as many parts as `wanted` gives."""
+    match = re.match(r"^(<=|>=|==|<|>)\s*([\d.]+)$", wanted.strip())
+    if not match:
+        return False
+    operator, bound = match.groups()
+    limit = tuple(int(part) for part in bound.split("."))
+    parts = re.findall(r"\d+", version)[:len(limit)]
+    if len(parts) < len(limit):
+        return False
+    have = tuple(int(part) for part in parts)
+    return {"<": have < limit, "<=": have <= limit, ">=": have >= limit, ">": have > limit, "==": have == limit}[operator]
 
 
 def image_store(info: dict[str, Any]) -> str:

@@ -118,6 +118,11 @@ def one_experiment(engine: Engine, janitor: Janitor, playbook: Playbook, path: P
     scope = {**names, "base": base, "run": engine.run_id, "context": str(folder / "project"), "tmp": str(folder)}
     ctx = Context(engine, janitor, playbook, path, folder, folder / "project", scope, label, progress, number, total)
     started = time.monotonic()
+    unmet = engine.unmet(experiment.requires)
+    if unmet is not None:
+        return ExperimentResult(experiment.id, localize(experiment.title, "en"), "skipped", 0.0, experiment.claims,
+                                experiment.expect, experiment.wrong_attempt, experiment.fix, experiment.cause, (), (),
+                                {}, f"not for this engine: {unmet}")
     janitor.experiment = tag
     try:
         with janitor.window(roots=True) as appeared:

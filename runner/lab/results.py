@@ -44,7 +44,7 @@ class AssertionResult:
 class ExperimentResult:
     id: str
     title: str
-    outcome: str  # "held" | "failed" | "error"
+    outcome: str  # "held" | "failed" | "error" | "skipped" (not for this engine: `error` says why)
     seconds: float
     claims: tuple[str, ...]
     expect: str
@@ -59,12 +59,14 @@ class ExperimentResult:
 
     def holds_for(self, tie: str) -> bool | None:
         """Whether the assertions that are evidence for `tie` all held; None after an error."""
-        if self.outcome == "error":
+        if self.outcome in ("error", "skipped"):
             return None
         return all(a.passed for a in self.assertions if a.shows in (None, tie))
 
     def verdict(self) -> str | None:
         """What this experiment says of its claims: confirmed, refuted, or error."""
+        if self.outcome == "skipped":
+            return None
         holds = self.holds_for("claims")
         if holds is None:
             return "error"

@@ -16,7 +16,7 @@ def recorded(claim: Claim, versions: Versions) -> str:
 def agrees(playbook: Playbook, result: ExperimentResult, versions: Versions) -> bool | None:
     """Whether one experiment agrees with the playbook on this engine: its verdict is what is
     recorded of each claim here, and its wrong attempt, fix and cause behave as recorded."""
-    if result.outcome == "error":
+    if result.outcome in ("error", "skipped"):
         return None
     on_this_engine = {c.id: recorded(c, versions) for c in playbook.claims}
     if any(on_this_engine.get(claim) not in (result.verdict(), "depends") for claim in result.claims):
@@ -31,6 +31,8 @@ def decide(playbook: Playbook, results: list[ExperimentResult],
     replayed: did it behave as the playbook records?"""
     by_claim: dict[str, list[ExperimentResult]] = {}
     for result in results:
+        if result.outcome == "skipped":
+            continue  # not for this engine: it decides nothing here
         for claim_id in result.claims:
             by_claim.setdefault(claim_id, []).append(result)
     claims = []
@@ -52,6 +54,8 @@ def decide(playbook: Playbook, results: list[ExperimentResult],
                 "cause": ("reproduced and diagnosed", "not diagnosed as this cause"),
                 "fix": ("resolves it", "does not resolve it")}
     for result in results:
+        if result.outcome == "skipped":
+            continue
         for kind, tied in (("wrong_attempt", result.wrong_attempt), ("cause", result.cause), ("fix", result.fix)):
             if tied:
                 behaves = result.holds_for(kind)

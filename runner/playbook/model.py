@@ -553,6 +553,17 @@ class LabAssertion(Comparison):
         return self
 
 
+class EngineRequirement(Frozen):
+    """The engines an experiment applies to; elsewhere it is skipped, and decides nothing there."""
+
+    client: str | None = Field(default=None, pattern=r"^(<|<=|>=|>|==)\s*\d+(\.\d+)?$",
+                               description="the docker CLI's version, e.g. '<23' (BuildKit built in) or '>=23'")
+    builder: Literal["builtin", "buildx"] | None = Field(default=None, description="BuildKit built into the "
+                                                                                     "client (before 23) or buildx")
+    compose: Literal["v1", "v2"] | None = Field(default=None, description="docker-compose (v1) or docker compose (v2)")
+    store: Literal["overlay2", "containerd"] | None = Field(default=None, description="the engine's image store")
+
+
 class Experiment(Frozen):
     """Sets up a state, runs steps, asserts on observables. Its outcome decides its claims:
     when every assertion holds each claim gets `expect`, otherwise the opposite."""
@@ -565,6 +576,7 @@ class Experiment(Frozen):
     wrong_attempt: Id | None = Field(default=None, description="a wrong attempt this shows failing")
     fix: Id | None = Field(default=None, description="a fix or alternative this shows working")
     cause: Id | None = Field(default=None, description="a cause this reproduces and diagnoses")
+    requires: EngineRequirement | None = Field(default=None, description="run only on such engines")
     files: dict[NonEmpty, str] = Field(default_factory=dict, description="added to (or replacing) the lab's files")
     setup: tuple[LabStep, ...] = ()
     steps: tuple[LabStep, ...] = Field(min_length=1)

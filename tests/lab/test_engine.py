@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from runner.lab import EXPERIMENT_LABEL, RUN_LABEL, LabError, StepFailed
-from runner.lab.engine import LABELLED_SUBCOMMANDS, Engine, find_busybox, labelled_argv
+from runner.lab.engine import LABELLED_SUBCOMMANDS, Engine, find_busybox, labelled_argv, version_matches
 
 DOCKER = "/opt/docker/bin/docker"
 
@@ -169,3 +169,27 @@ def test_compose_runs_as_this_engines_users_run_it():
             ["/usr/bin/docker-compose", "up", "-d"]
         with pytest.raises(StepFailed, match="no Compose here"):
             labelled_argv(argv, DOCKER, "r1", None, None)
+
+
+@pytest.mark.parametrize("version, wanted, matches", [
+    ("20.10.24+dfsg1", "<23", True), ("26.1.5+dfsg1", "<23", False), ("26.1.5+dfsg1", ">=23", True),
+    ("26.1.5", "==26.1", True), ("26.1.5", "==26", True), ("26.1.5", ">26.1", False), ("23.0.0", "<=23", True),
+    ("?", ">=23", False), ("26.1", "~26", False),
+])
+def test_client_versions_against_a_requirement(version, wanted, matches):
+    assert version_matches(version, wanted) is matches
+
+
+def test_an_experiment_runs_only_on_the_engines_it_requires():
+    from runner.lab.results import Versions
+    from runner.playbook.model import EngineRequirement
+
+    engine = unconnected()
+    engine.cli = SimpleNamespace(path=DOCKER, how="buildx", version="26.1.5")
+    engine.compose = ("/usr/bin/docker", "compose")
+    engine.versions = Versions("Docker Engine 26.1.5", "docker 26.1.5 (buildx 0.13.1)", DOCKER, "unix:///x", "containerd")
+    assert engine.unmet(None) is None
+    assert engine.unmet(EngineRequirement(builder="buildx", compose="v2", store="containerd", client=">=23")) is None
+    assert engine.unmet(EngineRequirement(compose="v1")) == "needs compose v1, this engine has v2"
+    assert engine.unmet(EngineRequirement(store="overlay2")) == "needs store overlay2, this engine has containerd"
+    assert engine.unmet(EngineRequirement(client="<23")) == "needs a docker CLI <23, this one is 26.1.5"

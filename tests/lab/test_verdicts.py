@@ -37,3 +37,21 @@ def test_a_claim_the_lab_refutes_makes_runner_lab_exit_6_with_json(engine, tmp_p
         assert all(a["passed"] for a in experiment["assertions"])
     assert lab["cleanup"]["left"] == [] and lab["problems"] == []
     assert "mini" in done.stderr  # the progress lines go to stderr, the JSON alone to stdout
+
+
+def test_a_skipped_experiment_decides_nothing_on_this_engine():
+    from runner.lab.results import ExperimentResult, Versions
+    from runner.lab.verdicts import agrees, decide
+    from runner.playbook.model import Playbook
+
+    playbook = Playbook.model_validate({
+        "id": "p", "title": "t", "summary": "s", "symptoms": [{"text": "x"}],
+        "claims": [{"id": "c1", "statement": "s", "status": "confirmed"}],
+        "wrong_attempts": [{"id": "w1", "title": "t", "why": ["y"]}]})
+    versions = Versions("Docker Engine 26.1", "docker 26.1 (buildx 0.13.1)", "/d", "unix:///x")
+    skipped = ExperimentResult("e1", "t", "skipped", 0.0, ("c1",), "confirmed", "w1", None, None, (), (), {},
+                               "not for this engine: needs compose v1, this engine has v2")
+    assert skipped.verdict() is None and skipped.holds_for("claims") is None
+    assert agrees(playbook, skipped, versions) is None
+    claims, ties = decide(playbook, [skipped], versions)
+    assert claims[0].verdict is None and claims[0].agrees is None and ties == ()
