@@ -47,7 +47,7 @@ def test_a_skipped_experiment_decides_nothing_on_this_engine():
     playbook = Playbook.model_validate({
         "id": "p", "title": "t", "summary": "s", "symptoms": [{"text": "x"}],
         "claims": [{"id": "c1", "statement": "s", "status": "confirmed"}],
-        "wrong_attempts": [{"id": "w1", "title": "t", "why": ["y"]}]})
+        "wrong_attempts": [{"id": "w1", "title": "t", "verdict": "fails", "why": ["y"]}]})
     versions = Versions("Docker Engine 26.1", "docker 26.1 (buildx 0.13.1)", "/d", "unix:///x")
     skipped = ExperimentResult("e1", "t", "skipped", 0.0, ("c1",), "confirmed", "w1", None, None, (), (), {},
                                "not for this engine: needs compose v1, this engine has v2")
