@@ -4,11 +4,12 @@ playbook (symptoms, causes, wrong attempts, fixes, claims...), each in both lang
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from runner.playbook.model import Check, Effect, Fix, FixStep, Playbook, Verdict
+from runner.playbook.model import Check, ClaimStatus, Effect, Fix, FixStep, Playbook, Verdict
 from runner.present.labels import DATA_SECTION, EFFECT_LABEL, SECTION, VERDICT_LABEL
 from runner.site.commands import command_text, referenced_params, runner_command, shell_preamble, wrap_command
 from runner.site.conditions import condition_text
@@ -288,9 +289,44 @@ def _claims(pb: Playbook) -> str:
                 out.append(f"- `{claim.id}`: " + indent(" ".join(bits), 4).lstrip())
         return "\n".join(out)
 
-    if not any(v.evidence for c in pb.claims for v in c.verified) and not any(c.note for c in pb.claims):
-        return table
-    return f"{table}\n\n{per_lang(notes)}"
+    parts = [table, *filter(None, [_engine_table(pb)])]
+    if any(v.evidence for c in pb.claims for v in c.verified) or any(c.note for c in pb.claims):
+        parts.append(per_lang(notes))
+    return "\n\n".join(parts)
+
+
+def _engines(pb: Playbook) -> list[tuple[str, str, str]]:
+    """(engine, client, image store) of every engine a lab verified this playbook's claims on,
+    oldest engine first."""
+    found = {(v.engine, v.client or "", v.store or "overlay2") for c in pb.claims for v in c.verified if v.by == "lab"}
+    return sorted(found, key=lambda key: ([int(n) for n in re.findall(r"\d+", key[0])[:3]], key[2], key[1]))
+
+
+def _engine_table(pb: Playbook) -> str:
+    """Each claim's verdict on each engine its lab ran on (one column an engine), and when the
+    lab last ran there: a claim that holds on one engine and not on another says so here."""
+    engines = _engines(pb)
+    if not engines:
+        return ""
+    last = {key: max(v.on for c in pb.claims for v in c.verified
+                     if v.by == "lab" and (v.engine, v.client or "", v.store or "overlay2") == key) for key in engines}
+    heads = [f"{engine.removeprefix('Docker Engine ')} · {store}<br><small>{client}</small>"
+             for engine, client, store in engines]
+    rows = ["| 주장 · Claim | " + " | ".join(heads) + " |", "|---|" + "---|" * len(engines)]
+    for claim in pb.claims:
+        cells = []
+        for key in engines:
+            entry = next((v for v in claim.verified if v.by == "lab" and
+                          (v.engine, v.client or "", v.store or "overlay2") == key), None)
+            verdict = entry.verdict_given(claim.status) if entry else None
+            cells.append(claim_badge(ClaimStatus(verdict)) if verdict else "—")
+        if any(cell != "—" for cell in cells):
+            rows.append(f"| [`{claim.id}`](#claim-{claim.id}) | " + " | ".join(cells) + " |")
+    ran = "; ".join(f"{engine.removeprefix('Docker Engine ')} ({store}): {last[(engine, client, store)].isoformat()}"
+                    for engine, client, store in engines)
+    caption = (f'<p class="pb-lab-ran">{bilingual("랩을 마지막으로 실행한 엔진과 날짜", "The lab last ran on")}: '
+               f"{ran}</p>")
+    return caption + "\n\n" + "\n".join(rows)
 
 
 def _params(pb: Playbook) -> str:

@@ -122,3 +122,33 @@ def test_code_is_written_once_outside_the_language_tabs() -> None:
     tabs_text = "\n".join(block for block in re.split(r"(?m)^(?=\S)", page) if block.startswith("==="))
     assert "```" not in tabs_text  # no code block inside a top-level language tab
     assert page.count("docker builder prune") >= 1
+
+
+def test_each_claims_verdict_on_each_engine_and_when_the_lab_last_ran_there() -> None:
+    from runner.playbook.model import Playbook
+
+    def entry(engine: str, store: str, verdict: str | None, on: str) -> dict:
+        found = {"on": on, "engine": engine, "client": "docker x", "store": store, "by": "lab"}
+        return {**found, "verdict": verdict} if verdict else found
+
+    playbook = Playbook.model_validate({
+        "id": "p", "title": "t", "summary": "s", "symptoms": [{"text": "x"}],
+        "claims": [
+            {"id": "du-exists", "statement": "s", "status": "depends", "verified": [
+                entry("Docker Engine 20.10.24", "overlay2", "refuted", "2026-11-26"),
+                entry("Docker Engine 26.1.5", "overlay2", "confirmed", "2026-12-02"),
+                entry("Docker Engine 26.1.5", "containerd", "confirmed", "2026-12-01")]},
+            {"id": "old-entry", "statement": "s", "status": "confirmed", "verified": [
+                entry("Docker Engine 20.10.24", "overlay2", None, "2026-11-20")]},
+            {"id": "never-run", "statement": "s"}]})
+    page = playbook_page.playbook_markdown(playbook)
+    assert "The lab last ran on: 20.10.24 (overlay2): 2026-11-26; 26.1.5 (containerd): 2026-12-01; " \
+           "26.1.5 (overlay2): 2026-12-02" in page
+    rows = {line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+            for line in page.splitlines() if line.startswith("| [`")}
+    assert list(rows) == ["[`du-exists`](#claim-du-exists)", "[`old-entry`](#claim-old-entry)"]
+    assert ["refuted" in cell for cell in rows["[`du-exists`](#claim-du-exists)"]] == [True, False, False]
+    assert ["confirmed" in cell for cell in rows["[`du-exists`](#claim-du-exists)"]] == [False, True, True]
+    # An entry from before verdicts were per engine shows the claim's status; nothing ran elsewhere.
+    assert "confirmed" in rows["[`old-entry`](#claim-old-entry)"][0]
+    assert rows["[`old-entry`](#claim-old-entry)"][1:] == ["—", "—"]
