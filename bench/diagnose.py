@@ -5,7 +5,7 @@ container with `docker exec ... grep`. The runner: `runner diagnose buildkit-sta
 Both run on the same real-engine fixtures (see tests/dockerlab.py). Everything created is
 labelled and removed at the end.
 
-    .venv/bin/python bench/diagnose.py [--repeat 5]
+    .venv/bin/python bench/diagnose.py [--repeat 5] [--engines 20.10,26.1,26.1-containerd]
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import engines  # noqa: E402
+
+ENGINE = engines.bench_engines()  # several engines: this bench runs once per engine, then exits
 import dockerlab  # noqa: E402
 from dockerlab import AUTH_V2, docker  # noqa: E402
 
@@ -70,13 +73,15 @@ def scenarios(tmp: Path) -> list[tuple[str, dockerlab.Project]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--engines", default=ENGINE, help="comma-separated engines (tests/engines.py) "
+                        "[default: all of them, one after the other]")
     options = parser.parse_args()
-    subprocess.run([str(ROOT / ".ci/ensure-engine")], check=True)
     janitor = dockerlab.Janitor()
     janitor.start()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-diagnose-") as tmp:
             dockerlab.build_base_image(Path(tmp) / "base")
+            print(f"engine {ENGINE}: {dockerlab.ENGINE.client}")
             print(f"{'fixture':<26}{'runner diagnose':>17}{'manual rebuild+exec':>22}{'ratio':>8}  verdict")
             for name, project in scenarios(Path(tmp)):
                 runs, verdict = [], ""

@@ -16,7 +16,7 @@ The runner's time does not depend on the dependency steps (a cached rebuild, a n
 container, and three diagnoses as proof); the seed's grows with them, as its rebuild
 starts cold: the ratio is the cold build's time over the runner's few seconds.
 
-    .venv/bin/python bench/fix.py [--slow-step 40] [--cache-step 5]
+    .venv/bin/python bench/fix.py [--slow-step 40] [--cache-step 5] [--engines 20.10,26.1,26.1-containerd]
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import engines  # noqa: E402
+
+ENGINE = engines.bench_engines()  # several engines: this bench runs once per engine, then exits
 import dockerlab  # noqa: E402
 from dockerlab import FAST_STOP, LABEL, SESSION, docker  # noqa: E402
 
@@ -113,9 +116,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--slow-step", type=float, default=40.0, help="seconds of the plain dependency step")
     parser.add_argument("--cache-step", type=float, default=5.0, help="seconds of the cache-mount step when cold")
+    parser.add_argument("--engines", default=ENGINE, help="comma-separated engines (tests/engines.py) "
+                        "[default: all of them, one after the other]")
     options = parser.parse_args()
 
-    subprocess.run([str(ROOT / ".ci/ensure-engine")], check=True)
     janitor = dockerlab.Janitor()
     janitor.start()
     try:
@@ -148,6 +152,7 @@ def main() -> None:
             serves(project, expected)
             seed_total = time.perf_counter() - started
 
+            print(f"engine {ENGINE}: {dockerlab.ENGINE.client}")
             print(f"fixture: plain step {options.slow_step:g} s, cache-mount step {options.cache_step:g} s when "
                   f"cold; cold build {cold:.1f} s")
             print(f"runner fix --yes    : {runner_total:6.2f} s from stale to serving  (the command "

@@ -226,6 +226,29 @@ def _bridge(chosen: Engine) -> None:
     _run(["ip", "link", "set", chosen.bridge, "up"])
 
 
+def bench_engines(default: tuple[str, ...] = ALL) -> str:
+    """For a bench, before it imports the test helpers: `--engines A,B,...` (default: every
+    engine). With several, the bench runs again once per engine, each in that engine's
+    environment, and this process exits with the worst exit code; with one, that engine is
+    started if it does not answer, this process is pointed at it, and its name returned."""
+    import argparse
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--engines", default=",".join(default))
+    known, rest = parser.parse_known_args()
+    names = [name for name in known.engines.split(",") if name]
+    if len(names) == 1:
+        ensure(names, say=lambda line: None)
+        os.environ.update(engine(names[0]).env())
+        return names[0]
+    worst = 0
+    for name in names:
+        print(f"\n== {Path(sys.argv[0]).name} on {name} ({engine(name).host})", flush=True)
+        done = subprocess.run([sys.executable, sys.argv[0], *rest, "--engines", name])
+        worst = max(worst, done.returncode)
+    sys.exit(worst)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) >= 1 and argv[0] == "ensure":
         ensure(argv[1:] or list(ALL), say=lambda line: print(line, file=sys.stderr))
