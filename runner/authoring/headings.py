@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-
 # section key -> the headings that name it (compared after normalise)
 SECTIONS: dict[str, tuple[str, ...]] = {
     "occurred": ("발생 날짜", "발생일", "발생 일자", "날짜", "일시", "date", "occurred", "when"),

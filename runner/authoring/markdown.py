@@ -22,7 +22,9 @@ class Block:
 
 
 def parse_markdown(source: str) -> list[Block]:
-    from markdown_it import MarkdownIt  # rich's own dependency: always installed with the runner
+    from markdown_it import (
+        MarkdownIt,  # rich's own dependency: always installed with the runner
+    )
 
     md = MarkdownIt("commonmark").enable("table")
     env: dict[str, Any] = {}

@@ -9,7 +9,6 @@ from runner.authoring.importer import ImportFailed, validate_text
 from runner.authoring.yaml_out import DEFAULT_SCHEMA
 from runner.playbook.model import ID_PATTERN
 
-
 SKELETON = """\
 # yaml-language-server: $schema={schema}
 #

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 from runner.authoring.markdown import clip
 
-
 SHELL_LANGS = {"", "bash", "sh", "shell", "console", "zsh", "terminal", "shell-session", "shellsession", "text"}
 _SHELL_BUILTINS = {"cd", "export", "source", ".", "alias", "set", "unset", "exit", "eval", "exec", "pushd",
                    "popd", "ulimit", "umask", "shopt", "read", "trap", "if", "then", "fi", "for", "do", "done",

@@ -12,9 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from runner.buildctx.dockerfile import CopyInstruction, Dockerfile, is_remote, join_image_path, read_dockerfile
-from runner.buildctx.dockerignore import DEFAULT_FLAVOR, DockerIgnore, find_dockerignore, normalize_relpath
 from runner.buildctx import BadPattern, ContextError, DockerfileError
+from runner.buildctx.dockerfile import (
+    CopyInstruction,
+    Dockerfile,
+    is_remote,
+    join_image_path,
+    read_dockerfile,
+)
+from runner.buildctx.dockerignore import (
+    DEFAULT_FLAVOR,
+    DockerIgnore,
+    find_dockerignore,
+    normalize_relpath,
+)
 from runner.buildctx.gopath import go_clean, go_match, has_wildcards
 from runner.buildctx.walk import ContextFile, Entry, Tree, walk_context
 

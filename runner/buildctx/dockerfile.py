@@ -14,7 +14,6 @@ from typing import Any
 from runner.buildctx import ContextError, DockerfileError
 from runner.buildctx.gopath import go_clean
 
-
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]+)$")
 _HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})

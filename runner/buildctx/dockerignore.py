@@ -20,7 +20,6 @@ from typing import NamedTuple
 from runner.buildctx import BadPattern, ContextError, OutsideContext
 from runner.buildctx.gopath import go_clean, go_match
 
-
 # Two generations of the matcher a build client applies to the context it sends:
 LEGACY = "docker-20.10"  # docker CLI <= 20.10 (BuildKit built in): moby pkg/fileutils + old fsutil walker
 MODERN = "patternmatcher"  # buildx / docker >= 23: moby/patternmatcher + fsutil MatchesUsingParentResults

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from runner.buildctx.dockerignore import DEFAULT_FLAVOR, MODERN, DockerIgnore, IgnorePattern
+from runner.buildctx.dockerignore import (
+    DEFAULT_FLAVOR,
+    MODERN,
+    DockerIgnore,
+    IgnorePattern,
+)
 from runner.buildctx.gopath import go_clean, go_match, has_wildcards
 
 

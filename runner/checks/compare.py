@@ -5,8 +5,10 @@ Three pieces of evidence, none of them a timestamp on a file (a fresh clone's fi
 all newer than an image rebuilt from cache, which keeps its original `Created`):
 1. files the final stage copies verbatim from the context, compared byte for byte with
    the image's copies;
-2. files changed since the image was created (by git: commits after it, uncommitted
-   edits) that a COPY/ADD would include but `.dockerignore` excludes;
+2. files changed since the tag was last built (its `LastTagTime`, which a cached rebuild moves
+   and `Created` does not), by content: what HEAD held then by the reflog (or the image's
+   org.opencontainers.image.revision) against the checkout, never by commit dates; those a
+   COPY/ADD would include but `.dockerignore` excludes;
 3. an image ID built now from the context with the cache: identical inputs rebuild the
    identical image, so a different ID means the tag does not hold the current sources.
    The build tags nothing and the image it makes is removed unless it existed before.
@@ -33,6 +35,7 @@ from runner.checks.docker import find_or_error, read_tree, readable
 from runner.checks.kinds import ImageVsContextArgs
 from runner.checks.result import CheckContext, CheckResult
 from runner.engine.clients import buildkit_client
+from runner.engine.clock import offset, parse_time_or_none
 from runner.engine.endpoints import resolve_endpoint
 
 BUILD_TIMEOUT = 600
@@ -40,10 +43,33 @@ _STEP = re.compile(r"^#(\d+) \[(?P<name>[^\]]+)\] (?P<instruction>\S+)")
 _CACHED = re.compile(r"^#(\d+) CACHED$")
 
 
-def _parse_created(text: str) -> dt.datetime:
-    # Docker prints nanoseconds; Python keeps microseconds.
-    text = re.sub(r"(\.\d{6})\d*", r"\1", text.replace("Z", "+00:00"))
-    return dt.datetime.fromisoformat(text)
+REVISION_LABEL = "org.opencontainers.image.revision"
+
+
+def deployed_at(client: Any, container: str | None) -> dt.datetime | None:
+    """When the container was created, on this machine's clock; None without one."""
+    if not container:
+        return None
+    from docker.errors import NotFound
+
+    try:
+        created = parse_time_or_none(client.containers.get(container).attrs.get("Created"))
+    except NotFound:
+        return None
+    if created is None:
+        return None
+    return dt.datetime.fromtimestamp(created - offset(client), dt.timezone.utc)
+
+
+def built_at(attrs: dict[str, Any], client: Any) -> dt.datetime:
+    """When the tag was last built, on this machine's clock. `Created` alone is not it: a build
+    of inputs built before is all cached and keeps the first build's `Created` (a rollback, a
+    fresh clone, a rebuild). The engine sets `LastTagTime` whenever a build (or a tag) points
+    the tag at the image, cached or not."""
+    times = [parse_time_or_none(attrs.get("Created")),
+             parse_time_or_none((attrs.get("Metadata") or {}).get("LastTagTime"))]
+    engine_time = max(moment for moment in times if moment is not None) if any(times) else time.time()
+    return dt.datetime.fromtimestamp(engine_time - offset(client), dt.timezone.utc)
 
 
 def compare_verbatim(target: Any, pairs: list[tuple[str, str]], context: Path) -> list[dict[str, Any]]:
@@ -123,9 +149,9 @@ def _config_sans_labels(attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult:
-    from runner.buildctx.copies import analyze_context
     from runner.buildctx import ContextError
-    from runner.checks.git import changed_since
+    from runner.buildctx.copies import analyze_context
+    from runner.checks.git import changes_since
 
     context = Path(args.context)
     if not context.is_dir():
@@ -137,8 +163,10 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     if isinstance(looked_up, CheckResult):
         return looked_up
     client, tagged = looked_up
-    created = _parse_created(tagged.attrs["Created"])
-    evidence: dict[str, Any] = {"image": args.image, "image_id": tagged.id, "image_created": tagged.attrs["Created"]}
+    built = built_at(tagged.attrs, client)
+    evidence: dict[str, Any] = {"image": args.image, "image_id": tagged.id, "image_created": tagged.attrs["Created"],
+                                "image_tagged": (tagged.attrs.get("Metadata") or {}).get("LastTagTime"),
+                                "built_at": built.isoformat()}
 
     try:
         analysis = analyze_context(context, args.dockerfile, target=args.target)
@@ -151,17 +179,28 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     evidence["verbatim_mismatched"] = mismatched
 
     ignore = analysis.ignore  # the file this build uses: <Dockerfile>.dockerignore first
-    changed = changed_since(context, created)
+    labels = (tagged.attrs.get("Config") or {}).get("Labels") or {}
+    changes = changes_since(context, built, revision=labels.get(REVISION_LABEL))
+    deployed = deployed_at(client, args.container)
+    evidence["deployed_at"] = deployed.isoformat() if deployed else None
+    # An excluded file never reaches the image, so a rebuild after its change is all cached and
+    # moves the tag's time: what counts for it is the change since the running container was
+    # made (the deploy), when there is one.
+    since_deploy = changes if deployed is None else changes_since(context, deployed)
+    changed = since_deploy.after if since_deploy is not None else None
     excluded_changes = []
     for relpath in changed or ():
         excluded, pattern = ignore.excluded(relpath)
-        if excluded and analysis.copies_of(relpath):
+        # A deleted excluded file changes nothing a build could send.
+        if excluded and analysis.copies_of(relpath) and (context / relpath).exists():
             excluded_changes.append({"path": relpath, "pattern": pattern})
     evidence["changed_since_image"] = changed[:50] if changed is not None else None
     evidence["excluded_changes"] = excluded_changes
     build_files = {args.dockerfile, f"{args.dockerfile}.dockerignore", ".dockerignore"}
-    relevant = None if changed is None else [
-        path for path in changed if path in build_files or analysis.copies_of(path)]
+    # What a rebuild would send differently: by content, whatever the files' times say (a
+    # change that keeps its time is the stale-transfer case, not a cold cache).
+    relevant = None if changes is None else [
+        path for path in changes.differing if path in build_files or analysis.copies_of(path)]
     evidence["relevant_changes"] = relevant[:50] if relevant is not None else None
 
     builder = builder_of(client, tagged.id)

@@ -8,10 +8,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+from runner.buildctx import ContextError
 from runner.buildctx.copies import EVIDENCE_LIMIT, analyze_context, covering_copies
 from runner.buildctx.dockerfile import Dockerfile, read_dockerfile
-from runner.buildctx.dockerignore import DockerIgnore, find_dockerignore, normalize_relpath
-from runner.buildctx import ContextError
+from runner.buildctx.dockerignore import (
+    DockerIgnore,
+    find_dockerignore,
+    normalize_relpath,
+)
 from runner.buildctx.walk import walk_context
 from runner.checks.kinds import ContextArgs, DockerignoreArgs
 from runner.checks.result import CheckContext, CheckResult

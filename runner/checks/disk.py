@@ -15,7 +15,6 @@ depends on it is unknown, never true by default.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -25,6 +24,7 @@ from typing import Any
 
 from runner.checks.kinds import DiskUsageArgs
 from runner.checks.result import CheckContext, CheckResult
+from runner.engine.clock import parse_time_or_none
 from runner.errors import EngineUnavailable
 
 _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2,
@@ -61,17 +61,6 @@ def parse_duration(text: str) -> float:
     if not text or _DURATION.sub("", text):
         raise ValueError(f"{text!r} is not a duration (like 168h, 30m or 10s)")
     return sum(float(n) * _DURATION_UNITS[u] for n, u in _DURATION.findall(text))
-
-
-def _timestamp(text: str | None) -> float | None:
-    if not text:
-        return None
-    match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$", text.strip())
-    if not match:
-        return None
-    zone = match.group(3) or "Z"
-    moment = dt.datetime.fromisoformat(match.group(1) + ("+00:00" if zone == "Z" else zone))
-    return moment.timestamp() + float("0." + (match.group(2) or "0"))
 
 
 def _df(client: Any) -> dict[str, Any]:
@@ -167,7 +156,7 @@ def disk_usage(args: DiskUsageArgs, ctx: CheckContext) -> CheckResult:
         return CheckResult("error", str(exc))
     root = info.get("DockerRootDir") or ""
     server_version = str(info.get("ServerVersion") or "")
-    engine_now = _timestamp(info.get("SystemTime")) or time.time()
+    engine_now = parse_time_or_none(info.get("SystemTime")) or time.time()
     evidence: dict[str, Any] = {"host": host, "docker_root": root, "server_version": server_version}
 
     # 1. free space where the engine keeps its data (local engines; else a given path)
@@ -212,7 +201,7 @@ def disk_usage(args: DiskUsageArgs, ctx: CheckContext) -> CheckResult:
             cache["in_use_bytes"] += size
             continue
         cache["reclaimable"] += size
-        last = _timestamp(record.get("LastUsedAt")) or _timestamp(record.get("CreatedAt"))
+        last = parse_time_or_none(record.get("LastUsedAt")) or parse_time_or_none(record.get("CreatedAt"))
         if idle_cut is not None and last is not None and last < idle_cut:
             idle["records"] += 1
             idle["bytes"] += size

@@ -16,7 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from runner.checks.kinds import ContainerArgs, FileInArtifactArgs, ImageArgs, MountsArgs, NoArgs
+from runner.checks.kinds import (
+    ContainerArgs,
+    FileInArtifactArgs,
+    ImageArgs,
+    MountsArgs,
+    NoArgs,
+)
 from runner.checks.result import CheckContext, CheckResult
 from runner.engine.clients import docker_clients
 from runner.engine.endpoints import client_for, other_endpoints, resolve_endpoint

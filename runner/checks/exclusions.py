@@ -21,9 +21,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from runner.buildctx.copies import EVIDENCE_LIMIT, analyze_context, covering_copies
-from runner.buildctx.dockerignore import DEFAULT_FLAVOR, FLAVORS, flavor_for_client, normalize_relpath
 from runner.buildctx import ContextError
+from runner.buildctx.copies import EVIDENCE_LIMIT, analyze_context, covering_copies
+from runner.buildctx.dockerignore import (
+    DEFAULT_FLAVOR,
+    FLAVORS,
+    flavor_for_client,
+    normalize_relpath,
+)
 from runner.buildctx.gopath import go_match, has_wildcards
 from runner.checks.kinds import ContextExclusionsArgs
 from runner.checks.result import CheckContext, CheckResult

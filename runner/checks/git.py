@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -254,14 +255,30 @@ def _git_date(when: dt.datetime) -> str:
     return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S +0000")
 
 
-def changed_since(repo: str | os.PathLike[str], when: dt.datetime) -> list[str] | None:
-    """Files under `repo` (relative to it) that may differ from what was checked out at `when`.
+@dataclass(frozen=True)
+class Changes:
+    """Files of a checkout (relative to the folder asked about) that changed since a build."""
 
-    The union of: what HEAD moved over since `when` by the reflog (a pull or reset brings commits
-    dated before `when`), files of commits dated after `when`, and uncommitted changes
-    (staged, unstaged, untracked and not ignored). None when `repo` is not in a git work tree.
-    A naive `when` is taken as UTC.
-    """
+    after: list[str]  # whose content differs from the build's and that were written after it
+    differing: list[str]  # whose content differs, whatever their times say (a superset of `after`)
+
+
+def changes_since(repo: str | os.PathLike[str], when: dt.datetime, revision: str | None = None) -> Changes | None:
+    """What changed in the checkout since `when` (an image's build): decided by content and by
+    when HEAD moved, never by commit dates, which an amend, a rebase, a cherry-pick or a revert
+    rewrites.
+
+    * What HEAD held at `when` is the reflog's entry at that moment (a pull, reset, commit or
+      checkout is logged when it happens here); before the reflog's first entry (a clone made
+      after the build), the clone's. With `revision` (the image's
+      org.opencontainers.image.revision, when this repository has it), that commit.
+    * Committed: the files that differ between then and HEAD. The reflog has whole seconds: a
+      move in the same second as `when` is after it when its file was written after `when` (its
+      modification time, to the nanosecond).
+    * Uncommitted (staged, unstaged, untracked and not ignored): after `when` when written
+      after it; an edit made before the build was in the build, unless a tool kept an older
+      time (`cp -p`, rsync -t): `differing` has those too.
+    None when `repo` is not in a git work tree. A naive `when` is taken as UTC."""
     repo = Path(repo)
     try:
         top = toplevel(repo)
@@ -272,22 +289,61 @@ def changed_since(repo: str | os.PathLike[str], when: dt.datetime) -> list[str] 
     except ValueError:
         return None
     prefix = "" if prefix == "." else prefix + "/"
-    date = _git_date(when)
-    paths: set[str] = set()
-
-    def names(done: subprocess.CompletedProcess[bytes]) -> None:
-        if done.returncode == 0:
-            paths.update(_text(p) for p in done.stdout.replace(b"\n", b"\0").split(b"\0") if p)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    moment = when.timestamp()
+    certain: set[str] = set()  # changed after `when` whatever their files' times say
+    timed: set[str] = set()  # changed around `when`: placed by their modification time
 
     if _head(top) is not None:
-        then = _git(top, "rev-parse", "--verify", "-q", f"HEAD@{{{date}}}", check=False)
-        old = _text(then.stdout).strip()
-        if then.returncode == 0 and old:
-            names(_git(top, "diff", "--name-only", "-z", "--no-renames", old, "HEAD", check=False))
-        names(_git(top, "log", f"--since={date}", "--format=", "--name-only", "-z", "--no-renames", "HEAD",
-                   check=False))
-        names(_git(top, "diff", "--name-only", "-z", "--no-renames", "HEAD", check=False))
-    names(_git(top, "ls-files", "-z", "--others", "--exclude-standard", check=False))
-    if not _head(top):
-        names(_git(top, "ls-files", "-z", check=False))
-    return sorted(p[len(prefix):] for p in paths if p.startswith(prefix))
+        if revision and _git(top, "cat-file", "-e", f"{revision}^{{commit}}", check=False).returncode == 0:
+            certain |= _diff_names(top, revision, "HEAD")
+        else:
+            after = _reflog_at(top, when)
+            before = _reflog_at(top, when - dt.timedelta(seconds=1))
+            if after is not None:
+                certain |= _diff_names(top, after, "HEAD")
+            if before is not None and after is not None and before != after:
+                timed |= _diff_names(top, before, after)
+        timed |= _names(_git(top, "diff", "--name-only", "-z", "--no-renames", "HEAD", check=False))
+    else:
+        timed |= _names(_git(top, "ls-files", "-z", check=False))
+    timed |= _names(_git(top, "ls-files", "-z", "--others", "--exclude-standard", check=False))
+    written_after = certain | {path for path in timed if _written_after(top / path, moment)}
+
+    def relative(paths: set[str]) -> list[str]:
+        return sorted(p[len(prefix):] for p in paths if p.startswith(prefix))
+
+    return Changes(relative(written_after), relative(certain | timed))
+
+
+def changed_since(repo: str | os.PathLike[str], when: dt.datetime, revision: str | None = None) -> list[str] | None:
+    """The files changes_since places after `when`; None outside a git work tree."""
+    changes = changes_since(repo, when, revision)
+    return None if changes is None else changes.after
+
+
+def _reflog_at(top: Path, when: dt.datetime) -> str | None:
+    """The commit HEAD held at `when` by the reflog (its first entry's for an earlier moment)."""
+    done = _git(top, "rev-parse", "--verify", "-q", f"HEAD@{{{_git_date(when)}}}", check=False)
+    found = _text(done.stdout).strip()
+    return found if done.returncode == 0 and found else None
+
+
+def _diff_names(top: Path, old: str, new: str) -> set[str]:
+    return _names(_git(top, "diff", "--name-only", "-z", "--no-renames", old, new, check=False))
+
+
+def _names(done: subprocess.CompletedProcess[bytes]) -> set[str]:
+    if done.returncode != 0:
+        return set()
+    return {_text(p) for p in done.stdout.replace(b"\n", b"\0").split(b"\0") if p}
+
+
+def _written_after(path: Path, moment: float) -> bool:
+    """Whether the file was written after `moment`; a file that is gone counts (its deletion is
+    not dated, and what a build used is no longer there)."""
+    try:
+        return path.lstat().st_mtime_ns > int(moment * 1e9)
+    except OSError:
+        return True

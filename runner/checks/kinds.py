@@ -95,6 +95,9 @@ class ImageVsContextArgs(ContextArgs):
     image: str = Field(description="the tag the person deployed")
     target: str | None = Field(default=None, description="the stage built with --target, if any")
     build: bool = Field(default=True, description="build the context (cached, untagged) to compare image IDs")
+    container: str | None = Field(default=None, description="the container that serves the deploy: a change to an "
+                                                            "excluded file counts when made after it was created "
+                                                            "[default: after the tag was last built]")
 
 
 class DockerClientArgs(Args):

@@ -65,7 +65,12 @@ def import_command(obj: dict, source: Path, output: str | None, playbook_id: str
     Then: `runner validate`, add signatures to the symptoms (for `runner triage`), checks
     and causes (for `runner diagnose`).
     """
-    from runner.authoring.files import decode_markdown, read_markdown, schema_reference, write_new
+    from runner.authoring.files import (
+        decode_markdown,
+        read_markdown,
+        schema_reference,
+        write_new,
+    )
     from runner.authoring.importer import import_markdown
 
     if str(source) == "-":

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from runner import exitcodes
-from runner.playbook.catalogue import load_catalogue, load_playbook, playbook_dir
 from runner.commands.options import json_option, lang_option
+from runner.playbook.catalogue import load_catalogue, load_playbook, playbook_dir
 
 
 @click.command("list")

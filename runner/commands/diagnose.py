@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from runner import exitcodes
-from runner.playbook.catalogue import load_playbook, playbook_dir
 from runner.commands.options import json_option, lang_option, param_option, parse_params
+from runner.playbook.catalogue import load_playbook, playbook_dir
 
 docker_host_option = click.option(
     "--docker-host", "-H", metavar="URL", envvar="RUNNER_DOCKER_HOST",

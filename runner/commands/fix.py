@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from runner import exitcodes
-from runner.playbook.catalogue import load_playbook, playbook_dir
 from runner.commands.diagnose import docker_host_option
 from runner.commands.options import json_option, lang_option, param_option, parse_params
+from runner.playbook.catalogue import load_playbook, playbook_dir
 
 
 def stdin_is_terminal() -> bool:
@@ -172,8 +172,8 @@ class FixDisplay:
     def planned(self, plan, round_number: int) -> None:  # noqa: ANN001
         from rich.text import Text
 
-        from runner.present.show import EFFECT_STYLE
         from runner.playbook.model import Effect
+        from runner.present.show import EFFECT_STYLE
 
         self.console.print()
         head = Text(f"plan{f' (round {round_number})' if round_number > 1 else ''}: ", style="bold")

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from runner import exitcodes
-from runner.playbook.catalogue import playbook_dir
 from runner.commands.options import json_option
+from runner.playbook.catalogue import playbook_dir
 
 EXIT_FOR_STATUS = {"pass": exitcodes.OK, "differs": exitcodes.LAB_DIFFERS, "error": exitcodes.CANNOT}
 SEVERITY = ("pass", "error", "differs")  # the worst status of several labs decides the exit code
@@ -84,10 +84,10 @@ def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tupl
     """
     from rich.console import Console
 
-    from runner.playbook.catalogue import load_catalogue
     from runner.lab import LabError
     from runner.lab.record import record_verdicts
     from runner.lab.run import run_lab
+    from runner.playbook.catalogue import load_catalogue
     from runner.playbook.loader import load_file
 
     if clean_up:
@@ -189,8 +189,14 @@ class _Display:
 
     def __enter__(self) -> _Display:
         if self.live:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, \
-                TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                      MofNCompleteColumn(), TimeElapsedColumn(), console=self.console,

@@ -69,7 +69,10 @@ def triage_command(obj: dict, source: Path | None, limit: int | None, as_json: b
              "lines": [{"line", "text", "symptom", "signature"}]}]}, best first.
     Exit 0 when a playbook matches, 1 when none does.
     """
-    from runner.playbook.catalogue import load_catalogue, playbook_dir  # pydantic: not for --help
+    from runner.playbook.catalogue import (  # pydantic: not for --help
+        load_catalogue,
+        playbook_dir,
+    )
     from runner.triage.index import TriageIndex
 
     text = _read_log(source)

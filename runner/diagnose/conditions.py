@@ -14,7 +14,13 @@ from typing import Any
 
 from runner.checks.result import CheckResult
 from runner.playbook.comparisons import compare
-from runner.playbook.model import AllCondition, AnyCondition, Condition, NotCondition, StatusCondition
+from runner.playbook.model import (
+    AllCondition,
+    AnyCondition,
+    Condition,
+    NotCondition,
+    StatusCondition,
+)
 from runner.playbook.placeholders import Missing, Resolver, Unknown, get, walk
 
 UNKNOWN_STATUSES = ("error", "skip")

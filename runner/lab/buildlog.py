@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-
 _VERTEX = re.compile(r"^#(\d+) (\[[^\]]+\] .+)$")
 _CACHED = re.compile(r"^#(\d+) CACHED$")
 _DONE = re.compile(r"^#(\d+) DONE ([\d.]+)s$")

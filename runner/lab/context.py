@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.lab.engine import Engine
 from runner.lab import StepFailed
+from runner.lab.engine import Engine
 from runner.lab.janitor import Janitor
 from runner.lab.results import Progress
 from runner.playbook.model import Playbook

@@ -63,7 +63,11 @@ class Engine:
     """The engine and the docker CLI the lab drives, with its labels and environment."""
 
     def __init__(self, docker_host: str | None, run_id: str) -> None:
-        from runner.engine.clients import buildkit_client, compose_command, compose_version
+        from runner.engine.clients import (
+            buildkit_client,
+            compose_command,
+            compose_version,
+        )
         from runner.engine.endpoints import client_for, resolve_endpoint
 
         self.host = docker_host or resolve_endpoint().host

@@ -16,10 +16,16 @@ from runner.lab.context import Context, inside
 from runner.lab.engine import Engine, build_base_image
 from runner.lab.interrupts import deferred_interrupts
 from runner.lab.janitor import Janitor
-from runner.lab.results import AssertionResult, ExperimentResult, LabEvent, Progress, StepResult
+from runner.lab.results import (
+    AssertionResult,
+    ExperimentResult,
+    LabEvent,
+    Progress,
+    StepResult,
+)
 from runner.lab.steps import ENGINE_ACTIONS, run_step
-from runner.playbook.placeholders import Missing, fill_text
 from runner.playbook.model import Experiment, LabStep, Playbook, localize
+from runner.playbook.placeholders import Missing, fill_text
 
 
 def write_project(ctx: Context, lab_files: dict[str, str], folder_files: Path | None) -> None:

@@ -7,10 +7,8 @@ steps. Which objects and records are the lab's own: see the package docstring
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
-import re
 import tempfile
 import threading
 import time
@@ -18,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from runner.engine.clock import offset, parse_time
 from runner.lab import EXPERIMENT_LABEL, NAME_PREFIX, RUN_LABEL
 from runner.lab.results import Cleanup
 
@@ -59,7 +58,7 @@ class Janitor:
         self.ledger = ledger_dir() / f"{run_id}.json"
         self.experiment: str | None = None  # the experiment whose steps run now
         # Record times are the engine's clock: the steps' times are compared on that clock.
-        self.clock_offset = _engine_time(client) - time.time()
+        self.clock_offset = offset(client)
         self.owned: dict[str, dict[str, Any]] = {}
         self.deleted: list[tuple[str, str]] = []
         self.problems: list[str] = []  # what an experiment's cleanup could not do
@@ -256,26 +255,9 @@ class Janitor:
 CLOCK_SLACK = 1.0  # seconds: the engine's clock read once, and its timestamps' rounding
 
 
-def _engine_time(client: Any) -> float:
-    try:
-        return timestamp(client.info().get("SystemTime", ""))
-    except Exception:  # noqa: BLE001 - without it, assume the engine's clock is ours
-        return time.time()
-
-
-def timestamp(text: str) -> float:
-    """RFC 3339 with nanoseconds ('2026-11-26T10:50:10.389253685Z' or '+09:00') -> epoch seconds."""
-    match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$", text.strip())
-    if not match:
-        raise ValueError(f"not a timestamp: {text!r}")
-    zone = match.group(3) or "Z"
-    moment = dt.datetime.fromisoformat(match.group(1) + ("+00:00" if zone == "Z" else zone))
-    return moment.timestamp() + float("0." + (match.group(2) or "0"))
-
-
 def _created(record: dict[str, Any]) -> float:
     try:
-        return timestamp(record.get("CreatedAt") or "")
+        return parse_time(record.get("CreatedAt") or "")
     except ValueError:
         return float("inf")  # no readable time: judged by the listings alone
 

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from runner.engine.clock import parse_time
 from runner.lab import RUN_LABEL
-from runner.lab.janitor import Janitor, ledger_dir, parents_of, timestamp
+from runner.lab.janitor import Janitor, ledger_dir, parents_of
 from runner.lab.lock import engine_lock
 from runner.lab.results import Cleanup
-
 
 STALE_AFTER = 3600.0  # seconds: a lab run takes minutes
 
@@ -108,7 +108,7 @@ def _labelled_runs(client: Any) -> dict[str, float]:
 
 def _created_at(text: str | None) -> float:
     try:
-        return timestamp(text or "")
+        return parse_time(text or "")
     except ValueError:
         return time.time()  # no usable time: as young as can be, so it stays
 

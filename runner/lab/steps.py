@@ -18,9 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from runner.lab import StepFailed
 from runner.lab.buildlog import build_log, context_bytes, parse_build
 from runner.lab.context import Context, step_path
-from runner.lab import StepFailed
 from runner.playbook.model import LabStep, Playbook
 from runner.playbook.placeholders import as_arguments, as_text, fill, fill_text
 

@@ -13,7 +13,15 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from runner.playbook.model import CodeBlock, Effect, Fix, FixStep, Playbook, Verdict, localize
+from runner.playbook.model import (
+    CodeBlock,
+    Effect,
+    Fix,
+    FixStep,
+    Playbook,
+    Verdict,
+    localize,
+)
 from runner.present.labels import TERMINAL_HEADINGS, VERDICT_LABEL
 
 SEVERITY_STYLE = {"low": "green", "medium": "yellow", "high": "red", "critical": "bold red"}

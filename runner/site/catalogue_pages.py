@@ -6,7 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from runner.playbook.model import Playbook
-from runner.site.markdown_parts import claim_badge, severity_badge, table_cell, verification_text
+from runner.site.markdown_parts import (
+    claim_badge,
+    severity_badge,
+    table_cell,
+    verification_text,
+)
 
 PLAYBOOK_DIR = "playbooks"  # URL prefix and docs sub-folder of the generated pages
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}

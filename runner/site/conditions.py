@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from runner.playbook.model import AllCondition, AnyCondition, FieldCondition, NotCondition, StatusCondition
+from runner.playbook.model import (
+    AllCondition,
+    AnyCondition,
+    FieldCondition,
+    NotCondition,
+    StatusCondition,
+)
 
 
 def condition_text(cond: Any) -> str:

@@ -28,11 +28,11 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from runner.playbook.model import Playbook
 from runner.site import speed
 from runner.site.catalogue_pages import PLAYBOOK_DIR
 from runner.site.markers import expand_markers
 from runner.site.pages import add_to_nav, static_files
-from runner.playbook.model import Playbook
 
 log = logging.getLogger("mkdocs.hooks.playbooks")
 

@@ -9,9 +9,23 @@ import shlex
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from runner.playbook.model import Check, ClaimStatus, Effect, Fix, FixStep, Playbook, Verdict
+from runner.playbook.model import (
+    Check,
+    ClaimStatus,
+    Effect,
+    Fix,
+    FixStep,
+    Playbook,
+    Verdict,
+)
 from runner.present.labels import DATA_SECTION, EFFECT_LABEL, SECTION, VERDICT_LABEL
-from runner.site.commands import command_text, referenced_params, runner_command, shell_preamble, wrap_command
+from runner.site.commands import (
+    command_text,
+    referenced_params,
+    runner_command,
+    shell_preamble,
+    wrap_command,
+)
 from runner.site.conditions import condition_text
 from runner.site.markdown_parts import (
     BOTH,

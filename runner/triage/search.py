@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.playbook.model import Lang, Playbook, Text
-from runner.triage.korean import HANGUL, Splitter, strip_ending, vocabulary
 from runner.triage.index import symptom_key, text_json
+from runner.triage.korean import HANGUL, Splitter, strip_ending, vocabulary
 
 SNIPPET_CHARS = 120
 MAX_SNIPPETS = 3

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from types import SimpleNamespace
 
 from runner.checks.compare import (
     _config_sans_labels,
     _layers,
     _non_cacheable,
-    _parse_created,
+    built_at,
     compare_verbatim,
     image_vs_context,
 )
@@ -35,10 +36,13 @@ BUILD_LOG = """\
 """
 
 
-def test_dockers_nanosecond_timestamps_are_read():
-    assert _parse_created("2024-05-01T12:34:56.123456789Z") == dt.datetime(2024, 5, 1, 12, 34, 56, 123456,
-                                                                           tzinfo=dt.timezone.utc)
-    assert _parse_created("2024-05-01T12:34:56Z") == dt.datetime(2024, 5, 1, 12, 34, 56, tzinfo=dt.timezone.utc)
+def test_the_build_moment_is_the_last_tagging_not_the_first_build():
+    local = SimpleNamespace(api=SimpleNamespace(base_url="http+docker://localhost"))
+    cached_rebuild = {"Created": "2024-05-01T12:34:56.123456789Z",
+                      "Metadata": {"LastTagTime": "2024-06-01T08:00:00.5Z"}}
+    assert built_at(cached_rebuild, local) == dt.datetime(2024, 6, 1, 8, 0, 0, 500000, tzinfo=dt.timezone.utc)
+    never_tagged = {"Created": "2024-05-01T12:34:56Z", "Metadata": {"LastTagTime": "0001-01-01T00:00:00Z"}}
+    assert built_at(never_tagged, local) == dt.datetime(2024, 5, 1, 12, 34, 56, tzinfo=dt.timezone.utc)
 
 
 def test_internal_steps_and_from_are_never_counted_as_cacheable():

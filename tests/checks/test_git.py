@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from runner.checks.git import changed_since, git_state, parse_porcelain, parse_submodule_status
+from runner.checks.git import (
+    changed_since,
+    changes_since,
+    git_state,
+    parse_porcelain,
+    parse_submodule_status,
+)
 from runner.checks.kinds import GitArgs
 from runner.checks.result import CheckContext
 
@@ -356,3 +362,92 @@ def test_changed_since_is_relative_to_the_given_directory(repo):
 
 def test_changed_since_outside_a_repository_is_none(tmp_path):
     assert changed_since(tmp_path, dt.datetime.now(dt.timezone.utc)) is None
+
+
+# What a team does to a checkout after a build, and what changed since it: by content and by
+# when HEAD moved here, never by commit dates.
+
+def built_now() -> dt.datetime:
+    """A build's moment, one second after the setup (the reflog has whole seconds)."""
+    import time
+
+    time.sleep(1.05)
+    moment = dt.datetime.now(dt.timezone.utc)
+    time.sleep(1.05)
+    return moment
+
+
+def test_an_amend_that_keeps_the_content_changes_nothing(repo):
+    when = built_now()
+    git(repo, "commit", "-q", "--amend", "-m", "reworded", "--date=2030-01-01T00:00:00+00:00")
+    assert changed_since(repo, when) == []
+
+
+def test_an_amend_with_new_content_changes_that_file(repo):
+    when = built_now()
+    (repo / "app.txt").write_text("v2\n")
+    git(repo, "commit", "-q", "-a", "--amend", "--no-edit", "--date=2001-01-01T00:00:00+00:00")  # authored long ago
+    assert changed_since(repo, when) == ["app.txt"]
+
+
+def test_a_revert_back_to_the_built_content_changes_nothing(repo):
+    when = built_now()
+    commit(repo, {"app.txt": "v2\n"}, "change")
+    git(repo, "revert", "--no-edit", "HEAD")
+    assert changed_since(repo, when) == []
+
+
+def test_a_rebase_and_a_cherry_pick_change_what_they_bring(repo):
+    git(repo, "branch", "-q", "other")
+    git(repo, "checkout", "-q", "other")
+    commit(repo, {"picked.txt": "p\n"}, "to pick", date="2001-01-01T00:00:00+00:00")
+    picked = git(repo, "rev-parse", "HEAD").strip()
+    commit(repo, {"based.txt": "b\n"}, "to rebase onto", date="2001-01-02T00:00:00+00:00")
+    git(repo, "checkout", "-q", "main")
+    commit(repo, {"mine.txt": "m\n"}, "mine")
+    when = built_now()
+    git(repo, "cherry-pick", picked)
+    assert changed_since(repo, when) == ["picked.txt"]
+    git(repo, "reset", "-q", "--hard", "HEAD~1")
+    git(repo, "rebase", "-q", "other")  # brings picked.txt and based.txt under mine.txt
+    assert changed_since(repo, when) == ["based.txt", "picked.txt"]
+
+
+def test_a_commit_in_the_same_second_as_the_build_is_placed_by_when_its_file_was_written(repo):
+    when = built_now()
+    same_second = when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    nanoseconds = int(when.timestamp() * 1e9)
+    (repo / "before.txt").write_text("written before the build\n")
+    os.utime(repo / "before.txt", ns=(nanoseconds - 200_000_000,) * 2)
+    (repo / "after.txt").write_text("written after the build\n")
+    os.utime(repo / "after.txt", ns=(nanoseconds + 200_000_000,) * 2)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "same second", date=same_second)
+    assert changed_since(repo, when) == ["after.txt"]
+
+
+def test_work_not_committed_counts_when_written_after_the_build(repo):
+    (repo / "draft.txt").write_text("untracked before the build\n")
+    (repo / "app.txt").write_text("edited before the build\n")
+    when = built_now()
+    (repo / "late.txt").write_text("untracked after\n")
+    (repo / "src" / "main.ts").write_text("edited after\n")
+    assert changed_since(repo, when) == ["late.txt", "src/main.ts"]
+
+
+def test_the_images_revision_is_what_it_was_built_from(repo):
+    built_from = git(repo, "rev-parse", "HEAD").strip()
+    commit(repo, {"app.txt": "v2\n"}, "after the build, dated long before it", date="2001-01-01T00:00:00+00:00")
+    when = built_now()  # the reflog alone would place that commit before the build
+    assert changed_since(repo, when) == []
+    assert changed_since(repo, when, revision=built_from) == ["app.txt"]
+    assert changed_since(repo, when, revision="0" * 40) == []  # not in this repository: the reflog decides
+
+
+def test_a_file_whose_time_was_kept_counts_when_asked_what_differs(repo):
+    when = built_now()
+    stat = (repo / "app.txt").stat()
+    (repo / "app.txt").write_text("v9\n")  # same size, and its old time put back
+    os.utime(repo / "app.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert changed_since(repo, when) == []
+    assert changes_since(repo, when).differing == ["app.txt"]

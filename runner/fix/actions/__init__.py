@@ -25,9 +25,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from runner.registry import Kind, registry
-
 from runner.playbook.placeholders import Missing, Unknown, fill, paths, walk
+from runner.registry import Kind, registry
 
 # `{{evidence.CHECK.path.to.value}}`: the placeholder language's name for the diagnosis' evidence.
 EVIDENCE = "evidence"

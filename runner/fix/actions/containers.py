@@ -15,9 +15,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.fix.actions import ActionContext, ActionResult, RecreateContainerArgs, RefillVolumesArgs
 from runner.engine.clients import compose_command
 from runner.engine.endpoints import client_for
+from runner.fix.actions import (
+    ActionContext,
+    ActionResult,
+    RecreateContainerArgs,
+    RefillVolumesArgs,
+)
 
 COMPOSE_PROJECT = "com.docker.compose.project"
 COMPOSE_SERVICE = "com.docker.compose.service"

@@ -6,8 +6,14 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from runner.fix.actions import (ActionContext, ActionResult, ExplainExclusionsArgs, TouchFilesArgs, UnexcludePathsArgs,
-                            ignore_file)
+from runner.fix.actions import (
+    ActionContext,
+    ActionResult,
+    ExplainExclusionsArgs,
+    TouchFilesArgs,
+    UnexcludePathsArgs,
+    ignore_file,
+)
 
 
 def _inside(context: Path, relpath: str) -> Path | None:
