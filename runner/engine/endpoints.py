@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from runner.engine import contexts
 from runner.errors import EngineUnavailable
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
@@ -24,29 +25,18 @@ def resolve_endpoint(explicit: str | None = None) -> Endpoint:
         return Endpoint(explicit, "--docker-host")
     if os.environ.get("DOCKER_HOST"):
         return Endpoint(os.environ["DOCKER_HOST"], "DOCKER_HOST")
-    try:
-        from docker.context import ContextAPI
-
-        name = os.environ.get("DOCKER_CONTEXT")
-        context = ContextAPI.get_context(name) if name else ContextAPI.get_current_context()
-        if context is not None and context.Host and context.name != "default":
-            return Endpoint(context.Host, f"context {context.name}")
-    except Exception:  # noqa: BLE001 - a broken ~/.docker must not hide the default engine
-        pass
+    name = contexts.current_name()
+    context = contexts.find(name) if name != "default" else None
+    if context is not None:
+        return Endpoint(context.host, f"context {context.name}")
     return Endpoint(DEFAULT_HOST, "default")
 
 
 def other_endpoints(current: Endpoint) -> list[Endpoint]:
     """Engines this machine knows besides the current one: contexts and the default socket."""
     found: dict[str, Endpoint] = {}
-    try:
-        from docker.context import ContextAPI
-
-        for context in ContextAPI.contexts():
-            if context.Host:
-                found.setdefault(context.Host, Endpoint(context.Host, f"context {context.name}"))
-    except Exception:  # noqa: BLE001
-        pass
+    for context in contexts.contexts():
+        found.setdefault(context.host, Endpoint(context.host, f"context {context.name}"))
     found.setdefault(DEFAULT_HOST, Endpoint(DEFAULT_HOST, "default"))
     if os.environ.get("DOCKER_HOST"):
         found.setdefault(os.environ["DOCKER_HOST"], Endpoint(os.environ["DOCKER_HOST"], "DOCKER_HOST"))
