@@ -235,9 +235,11 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     evidence["stale_files"] = stale if build.get("same_as_image") else []
     differs = build.get("same_as_image") is False
     # Steps that run again write files with new times, so the same sources give new layer IDs
-    # once the cache is gone (pruned, or collected by BuildKit's GC). A different ID is then
-    # evidence of stale sources only with a relevant change since the image, or old bytes.
-    cold = differs and not build.get("all_cached") and relevant == [] and not stale
+    # once the cache is gone (pruned, or collected by BuildKit's GC); and a build after that
+    # (this check's own, an earlier run's) warms the cache again with the new IDs, so "all
+    # CACHED" proves nothing either. A different ID is evidence of stale sources only with a
+    # relevant change since the image was built, or old bytes.
+    cold = differs and relevant == [] and not stale
     evidence["cold_cache"] = cold
     # For a legacy builder's tag: files with other bytes, and files the build uses that changed
     # since (a change .dockerignore excludes is in no rebuild either: that is another cause).
@@ -256,9 +258,9 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     if build.get("failed"):
         return CheckResult("fail", f"the context does not build now{built_note}", evidence)
     if cold:
-        return CheckResult("warn", f"the build cache was cold (steps re-ran), so image IDs cannot be compared; "
-                           f"no copied file, Dockerfile or .dockerignore changed since the image{built_note}",
-                           evidence)
+        return CheckResult("warn", "a build of the same sources gives another image ID (the build cache was "
+                           "pruned or collected since the image), so IDs cannot be compared; no copied file, "
+                           f"Dockerfile or .dockerignore changed since the image{built_note}", evidence)
     legacy_note = " (made by the legacy builder: compared by its files and the changes since, not by a build)"
     if legacy and evidence["not_rebuilt"]:
         return CheckResult("fail", f"{args.image} is older than the context's {', '.join(older_than[:3])}"
