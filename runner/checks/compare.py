@@ -140,6 +140,15 @@ def _non_cacheable(log: str, steps: set[str]) -> set[str]:
     return skipped
 
 
+def _attrs(client: Any, image_id: str) -> dict[str, Any] | None:
+    from docker.errors import ImageNotFound
+
+    try:
+        return client.images.get(image_id).attrs
+    except ImageNotFound:
+        return None
+
+
 def _layers(attrs: dict[str, Any]) -> list[str] | None:
     return (attrs.get("RootFS") or {}).get("Layers")
 
@@ -212,13 +221,19 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
         if not build.get("failed"):
             # Same files and settings, other labels (a `--label` given at build time, say): the
             # image still holds the current sources, which is what matters here.
-            built = client.images.get(build["image_id"]).attrs
-            build["same_layers"] = _layers(built) == _layers(tagged.attrs)
-            build["same_as_image"] = build["image_id"] == tagged.id or (
-                build["same_layers"] and _config_sans_labels(built) == _config_sans_labels(tagged.attrs))
+            built = _attrs(client, build["image_id"])
+            if built is None:
+                # Untagged, it can be gone already (another client's `docker image prune` in
+                # between, seen on a shared engine): only the ID can be compared.
+                build["same_layers"] = None
+                build["same_as_image"] = build["image_id"] == tagged.id
+            else:
+                build["same_layers"] = _layers(built) == _layers(tagged.attrs)
+                build["same_as_image"] = build["image_id"] == tagged.id or (
+                    build["same_layers"] and _config_sans_labels(built) == _config_sans_labels(tagged.attrs))
         else:
             build["same_as_image"] = None
-        if build.get("created_new_image"):
+        if build.get("created_new_image") and build.get("same_layers") is not None:
             try:
                 client.images.remove(build["image_id"])
                 build["removed"] = True

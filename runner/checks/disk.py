@@ -25,6 +25,7 @@ from typing import Any
 from runner.checks.kinds import DiskUsageArgs
 from runner.checks.result import CheckContext, CheckResult
 from runner.engine.clock import parse_time_or_none
+from runner.engine.usage import disk_usage as engine_disk_usage
 from runner.errors import EngineUnavailable
 
 _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2,
@@ -61,21 +62,6 @@ def parse_duration(text: str) -> float:
     if not text or _DURATION.sub("", text):
         raise ValueError(f"{text!r} is not a duration (like 168h, 30m or 10s)")
     return sum(float(n) * _DURATION_UNITS[u] for n, u in _DURATION.findall(text))
-
-
-def _df(client: Any) -> dict[str, Any]:
-    """The engine's disk usage; it computes one at a time for every client, so wait a little
-    when another one runs."""
-    from docker.errors import APIError
-
-    for attempt in range(60):
-        try:
-            return client.df()
-        except APIError as exc:
-            if "already running" not in str(exc) or attempt == 59:
-                raise
-            time.sleep(0.05 + 0.01 * attempt)
-    raise AssertionError("unreachable")
 
 
 def _filesystem(path: str) -> dict[str, Any] | None:
@@ -151,7 +137,7 @@ def disk_usage(args: DiskUsageArgs, ctx: CheckContext) -> CheckResult:
     try:
         client = engine_client(ctx)
         info = client.info()
-        usage = _df(client)
+        usage = engine_disk_usage(client)
     except EngineUnavailable as exc:
         return CheckResult("error", str(exc))
     root = info.get("DockerRootDir") or ""

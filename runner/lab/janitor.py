@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.engine.clock import offset, parse_time
+from runner.engine.usage import disk_usage
 from runner.lab import EXPERIMENT_LABEL, NAME_PREFIX, RUN_LABEL
 from runner.lab.results import Cleanup
 
@@ -65,17 +66,7 @@ class Janitor:
         self._lock = threading.Lock()
 
     def records(self) -> dict[str, dict[str, Any]]:
-        from docker.errors import APIError
-
-        for attempt in range(60):
-            try:
-                return {r["ID"]: r for r in (self.client.df().get("BuildCache") or [])}
-            except APIError as exc:
-                # The engine runs one disk-usage computation at a time, for every client.
-                if "already running" not in str(exc) or attempt == 59:
-                    raise
-                time.sleep(0.05 + 0.01 * attempt)
-        raise AssertionError("unreachable")
+        return {r["ID"]: r for r in (disk_usage(self.client).get("BuildCache") or [])}
 
     @contextlib.contextmanager
     def window(self, roots: bool = False) -> Iterator[list[str]]:
