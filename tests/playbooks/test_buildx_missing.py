@@ -272,7 +272,7 @@ def test_the_engines_own_client_without_its_plugins(engine, catalogue, project, 
     assert requested.returncode == 1 and requested.stderr.splitlines()[0] == BUILDX_ERROR
     assert triage(catalogue, requested.stderr)[0].id == "buildx-missing"
     assert (code, report["cause"]["id"]) == (1, "client-on-path-without-buildx"), report
-    assert report["cause"]["evidence"]["client"]["evidence"]["buildkit_client"] == OLD_CLIENT
+    assert report["cause"]["evidence"]["client"]["buildkit_client"] == OLD_CLIENT
     fallback = build(OWN_CLIENT, root, config, None, "-f", str(root / "Dockerfile.mount"))
     assert fallback.returncode == 1
     matches = triage(catalogue, fallback.stdout + fallback.stderr)
