@@ -1,9 +1,12 @@
 """The `docker-client` check's decisions, without an engine: DOCKER_BUILDKIT read like Go's
 ParseBool, what `docker build` does for each client and setting, BuildKit-only Dockerfile
-syntax, a client that is not there. The check on the machine's real clients is exercised
-through its playbook (tests/playbooks/test_buildx_missing.py)."""
+syntax, a client that is not there; on the real engine, the default builder a pre-23 client
+follows (the engine's `/_ping`). The check on the machine's real clients is exercised through
+its playbook (tests/playbooks/test_buildx_missing.py)."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -60,3 +63,25 @@ def test_a_client_that_is_not_there_is_an_error(tmp_path):
     assert result.status == "error" and "no `docker` on PATH" in result.summary
     result = docker_client(DockerClientArgs(docker=str(tmp_path / "nope")), CheckContext(cwd=tmp_path))
     assert result.status == "error"
+
+
+OLD_CLIENT = "/usr/bin/docker"  # Debian's 20.10, BuildKit built in
+
+
+@pytest.mark.engine
+def test_a_pre23_client_follows_the_engines_default_builder(engine, tmp_path):
+    """Engine 20.10 names no default builder (the legacy one); from 23 `/_ping` says
+    Builder-Version: 2 and a pre-23 client without DOCKER_BUILDKIT builds with BuildKit."""
+    import dockerlab
+
+    if not os.access(OLD_CLIENT, os.X_OK):
+        pytest.skip(f"needs Debian's docker 20.10 at {OLD_CLIENT}")
+    result = docker_client(DockerClientArgs(docker=OLD_CLIENT, buildkit=""), CheckContext(cwd=tmp_path))
+    if result.evidence["major"] >= 23:
+        pytest.skip(f"{OLD_CLIENT} is {result.evidence['version']}, not a pre-23 client")
+    server = dockerlab.docker("version", "--format", "{{.Server.Version}}").stdout.strip()
+    if int(server.split(".")[0]) >= 23:
+        assert (result.evidence["daemon_builder"], result.evidence["builder"], result.status) == ("2", "builtin", "pass")
+    else:
+        assert (result.evidence["daemon_builder"], result.evidence["builder"], result.status) == (None, "legacy", "warn")
+    assert result.evidence["buildkit"] == "unset"

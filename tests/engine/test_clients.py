@@ -4,6 +4,8 @@ else v1). The real clients of this machine, and scripts that stand in for others
 
 from __future__ import annotations
 
+import os
+import re
 import stat
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 import runner.engine.clients as clients_module
-from runner.engine.clients import DockerClient, compose_command, compose_version, docker_clients
+from runner.engine.clients import DockerClient, buildkit_client, compose_command, compose_version, docker_clients
 
 
 def test_a_client_without_buildkit_is_reported_and_a_capable_one_chosen():
@@ -67,3 +69,34 @@ def test_compose_version_names_v1_and_v2(tmp_path):
 def test_a_client_describes_its_builder():
     assert DockerClient("/d", "26.1.5", True, "buildx", "0.13.1").describe() == "docker 26.1.5 (buildx 0.13.1)"
     assert DockerClient("/d", "20.10.24", True, "builtin").describe() == "docker 20.10.24 (BuildKit built in)"
+
+
+@pytest.fixture
+def fresh_clients():
+    docker_clients.cache_clear()
+    yield
+    docker_clients.cache_clear()
+
+
+@pytest.mark.engine
+def test_the_engines_own_client_builds_and_without_its_plugins_a_23_client_cannot(engine, fresh_clients, monkeypatch,
+                                                                                  tmp_path):
+    """The client that builds is the session engine's own: 26.1 through its buildx plugin, 20.10
+    with BuildKit built in. In a DOCKER_CONFIG without plugins 26.1's cannot, 20.10's still can."""
+    import dockerlab
+
+    own = os.path.realpath(dockerlab.DOCKER)
+    chosen = buildkit_client()
+    assert os.path.realpath(chosen.path) == own
+    if dockerlab.ENGINE.plugins:
+        assert chosen.how == "buildx" and re.match(r"^\d+\.\d+", chosen.buildx or ""), chosen
+        assert chosen.describe() == f"docker {chosen.version} (buildx {chosen.buildx})"
+    else:
+        assert chosen.how == "builtin" and chosen.describe().endswith("(BuildKit built in)")
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    docker_clients.cache_clear()
+    bare = next(c for c in docker_clients() if os.path.realpath(c.path) == own)
+    if dockerlab.ENGINE.plugins:
+        assert (bare.buildkit, bare.how) == (False, "BuildKit requested but the buildx component is missing")
+    else:
+        assert (bare.buildkit, bare.how) == (True, "builtin")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from dockerlab import PLAYBOOKS
 from runner.playbook.catalogue import load_catalogue
 
 
 @pytest.fixture(scope="module")
 def catalogue():
+    # dockerlab is imported here, not at the top: this conftest loads before tests/conftest.py's
+    # pytest_configure points the environment at --engine, and dockerlab reads its engine once.
+    from dockerlab import PLAYBOOKS
+
     return load_catalogue(PLAYBOOKS)

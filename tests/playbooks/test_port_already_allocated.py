@@ -3,8 +3,9 @@ check's own cases are in tests/checks/test_ports.py).
 
 Busybox containers (labelled runner.test=<session>) publish a port picked free on 127.0.0.1;
 a Python socket server on 127.0.0.1 is the host process. The errors are captured from real
-`docker run`s and triaged; each cause is diagnosed through the CLI, and a free port and a
-port only a stopped container declares diagnose `ok`."""
+`docker run`s and `compose up`s on the session's engine (Compose v1 on 20.10, v2 on 26.1) and
+triaged; each cause is diagnosed through the CLI, and a free port and a port only a stopped
+container declares diagnose `ok`."""
 
 from __future__ import annotations
 
@@ -114,3 +115,36 @@ def test_free_port_and_a_port_only_a_stopped_container_declares_are_ok(port_cont
     assert f"declared, not held, by stopped container {port_containers.name('holder')} (exited)" in summary
     # and indeed another container starts on it
     assert port_containers.run("app", port).returncode == 0
+
+
+@pytest.mark.engine
+def test_compose_up_log_ranks_it_first(catalogue, port_containers, tmp_path):
+    """docker-compose 1.29 says "Cannot start service"; Compose v2 prints the engine's line as it
+    is: both triage to this playbook, through the engine's own message."""
+    if dockerlab.COMPOSE is None:
+        pytest.skip(dockerlab.NO_COMPOSE)
+    port = dockerlab.free_port()
+    assert port_containers.run("holder", port).returncode == 0
+    web = port_containers.name("web")
+    port_containers.made.append(web)
+    command = json.dumps(dockerlab.FAST_STOP)
+    (tmp_path / "docker-compose.yml").write_text(
+        f"services:\n  web:\n    image: {dockerlab.BASE_IMAGE}\n    container_name: {web}\n"
+        f"    labels: {{{dockerlab.LABEL}: {dockerlab.SESSION}}}\n    command: {command}\n"
+        f"    ports: [\"127.0.0.1:{port}:80\"]\n")
+    project = f"runner-test-{dockerlab.SESSION}-port"
+    try:
+        log = dockerlab.compose(project, tmp_path, "up", "-d", check=False)
+        assert f"Bind for 127.0.0.1:{port} failed: port is already allocated" in log, log
+        assert dockerlab.docker("inspect", "-f", "{{.State.Status}}", web).stdout.strip() == "created"
+        matches = triage(catalogue, log)
+        assert matches[0].id == "port-already-allocated", [m.id for m in matches]
+        symptoms = {s.key for s in matches[0].symptoms}
+        if dockerlab.COMPOSE[-1] == "compose":  # v2
+            assert f" Container {web}  Starting" in log and "Cannot start service" not in log
+            assert symptoms == {"port-already-allocated"}
+        else:
+            assert "Cannot start service web: driver failed programming external connectivity" in log
+            assert symptoms == {"port-already-allocated", "compose-cannot-start-service"}
+    finally:
+        dockerlab.compose(project, tmp_path, "down", "-t", "0", check=False)
