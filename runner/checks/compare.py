@@ -160,7 +160,7 @@ def _config_sans_labels(attrs: dict[str, Any]) -> dict[str, Any]:
 def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult:
     from runner.buildctx import ContextError
     from runner.buildctx.copies import analyze_context
-    from runner.checks.git import changes_since
+    from runner.checks.git import changed_since
 
     context = Path(args.context)
     if not context.is_dir():
@@ -189,14 +189,13 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
 
     ignore = analysis.ignore  # the file this build uses: <Dockerfile>.dockerignore first
     labels = (tagged.attrs.get("Config") or {}).get("Labels") or {}
-    changes = changes_since(context, built, revision=labels.get(REVISION_LABEL))
+    changes = changed_since(context, built, revision=labels.get(REVISION_LABEL))
     deployed = deployed_at(client, args.container)
     evidence["deployed_at"] = deployed.isoformat() if deployed else None
     # An excluded file never reaches the image, so a rebuild after its change is all cached and
     # moves the tag's time: what counts for it is the change since the running container was
     # made (the deploy), when there is one.
-    since_deploy = changes if deployed is None else changes_since(context, deployed)
-    changed = since_deploy.after if since_deploy is not None else None
+    changed = changes if deployed is None else changed_since(context, deployed)
     excluded_changes = []
     for relpath in changed or ():
         excluded, pattern = ignore.excluded(relpath)
@@ -206,10 +205,14 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     evidence["changed_since_image"] = changed[:50] if changed is not None else None
     evidence["excluded_changes"] = excluded_changes
     build_files = {args.dockerfile, f"{args.dockerfile}.dockerignore", ".dockerignore"}
-    # What a rebuild would send differently: by content, whatever the files' times say (a
-    # change that keeps its time is the stale-transfer case, not a cold cache).
-    relevant = None if changes is None else [
-        path for path in changes.differing if path in build_files or analysis.copies_of(path)]
+
+    def sent(path: str) -> bool:
+        """Whether a build uses the file: a COPY takes it and .dockerignore lets it through."""
+        return path in build_files or (bool(analysis.copies_of(path)) and not ignore.excluded(path)[0])
+
+    # What a rebuild would send differently since the image was built. (A change that kept its
+    # file's old time, the stale-transfer case, shows in the verbatim bytes instead.)
+    relevant = None if changes is None else [path for path in changes if sent(path)]
     evidence["relevant_changes"] = relevant[:50] if relevant is not None else None
 
     builder = builder_of(client, tagged.id)
@@ -259,7 +262,7 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     # For a legacy builder's tag: files with other bytes, and files the build uses that changed
     # since (a change .dockerignore excludes is in no rebuild either: that is another cause).
     older_than = list(dict.fromkeys([*(m["path"] for m in stale),
-                                     *(path for path in relevant or () if not ignore.excluded(path)[0])]))
+                                     *(relevant or ())]))
     if legacy:
         evidence["not_rebuilt"] = bool(older_than)
     else:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -255,15 +254,7 @@ def _git_date(when: dt.datetime) -> str:
     return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S +0000")
 
 
-@dataclass(frozen=True)
-class Changes:
-    """Files of a checkout (relative to the folder asked about) that changed since a build."""
-
-    after: list[str]  # whose content differs from the build's and that were written after it
-    differing: list[str]  # whose content differs, whatever their times say (a superset of `after`)
-
-
-def changes_since(repo: str | os.PathLike[str], when: dt.datetime, revision: str | None = None) -> Changes | None:
+def changed_since(repo: str | os.PathLike[str], when: dt.datetime, revision: str | None = None) -> list[str] | None:
     """What changed in the checkout since `when` (an image's build): decided by content and by
     when HEAD moved, never by commit dates, which an amend, a rebase, a cherry-pick or a revert
     rewrites.
@@ -275,9 +266,8 @@ def changes_since(repo: str | os.PathLike[str], when: dt.datetime, revision: str
     * Committed: the files that differ between then and HEAD. The reflog has whole seconds: a
       move in the same second as `when` is after it when its file was written after `when` (its
       modification time, to the nanosecond).
-    * Uncommitted (staged, unstaged, untracked and not ignored): after `when` when written
-      after it; an edit made before the build was in the build, unless a tool kept an older
-      time (`cp -p`, rsync -t): `differing` has those too.
+    * Uncommitted (staged, unstaged, untracked and not ignored): when written after `when`; an
+      edit made before the build was in the build.
     None when `repo` is not in a git work tree. A naive `when` is taken as UTC."""
     repo = Path(repo)
     try:
@@ -309,18 +299,8 @@ def changes_since(repo: str | os.PathLike[str], when: dt.datetime, revision: str
     else:
         timed |= _names(_git(top, "ls-files", "-z", check=False))
     timed |= _names(_git(top, "ls-files", "-z", "--others", "--exclude-standard", check=False))
-    written_after = certain | {path for path in timed if _written_after(top / path, moment)}
-
-    def relative(paths: set[str]) -> list[str]:
-        return sorted(p[len(prefix):] for p in paths if p.startswith(prefix))
-
-    return Changes(relative(written_after), relative(certain | timed))
-
-
-def changed_since(repo: str | os.PathLike[str], when: dt.datetime, revision: str | None = None) -> list[str] | None:
-    """The files changes_since places after `when`; None outside a git work tree."""
-    changes = changes_since(repo, when, revision)
-    return None if changes is None else changes.after
+    changed = certain | {path for path in timed if _written_after(top / path, moment)}
+    return sorted(p[len(prefix):] for p in changed if p.startswith(prefix))
 
 
 def _reflog_at(top: Path, when: dt.datetime) -> str | None:

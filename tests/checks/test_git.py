@@ -11,7 +11,6 @@ import pytest
 
 from runner.checks.git import (
     changed_since,
-    changes_since,
     git_state,
     parse_porcelain,
     parse_submodule_status,
@@ -442,12 +441,3 @@ def test_the_images_revision_is_what_it_was_built_from(repo):
     assert changed_since(repo, when) == []
     assert changed_since(repo, when, revision=built_from) == ["app.txt"]
     assert changed_since(repo, when, revision="0" * 40) == []  # not in this repository: the reflog decides
-
-
-def test_a_file_whose_time_was_kept_counts_when_asked_what_differs(repo):
-    when = built_now()
-    stat = (repo / "app.txt").stat()
-    (repo / "app.txt").write_text("v9\n")  # same size, and its old time put back
-    os.utime(repo / "app.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert changed_since(repo, when) == []
-    assert changes_since(repo, when).differing == ["app.txt"]

@@ -444,6 +444,12 @@ REGRESSIONS: dict[str, list[tuple[str, dict]]] = {
     "an amended and force-pushed commit, pulled": [
         ("commit", {"which": "app"}), ("push", {}), ("deploy", {"mount": "none"}),
         ("amend", {"which": None}), ("push", {}), ("fetch", {}), ("pull", {}), ("build", {})],
+    "after a cache prune, every diagnosis but the first said image-not-rebuilt": [
+        ("prune", {}), ("prune", {})],
+    "an excluded file edited before the build, then a cold cache": [
+        ("same_second", {"which": "settings", "build_first": False}), ("build", {}), ("prune", {})],
+    "a copied file edited (not committed) before the build, then a cold cache": [
+        ("same_second", {"which": "app", "build_first": False}), ("build", {}), ("prune", {})],
     "a hotfix to the excluded file in the same second as the build": [
         ("same_second", {"which": "settings", "build_first": False}),
         ("same_second", {"which": "settings", "build_first": True})],
