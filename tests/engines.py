@@ -181,12 +181,17 @@ def _start(chosen: Engine, say) -> None:
     root = fetch_trixie(say)
     _plugins(root)
     _bridge(chosen)
+    _wait_for_the_last_one_to_exit(chosen)
     state = HOME / chosen.name
     exec_root = RUN / chosen.name
     for folder in (state / "data", exec_root):
         folder.mkdir(parents=True, exist_ok=True)
     config = state / "daemon.json"
-    config.write_text(json.dumps({"features": {"containerd-snapshotter": chosen.containerd_store}}, indent=2) + "\n")
+    # live-restore: a dockerd that restarts on a data root with a bridge network in it, and has a
+    # --default-address-pool, deletes the interface named docker0 unless live-restore is on (moby's
+    # configureNetworking); it did, here, and every container on the host engine lost its network.
+    config.write_text(json.dumps({"features": {"containerd-snapshotter": chosen.containerd_store},
+                                  "live-restore": True}, indent=2) + "\n")
     socket = chosen.host.removeprefix("unix://")
     argv = [str(root / "usr/sbin/dockerd"), "--config-file", str(config), "-H", chosen.host,
             "--data-root", str(state / "data"), "--exec-root", str(exec_root), "--pidfile", f"{RUN}/{chosen.name}.pid",
@@ -205,6 +210,20 @@ def _start(chosen: Engine, say) -> None:
         time.sleep(0.5)
     tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
     raise SystemExit(f"engines: {chosen.name} did not answer within 60 s; {log}:\n{tail}")
+
+
+def _wait_for_the_last_one_to_exit(chosen: Engine) -> None:
+    """A daemon that is shutting down has closed its socket but holds its pidfile: a new one
+    refuses to start until it is gone."""
+    pidfile = RUN / f"{chosen.name}.pid"
+    try:
+        pid = int(pidfile.read_text())
+    except (OSError, ValueError):
+        return
+    for _ in range(120):
+        if not Path(f"/proc/{pid}").exists():
+            return
+        time.sleep(0.25)
 
 
 def _plugins(root: Path) -> None:
