@@ -266,6 +266,12 @@ def host_port(args: HostPortArgs, ctx: CheckContext) -> CheckResult:
                         entry["container_ip"] = ip.group(1) if ip else None
                         entry["container"] = by_ip.get(entry["container_ip"] or "")
                         proxies.append(entry)
+                        if entry["container"] is None:
+                            # No container of this engine has that address: the proxy of another
+                            # engine on this host, or one a stopped daemon left. It holds the port.
+                            processes.append({**entry, "note": "a docker-proxy for no container of this engine "
+                                                              "(another engine on this host, or left by a "
+                                                              "daemon that stopped)"})
                     else:
                         processes.append(entry)
         # A socket whose owner this user cannot see is still a holder, unnamed.
