@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -329,7 +330,9 @@ class Project:
 # --- apps of the playbook tests, shared with the tests of their checks ----------------------
 
 COMPOSE = ENGINE.compose()  # `docker compose` (v2) where the client has it, else docker-compose (v1)
+COMPOSE_V2 = COMPOSE is not None and COMPOSE[-1] == "compose"
 NO_COMPOSE = "no Compose for this engine's client: neither the compose plugin nor docker-compose (v1)"
+ANONYMOUS_VOLUME = re.compile(r"^[0-9a-f]{64}$")  # the name the engine gives a volume nobody named
 
 
 def compose(project: str, cwd: Path, *args: str, check: bool = True) -> str:
@@ -345,12 +348,20 @@ def compose(project: str, cwd: Path, *args: str, check: bool = True) -> str:
 
 class ServingApp:
     """An app FROM the session's labelled base whose /app/version.txt is what it serves; one
-    unique name for its tag, its containers and its Compose project."""
+    unique name for its tag, its containers and its Compose project.
+
+    Compose's anonymous volumes carry no label (v2 makes them through mounts, which the engine
+    does not label `com.docker.volume.anonymous` either), and one carried over by a recreate is
+    mounted by name, so `docker rm -v` and `down -v` leave it: after every Compose command the
+    app notes the anonymous volumes its project's containers mount, and `remove` deletes them,
+    also after a failure."""
 
     def __init__(self, root: Path, kind: str) -> None:
         self.root = root
         self.name = f"runner-test-{SESSION}-{kind}-{uuid.uuid4().hex[:6]}"
         self.image = f"{self.name}:latest"
+        self.project = self.name
+        self.anonymous_volumes: set[str] = set()
         root.mkdir(parents=True)
 
     def version(self, text: str) -> None:
@@ -360,7 +371,38 @@ class ServingApp:
         return docker("exec", container, "cat", "/app/version.txt").stdout.strip()
 
     def compose(self, *args: str, check: bool = True) -> str:
-        return compose(self.name, self.root, *args, check=check)
+        try:
+            return compose(self.name, self.root, *args, check=check)
+        finally:
+            self.note_anonymous_volumes(*self.project_containers())
+
+    def project_containers(self) -> list[str]:
+        """The IDs of every container of this app's Compose project (Compose finds them by label)."""
+        return docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={self.project}",
+                      check=False).stdout.split()
+
+    def service_container(self, service: str = "web") -> str:
+        """The name Compose gave the service's container: `<project>-web-1` (v2), `<project>_web_1` (v1)."""
+        found = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={self.project}",
+                       "--filter", f"label=com.docker.compose.service={service}").stdout.split()
+        assert len(found) == 1, f"{len(found)} containers of service {service} in project {self.project}"
+        return docker("inspect", "-f", "{{.Name}}", found[0]).stdout.strip().lstrip("/")
+
+    def note_anonymous_volumes(self, *containers: str) -> None:
+        for container in containers:
+            done = docker("inspect", "-f", "{{range .Mounts}}{{.Name}} {{end}}", container, check=False)
+            self.anonymous_volumes |= {n for n in done.stdout.split() if ANONYMOUS_VOLUME.match(n)}
+
+    def remove_compose_project(self) -> None:
+        """Containers, networks and the anonymous volumes of this app's Compose project."""
+        if COMPOSE and (self.root / "docker-compose.yml").exists():
+            self.compose("down", "-v", "-t", "0", check=False)
+        containers = self.project_containers()
+        self.note_anonymous_volumes(*containers)
+        if containers:
+            docker("rm", "-f", "-v", *containers, check=False)
+        if self.anonymous_volumes:
+            docker("volume", "rm", "-f", *sorted(self.anonymous_volumes), check=False)
 
 
 class StaleContainerApp(ServingApp):
@@ -379,7 +421,6 @@ echo "serving version $(cat /app/version.txt)"
 sleep 3600 & wait
 """
     COMPOSE_FILE = """\
-version: "3.8"
 services:
   web:
     build: .
@@ -388,16 +429,11 @@ services:
     def __init__(self, root: Path) -> None:
         super().__init__(root, "sc")
         self.container = self.name
-        self.project = self.name
         (root / "Dockerfile").write_text(self.DOCKERFILE.format(base=BASE_IMAGE))
         (root / "server.sh").write_text(self.SERVER)
         # Identical content builds identical image IDs: keep each test's images its own.
         self.version(f"v1 {self.name}")
         self.compose_file(with_image=True)
-
-    @property
-    def service_container(self) -> str:
-        return f"{self.project}_web_1"
 
     def compose_file(self, with_image: bool) -> None:
         line = f"    image: {self.image}\n" if with_image else ""
@@ -414,9 +450,8 @@ services:
         return super().served(container or self.container)
 
     def remove(self) -> None:
-        if COMPOSE and (self.root / "docker-compose.yml").exists():
-            self.compose("down", "-v", "-t", "0", check=False)
-        docker("rm", "-f", "-v", self.container, self.service_container, check=False)
+        self.remove_compose_project()
+        docker("rm", "-f", "-v", self.container, check=False)
 
 
 class VolumeShadowsApp(ServingApp):
@@ -471,10 +506,12 @@ sleep 3600 & wait
         return self.run(suffix, *mounts).stdout.strip()
 
     def remove(self) -> None:
+        self.remove_compose_project()
         if self.containers:
+            self.note_anonymous_volumes(*self.containers)
             docker("rm", "-f", "-v", *self.containers, check=False)
-        if self.volumes:
-            docker("volume", "rm", "-f", *self.volumes, check=False)
+        if self.volumes or self.anonymous_volumes:
+            docker("volume", "rm", "-f", *self.volumes, *sorted(self.anonymous_volumes), check=False)
 
 
 def app_fixture(kind: type[ServingApp]):  # noqa: ANN201 - a pytest fixture

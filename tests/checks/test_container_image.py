@@ -35,11 +35,16 @@ def test_check_reports_missing_container_and_image_as_errors(app):
 def test_check_says_when_the_tag_was_moved_back_to_an_older_image(app):
     app.build()
     older = dockerlab.docker("image", "inspect", "-f", "{{.Id}}", app.image).stdout.strip()
+    # A release tag keeps the older image: the containerd image store drops an image from its
+    # list once a build moves its only tag (the overlay2 store keeps it, untagged).
+    released = f"{app.name}-release:1"
+    dockerlab.docker("tag", older, released)
     time.sleep(1.1)  # image times have second resolution in places: keep them apart
     app.version(f"v2 {app.name}")  # sources no build has seen: a cached build would keep its first time
     app.build()
     app.run()
-    dockerlab.docker("tag", older, app.image)  # the tag goes back to the older image
+    dockerlab.docker("tag", released, app.image)  # the tag goes back to the older image (a rollback)
+    assert dockerlab.docker("image", "inspect", "-f", "{{.Id}}", app.image).stdout.strip() == older
     result = container_image(ContainerImageArgs(container=app.container, image=app.image), CheckContext())
     assert result.status == "fail" and result.evidence["behind_tag"] is True
     assert result.evidence["running_newer_than_tag"] is True
