@@ -7,7 +7,8 @@ evidence is three image IDs: the one the container runs, the one the rebuilt tag
 now, and the one the container's own reference (`Config.Image`, what `docker run` or
 Compose was given) names now. When the reference follows the tag, recreating the
 container picks up the rebuilt image; when it names another image (another tag, an image
-ID, Compose's default `<project>_<service>` name), recreating it changes nothing.
+ID, the default image name Compose gives a built service: `<project>_<service>` (v1) or
+`<project>-<service>` (v2)), recreating it changes nothing.
 
 Also reported: whether the container was (re)started after the tag's image was built (a
 restart instead of a recreate), the tags its image still has (none: the old image lost its

@@ -365,7 +365,7 @@ def test_dry_run_changes_nothing_on_the_engine(project, tmp_path):
     # the seed's destructive alternative, dry: its loss and measured cost shown, nothing pruned
     done = runner(project, "fix", "--dry-run", "--yes", "--fix", "prune-all-and-rebuild")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "[destructive] Delete the whole build cache" in done.stdout and "loses: the whole build cache" in done.stdout
+    assert "[destructive] Delete the whole build cache" in done.stdout and "loses: the build cache of every project on this engine" in done.stdout
     assert "cost: Measured" in done.stdout
     assert_unchanged(before, engine_state())
     assert "'/login?error=no_token'" not in project.read(COMPILED)

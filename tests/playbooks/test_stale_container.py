@@ -8,7 +8,8 @@ on 20.10): logs of real `docker compose up`, `restart`, `docker ps` and `docker 
 are triaged (this playbook first; buildkit-stale still first for its own all-CACHED log),
 piped and, for v2, as a terminal shows them; and `runner diagnose stale-container` names each
 cause and says `ok` for healthy containers, a Compose service built by Compose's own builder
-among them (v1: the legacy builder, v2: BuildKit).
+among them (v1: the legacy builder, v2: BuildKit); its fix recreates a Compose v1 service on
+every engine, and puts the old container back when Compose fails half-way.
 
 The Compose tests need a Compose for the engine's client; they are skipped without it."""
 
@@ -25,6 +26,7 @@ from pathlib import Path
 import pytest
 
 import dockerlab
+from runner.fix.actions import ActionContext, RecreateContainerArgs, containers
 from runner.triage.index import triage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -249,3 +251,57 @@ def test_compose_cases_with_composes_own_builder(app):
     app.compose("up", "-d")  # the tag's image changed: Compose recreates
     code, report = diagnose(**ctx)
     assert (code, report["status"]) == (0, "ok"), report
+
+
+@pytest.mark.engine
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="no Compose v1 (docker-compose) here")
+def test_a_compose_v1_service_is_recreated_on_every_engine(app, monkeypatch):
+    """A machine whose only Compose is docker-compose 1.x, talking to this engine: v1 crashes
+    recreating on Docker 25+ (KeyError: 'ContainerConfig') after it stopped the old container,
+    so there the fix recreates through the Engine API; before 25, through Compose."""
+    result, lines, name = recreate_a_compose_v1_service(app, monkeypatch)
+    assert result.ok, (result.summary, result.state, lines)
+    assert result.details["via"] == ("engine-api" if engine_api() >= (1, 44) else "compose"), lines
+    assert app.served(name) == "v2"
+
+
+@pytest.mark.engine
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="no Compose v1 (docker-compose) here")
+def test_when_compose_fails_midway_the_old_container_runs_again(app, monkeypatch):
+    """Compose v1 on Docker 25+, let through: it stops and renames the service's container, then
+    crashes. The fix fails, and says the old container is back under its name, running."""
+    if engine_api() < (1, 44):
+        pytest.skip("Compose v1 recreates without failing before Docker 25 (Engine API 1.44)")
+    monkeypatch.setattr(containers, "_compose_v1_cannot_recreate_on", lambda compose, client: False)
+    result, lines, name = recreate_a_compose_v1_service(app, monkeypatch)
+    assert not result.ok and any("ContainerConfig" in line for line in lines), lines
+    assert result.state == f"restored: {name} is the old container again, running"
+    assert app.served(name) == "v1 " + app.name
+
+
+def engine_api() -> tuple[int, ...]:
+    version = dockerlab.docker("version", "-f", "{{.Server.APIVersion}}").stdout
+    return tuple(int(part) for part in version.split(".")[:2])
+
+
+def recreate_a_compose_v1_service(app: dockerlab.StaleContainerApp, monkeypatch: pytest.MonkeyPatch):
+    """The app up as a docker-compose 1.x service, rebuilt as v2, then the recreate-container
+    action on a machine whose only Compose is v1."""
+    v1 = (shutil.which("docker-compose"),)
+    env = {k: v for k, v in os.environ.items() if k != "DOCKER_BUILDKIT"}
+    app.build()
+    up = subprocess.run([*v1, "-p", app.project, "up", "-d", "--no-build"], cwd=app.root, env=env,
+                        capture_output=True, text=True, timeout=300)
+    app.note_anonymous_volumes(*app.project_containers())
+    assert up.returncode == 0, up.stdout + up.stderr
+    name = app.service_container()
+    app.version("v2")
+    app.build()
+    monkeypatch.setattr(containers, "compose_command", lambda: v1)
+    lines: list[str] = []
+    try:
+        result = containers.recreate_container(RecreateContainerArgs(container=name), ActionContext(
+            docker_host=os.environ["DOCKER_HOST"], cwd=app.root, output=lines.append))
+    finally:
+        app.note_anonymous_volumes(*app.project_containers())
+    return result, lines, name

@@ -160,10 +160,12 @@ def recreate_container(args: RecreateContainerArgs, ctx: ActionContext) -> Actio
         workdir = labels.get(COMPOSE_WORKING_DIR) or ""
         files = [os.path.join(workdir, f) for f in (labels.get(COMPOSE_FILES) or "").split(",") if f]
         missing = [f for f in files if not os.path.isfile(f)]
-        if compose and files and not missing:
-            return _recreate_with_compose(compose, labels, files, ctx, client)
+        too_old = compose is not None and _compose_v1_cannot_recreate_on(compose, client)
+        if compose and files and not missing and not too_old:
+            return _recreate_with_compose(compose, labels, files, old, ctx, client)
         why = "no compose CLI here" if not compose else \
-            f"its compose file is not here ({', '.join(missing) or 'no file recorded'})"
+            "Compose v1 (docker-compose) fails to recreate on Docker 25 and later (KeyError: 'ContainerConfig')" \
+            if too_old else f"its compose file is not here ({', '.join(missing) or 'no file recorded'})"
         ctx.output(f"created by Compose project {labels[COMPOSE_PROJECT]!r}, but {why}: "
                    "recreating through the Engine API with the same settings")
     return _recreate_with_api(client, old, args.image, ctx)
@@ -221,8 +223,20 @@ def _restore(client: Any, old_id: str, new_id: str, spec: Spec, temporary: str) 
     return f"restored: {spec.name} is the old container again" + (", running" if spec.running else "")
 
 
+def _compose_v1_cannot_recreate_on(compose: tuple[str, ...], client: Any) -> bool:
+    """docker-compose 1.x reads the image's ContainerConfig to recreate, which Engine API 1.44
+    (Docker 25) no longer returns: it stops and renames the old container, then crashes."""
+    if compose[-1] == "compose":
+        return False
+    try:
+        api = client.version().get("ApiVersion") or "0"
+    except Exception:  # noqa: BLE001 - unknown: let Compose try, the restore covers a failure
+        return False
+    return tuple(int(part) for part in api.split(".")[:2] if part.isdigit()) >= (1, 44)
+
+
 def _recreate_with_compose(compose: tuple[str, ...], labels: dict[str, str], files: list[str],
-                           ctx: ActionContext, client: Any) -> ActionResult:
+                           old: Any, ctx: ActionContext, client: Any) -> ActionResult:
     project, service = labels[COMPOSE_PROJECT], labels[COMPOSE_SERVICE]
     argv = [*compose, "-p", project]
     for file in files:
@@ -248,12 +262,42 @@ def _recreate_with_compose(compose: tuple[str, ...], labels: dict[str, str], fil
                             f"unknown: look at `{' '.join(compose)} -p {project} ps`")
     details = {"argv": argv, "via": "compose", "project": project, "service": service}
     if code != 0:
-        return ActionResult(False, f"compose exited {code}", details,
-                            f"whatever compose did is left as is: look at `{' '.join(compose)} -p {project} ps`")
+        return ActionResult(False, f"compose exited {code}", details, _after_failed_compose(client, old))
     found = client.containers.list(all=True, filters={"label": [f"{COMPOSE_PROJECT}={project}",
                                                                  f"{COMPOSE_SERVICE}={service}"]})
     details["containers"] = [{"name": c.name, "id": c.id, "image": c.attrs.get("Image")} for c in found]
     return ActionResult(True, f"recreated service {service} of compose project {project}", details)
+
+
+def _after_failed_compose(client: Any, old: Any) -> str:
+    """Compose may have stopped and renamed the old container before it failed (v1 renames it
+    `<id>_<name>`): when the service now has no running container, the old one is put back."""
+    name = old.name
+    was_running = bool((old.attrs.get("State") or {}).get("Running"))
+    try:
+        current = client.api.inspect_container(old.id)
+    except Exception as exc:  # noqa: BLE001
+        if _not_found(exc):
+            return f"compose removed the old container; look at `docker ps -a --filter name={name}`"
+        return f"could not look at the old container ({_short(exc)}): look at `docker ps -a --filter name={name}`"
+    if current["State"]["Running"] or not was_running:
+        return f"{name} is as compose left it" + (" (running)" if current["State"]["Running"] else "")
+    try:
+        if current["Name"].lstrip("/") != name:
+            try:
+                taken = client.api.inspect_container(name)
+            except Exception as exc:  # noqa: BLE001
+                if not _not_found(exc):
+                    raise
+            else:
+                state = "running" if taken["State"]["Running"] else "not running"
+                return (f"the old container is stopped as {current['Name'].lstrip('/')}; {name} is another one "
+                        f"({taken['Id'][:12]}, {state}): look at `docker ps -a --filter name={name}`")
+            client.api.rename(old.id, name)
+        client.api.start(old.id)
+    except Exception as exc:  # noqa: BLE001
+        return f"could not restore the old container ({_short(exc)}): look at `docker ps -a --filter name={name}`"
+    return f"restored: {name} is the old container again, running"
 
 
 def refill_volumes(args: RefillVolumesArgs, ctx: ActionContext) -> ActionResult:

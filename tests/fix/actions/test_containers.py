@@ -343,13 +343,14 @@ def test_a_compose_container_is_recreated_by_compose_with_its_files(monkeypatch,
     assert client.api.calls == []  # compose did it all
 
 
-def test_compose_that_fails_leaves_what_it_did(monkeypatch, tmp_path, ctx):
+def test_compose_that_fails_before_touching_the_container_leaves_it_running(monkeypatch, tmp_path, ctx):
     (tmp_path / "compose.yaml").write_text("services: {}\n")
     fake_compose(tmp_path, monkeypatch, exit_code=3)
-    engine(monkeypatch, inspect(Config={"Labels": compose_labels(tmp_path, "compose.yaml")}))
+    client = engine(monkeypatch, inspect(Config={"Labels": compose_labels(tmp_path, "compose.yaml")}))
     result = recreate_container(RecreateContainerArgs(container="app"), ctx)
     assert not result.ok and result.summary == "compose exited 3"
-    assert "whatever compose did is left as is" in result.state and "-p shop ps" in result.state
+    assert result.state == "app is as compose left it (running)"
+    assert client.api.calls == []
 
 
 @pytest.mark.parametrize(("compose", "files", "why"), [
