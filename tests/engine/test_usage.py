@@ -33,3 +33,10 @@ def test_other_errors_and_an_endless_wait_are_raised(monkeypatch):
         usage.disk_usage(Busy(busy=1, message="no space left"))
     with pytest.raises(APIError, match="already running"):
         usage.disk_usage(Busy(busy=usage.ATTEMPTS))
+
+
+def test_a_container_removed_under_the_count_is_asked_again(monkeypatch):
+    """The containerd image store's 500 when a container goes while the engine counts (26.1)."""
+    monkeypatch.setattr(usage.time, "sleep", lambda seconds: None)
+    engine = Busy(busy=2, message="failed to compute disk usage: rw layer snapshot not found for container 3f2a")
+    assert usage.disk_usage(engine) == {"BuildCache": []} and engine.calls == 3
