@@ -86,6 +86,10 @@ def container_image(args: ContainerImageArgs, ctx: CheckContext) -> CheckResult:
     followed = _image(client, reference)
     running = _image(client, running_id)
     tag_created = parse_time(tagged.attrs.get("Created"))
+    # When the tag was last built: a cached rebuild of sources built before keeps the first
+    # build's `Created`, and the engine moves `LastTagTime` on every build that tags.
+    tag_built = max((moment for moment in (tag_created, parse_time((tagged.attrs.get("Metadata") or {})
+                                                                   .get("LastTagTime"))) if moment), default=None)
     started = parse_time(state.get("StartedAt"))
     created = parse_time(attrs.get("Created"))
     compose = {key: labels[label] for key, label in COMPOSE_LABELS.items() if label in labels}
@@ -109,8 +113,9 @@ def container_image(args: ContainerImageArgs, ctx: CheckContext) -> CheckResult:
         "other_reference": not runs_tag_image and ref_id != tagged.id,
         # Started after the tag's image was made, yet running another image: a restart or
         # start after the rebuild, not a new container.
-        "started_after_build": bool(not runs_tag_image and started and tag_created and started > tag_created),
-        "created_before_build": bool(created and tag_created and created < tag_created),
+        "started_after_build": bool(not runs_tag_image and started and tag_built and started > tag_built),
+        "created_before_build": bool(created and tag_built and created < tag_built),
+        "tag_built": tag_built.isoformat() if tag_built else None,
         # The tag was moved back (a pull or a tag of an older image, a cached rebuild of reverted
         # sources): recreating would run the tag's older image.
         "running_newer_than_tag": bool(not runs_tag_image and running_created and tag_created

@@ -49,3 +49,25 @@ def test_check_says_when_the_tag_was_moved_back_to_an_older_image(app):
     assert result.status == "fail" and result.evidence["behind_tag"] is True
     assert result.evidence["running_newer_than_tag"] is True
     assert "which is older: recreating it runs the older image" in result.summary
+
+
+@pytest.mark.engine
+def test_a_cached_rebuild_of_sources_built_before_is_placed_when_it_happened(app):
+    """A rebuild of sources the engine built before is all cached and keeps the first build's
+    `Created`: the container, started after that first build but before the rebuild, was not
+    restarted after the rebuild; it was created before it."""
+    app.build()  # B, first built long before the rebuild that brings it back
+    released = f"{app.name}-release:1"
+    dockerlab.docker("tag", app.image, released)  # keeps B listed on the containerd image store too
+    time.sleep(1.1)
+    app.version(f"v2 {app.name}")
+    app.build()  # A
+    app.run()
+    dockerlab.docker("restart", "-t", "0", app.container)
+    time.sleep(1.1)
+    app.version(f"v1 {app.name}")  # back to B's sources: the build is all cached
+    app.build()
+    result = container_image(ContainerImageArgs(container=app.container, image=app.image), CheckContext())
+    assert result.status == "fail" and result.evidence["behind_tag"] is True
+    assert result.evidence["started_after_build"] is False, result.evidence
+    assert result.evidence["created_before_build"] is True, result.evidence
