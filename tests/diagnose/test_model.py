@@ -79,6 +79,7 @@ class World:
     tag: str | None = None  # the image ID the tag names
     container_image: str | None = None  # the image ID the container runs
     settings_at_deploy: str | None = None  # the excluded file when the container was made
+    settings_committed_at_deploy: str | None = None  # ... and in the commit the checkout was on then
     mount: str = "none"  # none | volume | bind, chosen when the container is made
     mounted: str | None = None  # what the volume or the bind folder holds
     pushed_amend: bool = False  # the remote's history was rewritten (a fast-forward pull fails)
@@ -122,7 +123,7 @@ class World:
         if self.behind():
             found.append("git-not-updated")
         current = self.images.get(self.tag or "") == self.server[APP]
-        if current and self.container_image is not None and self.server[SETTINGS] != self.settings_at_deploy:
+        if current and self.container_image is not None and self.excluded_changed(self.server[SETTINGS]):
             found.append("change-excluded-by-dockerignore")
         if not current:
             found.append("image-not-rebuilt")
@@ -131,6 +132,13 @@ class World:
         if self.mount != "none" and self.mounted != self.images.get(self.container_image or ""):
             found.append("mount-shadows-image")
         return found
+
+    def excluded_changed(self, settings: str) -> bool:
+        """The excluded file differs from what it was at the deploy. An uncommitted edit that was
+        there at the deploy and has been thrown away since (a hard reset back to the deploy's
+        commit) left no trace: git has the commits and today's work tree, nothing in between. So
+        a file back at the deploy's committed content is not a change anyone can show."""
+        return settings != self.settings_at_deploy and settings != self.settings_committed_at_deploy
 
     def expected(self) -> str:
         broken = self.broken()
@@ -150,7 +158,7 @@ class World:
                 return False  # `git pull --ff-only` refuses
             settings = git(self.server_dir, "show", f"origin/main:{SETTINGS}") + "\n"
         # The excluded change comes before the recreate in the playbook's order: it would stop the fix.
-        return settings == self.settings_at_deploy
+        return not self.excluded_changed(settings)
 
     # --- the real things -------------------------------------------------------------------
 
@@ -210,7 +218,12 @@ class World:
         docker(*args, self.image)
         self.mount = mount
         self.container_image = self.tag
+        self.deployed()
+
+    def deployed(self) -> None:
+        """The container was (re)made from the checkout as it is now."""
         self.settings_at_deploy = self.server[SETTINGS]
+        self.settings_committed_at_deploy = git(self.server_dir, "show", f"HEAD:{SETTINGS}") + "\n"
 
     def diagnose(self) -> dict:
         done = subprocess.run(
@@ -400,7 +413,7 @@ class Team(RuleBasedStateMachine):
         w.images.setdefault(w.tag, w.server[APP])
         w.container_image = docker("inspect", "-f", "{{.Image}}", w.name).stdout.strip()
         if docker("inspect", "-f", "{{.Id}}", w.name).stdout.strip() != container_before:
-            w.settings_at_deploy = w.server[SETTINGS]
+            w.deployed()
         assert w.serves() == w.server[APP], "the fixed container does not serve the checkout's file"
 
     @invariant()
@@ -453,6 +466,9 @@ REGRESSIONS: dict[str, list[tuple[str, dict]]] = {
     "a hotfix to the excluded file in the same second as the build": [
         ("same_second", {"which": "settings", "build_first": False}),
         ("same_second", {"which": "settings", "build_first": True})],
+    "a hotfix to the excluded file, deployed, then thrown away by a hard reset": [
+        ("same_second", {"which": "settings", "build_first": False}), ("commit", {"which": "app"}),
+        ("build", {}), ("build", {}), ("reset_hard", {})],
 }
 
 
