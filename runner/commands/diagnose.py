@@ -75,7 +75,7 @@ def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docke
       "cause": {"id", "title", "explanation", "evidence"} | null,
       "checks": [{"id", "status", "summary", "evidence", "ms"}], "fix": id | null, "ms"}
     """
-    from rich.console import Console
+    from runner.present.terminal import SafeConsole
 
     from runner.diagnose.diagnosis import diagnose
     from runner.playbook.model import localize
@@ -84,8 +84,8 @@ def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docke
 
     playbook = load_playbook(playbook_id, playbook_dir(obj["playbooks_dir"]))
     values = resolve_params(playbook, parse_params(params), Path.cwd())
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    out = SafeConsole(highlight=False)
+    err = SafeConsole(stderr=True, highlight=False)
     spinner = Spinner(err)
 
     def progress(check, outcome) -> None:  # noqa: ANN001

@@ -75,7 +75,7 @@ def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: st
     unknown fix); 4 not applied: no consent (no terminal and no --yes, or declined);
     5 a step failed or timed out; 130 interrupted.
     """
-    from rich.console import Console
+    from runner.present.terminal import SafeConsole
 
     from runner.fix.run import run_fix
     from runner.fix.run_report import save_report
@@ -84,8 +84,8 @@ def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: st
     playbook = load_playbook(playbook_id, playbook_dir(obj["playbooks_dir"]))
     values = resolve_params(playbook, parse_params(params), Path.cwd())
     # With --json, stdout is the report alone: the person's view goes to stderr.
-    console = Console(stderr=as_json, highlight=False)
-    err = Console(stderr=True, highlight=False)
+    console = SafeConsole(stderr=as_json, highlight=False)
+    err = SafeConsole(stderr=True, highlight=False)
     interactive = stdin_is_terminal()
     display = FixDisplay(console, err, playbook, lang, verbose_checks=not as_json)
 

@@ -82,7 +82,7 @@ def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tupl
       "ties", "cleanup", "seconds"}], "recorded": {playbook: [claim ids]}};
       with --clean-up: {"runs": [{"run", "why", "removed", "left"}], "left"}
     """
-    from rich.console import Console
+    from runner.present.terminal import SafeConsole
 
     from runner.lab import LabError
     from runner.lab.record import record_verdicts
@@ -107,8 +107,8 @@ def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tupl
         for playbook_id in playbook_ids:
             path = _path_of(folder, playbook_id)
             targets.append((load_file(path), path))
-    err = Console(stderr=True, highlight=False)
-    out = Console(highlight=False)
+    err = SafeConsole(stderr=True, highlight=False)
+    out = SafeConsole(highlight=False)
     reports = []
     recorded: dict[str, list[str]] = {}
     for playbook, path in targets:
@@ -143,11 +143,11 @@ def _seconds(text: str) -> float:
 
 
 def _clean_up(docker_host: str | None, older_than: float, as_json: bool) -> None:
-    from rich.console import Console
+    from runner.present.terminal import SafeConsole
 
     from runner.lab.leftovers import clean_up
 
-    err = Console(stderr=True, highlight=False)
+    err = SafeConsole(stderr=True, highlight=False)
     found = clean_up(docker_host, older_than,
                      waiting=lambda holder: err.print(f"another lab runs on this engine ({holder}): waiting"))
     left = [f"{item} (run {run.run_id})" for run in found for item in run.cleanup.left]

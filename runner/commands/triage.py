@@ -92,16 +92,18 @@ def triage_command(obj: dict, source: Path | None, limit: int | None, as_json: b
 
 def _print_triage(matches: list, lang: str, total: int) -> None:
     from runner.playbook.model import localize
+    from runner.present.terminal import plain
 
     for rank, match in enumerate(matches, start=1):
-        title = localize(match.playbook.title, lang)
+        title = plain(localize(match.playbook.title, lang))
         click.echo(f"{rank}. {click.style(match.id, bold=True)}  {title}  (score {match.score})")
         for symptom in match.symptoms:
             lines = "line" if symptom.lines == 1 else "lines"
-            click.echo(f"   {click.style(symptom.key, fg='yellow')}: {localize(symptom.text, lang)} "
+            click.echo(f"   {click.style(symptom.key, fg='yellow')}: {plain(localize(symptom.text, lang))} "
                        f"({symptom.lines} {lines})")
             for line in (m for m in match.lines if m.symptom == symptom.key):
-                click.echo(f"     {click.style(str(line.number).rjust(6), dim=True)}  {line.text}")
+                # the log's own line: its colour codes and cursor moves stay out of the terminal
+                click.echo(f"     {click.style(str(line.number).rjust(6), dim=True)}  {plain(line.text)}")
     if total > len(matches):
         click.echo(f"... and {total - len(matches)} more (--limit N)")
     click.echo(f"next: runner show {matches[0].id}   runner diagnose {matches[0].id} --param ...", err=True)
@@ -147,12 +149,13 @@ def search_command(obj: dict, query: tuple[str, ...], limit: int | None, as_json
         click.echo(json.dumps({"matches": [m.to_json() for m in shown]}, ensure_ascii=False, indent=2))
     elif shown:
         from runner.playbook.model import localize
+        from runner.present.terminal import plain
 
         for rank, match in enumerate(shown, start=1):
-            title = localize(match.playbook.title, lang)
+            title = plain(localize(match.playbook.title, lang))
             click.echo(f"{rank}. {click.style(match.id, bold=True)}  {title}  (score {match.score})")
             for snippet in match.lines:
-                click.echo(f"   {click.style(snippet.field, dim=True)}: {snippet.text}")
+                click.echo(f"   {click.style(snippet.field, dim=True)}: {plain(snippet.text)}")
         if len(matches) > len(shown):
             click.echo(f"... and {len(matches) - len(shown)} more (--limit N)")
     if not matches:

@@ -23,6 +23,7 @@ from runner.playbook.model import (
     localize,
 )
 from runner.present.labels import TERMINAL_HEADINGS, VERDICT_LABEL
+from runner.present.terminal import SafeConsole
 
 SEVERITY_STYLE = {"low": "green", "medium": "yellow", "high": "red", "critical": "bold red"}
 EFFECT_STYLE = {Effect.read: "green", Effect.write: "yellow", Effect.destructive: "bold red"}
@@ -196,13 +197,13 @@ def playbook_renderables(playbook: Playbook, lang: str) -> list[RenderableType]:
 
 
 def show_playbook(playbook: Playbook, lang: str, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or SafeConsole()
     for renderable in playbook_renderables(playbook, lang):
         console.print(renderable)
 
 
 def playbook_table(playbooks: list[Playbook], console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or SafeConsole()
     table = Table("id", "severity", "tags", "title", box=None, header_style="bold")
     for p in playbooks:
         table.add_row(p.id, Text(p.severity.value, style=SEVERITY_STYLE[p.severity.value]),
