@@ -69,11 +69,13 @@ def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docke
     so in its output.
 
     \b
-    Exit codes: 0 nothing wrong, 1 problem found (the cause is named),
-    2 could not diagnose (engine unreachable, missing image or container, bad param).
+    Exit codes: 0 nothing wrong, 1 problem found (the cause is named, or a check failed
+    that no cause of this playbook explains: "unexplained"), 2 could not diagnose (engine
+    unreachable, missing image or container, bad param).
     JSON (--json): {"playbook", "status": "ok"|"problem"|"error",
       "cause": {"id", "title", "explanation", "evidence"} | null,
-      "checks": [{"id", "status", "summary", "evidence", "ms"}], "fix": id | null, "ms"}
+      "checks": [{"id", "status", "summary", "evidence", "ms"}], "fix": id | null, "ms",
+      "errors": [...], "unexplained": ["check: summary", ...]}
     """
     from runner.present.terminal import SafeConsole
 

@@ -43,6 +43,9 @@ class Diagnosis:
     params: dict[str, str] = field(default_factory=dict)
     engine: str | None = None
     errors: tuple[str, ...] = ()
+    # Checks that failed when no cause holds: something is wrong that this playbook does not
+    # explain, which is never "ok".
+    unexplained: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,7 +53,7 @@ class Diagnosis:
             "checks": [{"id": c.id, "status": c.status, "summary": c.summary, "evidence": c.evidence, "ms": c.ms}
                        for c in self.checks],
             "fix": self.fix, "ms": self.ms, "params": self.params, "engine": self.engine,
-            "errors": list(self.errors),
+            "errors": list(self.errors), "unexplained": list(self.unexplained),
         }
 
 
@@ -129,8 +132,9 @@ def diagnose(playbook: Playbook, params: dict[str, str], *, docker_host: str | N
              "evidence": {i: {"summary": results[i].summary, **results[i].evidence}
                           for i in evidence_ids if i in results}},
             tuple(outcomes), cause.fix, elapsed, params, engine, errors)
-    return Diagnosis(playbook.id, "error" if errors else "ok", None, tuple(outcomes), None, elapsed,
-                     params, engine, errors)
+    unexplained = tuple(f"{o.id}: {o.summary}" for o in outcomes if o.status == "fail")
+    status = "error" if errors else "problem" if unexplained else "ok"
+    return Diagnosis(playbook.id, status, None, tuple(outcomes), None, elapsed, params, engine, errors, unexplained)
 
 
 def _checks_named(condition: Any) -> list[str]:

@@ -99,7 +99,7 @@ def summarize(diagnosis: Diagnosis | None) -> dict[str, Any] | None:
         return None
     return {"status": diagnosis.status, "cause": diagnosis.cause, "fix": diagnosis.fix, "ms": diagnosis.ms,
             "checks": [{"id": c.id, "status": c.status, "summary": c.summary} for c in diagnosis.checks],
-            "errors": list(diagnosis.errors)}
+            "errors": list(diagnosis.errors), "unexplained": list(diagnosis.unexplained)}
 
 
 def cause_rank(playbook: Playbook, diagnosis: Diagnosis) -> int | None:
@@ -114,7 +114,7 @@ def judge(playbook: Playbook, before: Diagnosis, after: Diagnosis) -> str:
     unchanged: the same cause; worse: an earlier cause, or the diagnosis cannot run now."""
     if after.status == "ok":
         return "resolved"
-    if after.status == "error" and after.cause is None:
+    if after.status in ("error", "problem") and after.cause is None:
         return "worse"
     first, last = cause_rank(playbook, before), cause_rank(playbook, after)
     if last == first:
@@ -148,7 +148,8 @@ def run_fix(playbook: Playbook, params: dict[str, str], *, docker_host: str | No
         current = run.before = diagnose_now(0)
         if current.cause is None:
             run.outcome = "nothing-wrong" if current.status == "ok" else "could-not-diagnose"
-            run.state = OUTCOMES[run.outcome] if current.status == "ok" else "; ".join(current.errors)
+            run.state = OUTCOMES[run.outcome] if current.status == "ok" else \
+                "; ".join(current.errors or current.unexplained)
             return run
         environment = None
         for number in range(1, max_rounds + 1):

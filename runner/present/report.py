@@ -67,6 +67,13 @@ def print_verdict(console: Console, playbook: Playbook, diagnosis: Diagnosis, la
         for error in diagnosis.errors:
             console.print(Text(f"  {error}", style="red"))
         return
+    if diagnosis.cause is None and diagnosis.unexplained:
+        console.print(Text("  A check failed, and no cause of this playbook explains it:", style="bold"))
+        for line in diagnosis.unexplained:
+            console.print(Text(f"  {line}"))
+        console.print(Text(f"  look at the failing check above, or at other playbooks: runner triage, "
+                           f"runner show {playbook.id}", style="dim"))
+        return
     if diagnosis.cause is None:
         console.print("  Every check passed and no cause holds: the deploy reflects the build context.")
         return

@@ -159,7 +159,8 @@ def test_the_json_of_a_diagnosis():
     found = diagnose(playbook([{"id": "a", "kind": "fake", "args": {"value": 2}}]), {"image": "app:1"},
                      docker_host="tcp://h:2375")
     data = found.to_json()
-    assert list(data) == ["playbook", "status", "cause", "checks", "fix", "ms", "params", "engine", "errors"]
+    assert list(data) == ["playbook", "status", "cause", "checks", "fix", "ms", "params", "engine", "errors",
+                         "unexplained"]
     assert (data["playbook"], data["status"], data["params"], data["engine"], data["errors"]) == \
         ("p", "ok", {"image": "app:1"}, "tcp://h:2375", [])
     [entry] = data["checks"]

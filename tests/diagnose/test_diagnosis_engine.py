@@ -287,3 +287,23 @@ def test_a_legacy_builder_image_and_a_change_dockerignore_excludes(project):
     code, report = diagnose(project)
     assert code == 1 and report["cause"]["id"] == "change-excluded-by-dockerignore", report
     assert report["cause"]["evidence"]["source"]["not_rebuilt"] is False
+
+
+def test_a_context_that_does_not_build_is_never_ok(project):
+    """The source check cannot say what the context builds now: a failed check no cause of the
+    playbook explains is a problem, named as unexplained, never 'every check passed'."""
+    project.build()
+    project.run_container()
+    dockerfile = (project.root / "Dockerfile").read_text()
+    project.write("Dockerfile", dockerfile.replace("COPY public ./public", "COPY public ./public\nCOPY missing.txt ./"))
+    code, report = diagnose(project)
+    assert checks(report)["source"]["status"] == "fail", report
+    assert "does not build now" in checks(report)["source"]["summary"]
+    assert (code, report["status"]) == (1, "problem"), report
+    if report["cause"] is None:
+        assert report["unexplained"] and report["unexplained"][0].startswith("source: the context does not build")
+    done = subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), "diagnose",
+                           "buildkit-stale", "--param", f"image={project.image}", "--param", f"context={project.root}",
+                           "--param", f"container={project.container}"], capture_output=True, text=True,
+                          timeout=300, cwd=project.root)
+    assert done.returncode == 1 and "Every check passed" not in done.stdout, done.stdout

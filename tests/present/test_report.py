@@ -3,6 +3,7 @@ JSON's shape, one line per check, the evidence a person sees, the fix command to
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -43,7 +44,8 @@ def test_the_json_is_the_diagnosis_with_korean_kept_and_paths_as_text():
     text = to_json(found)
     assert "이미지 최신" in text
     data = json.loads(text)
-    assert list(data) == ["playbook", "status", "cause", "checks", "fix", "ms", "params", "engine", "errors"]
+    assert list(data) == ["playbook", "status", "cause", "checks", "fix", "ms", "params", "engine", "errors",
+                         "unexplained"]
     assert data["checks"] == [{"id": "a", "status": "pass", "summary": "이미지 최신", "evidence": {"at": "/app"},
                                "ms": 3}]
 
@@ -101,3 +103,11 @@ def test_step_titles_are_text_not_markup():
     cause = {"id": "c", "title": "t", "explanation": "e", "evidence": {}}
     print_verdict(console, playbook, diagnosis("problem", cause), "en", None)
     assert "    [read] check [the] page [bold]now[/bold]" in console.file.getvalue().splitlines()
+
+
+def test_a_failed_check_no_cause_explains_is_printed_as_such():
+    found = dataclasses.replace(diagnosis("ok"), status="problem",
+                                unexplained=("source: the context does not build now",))
+    out = printed(found)
+    assert "no cause of this playbook explains it" in out and "source: the context does not build now" in out
+    assert "Every check passed" not in out
