@@ -11,11 +11,11 @@ Paths and `{{...}}` inside the wanted values are the placeholder language
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from runner.playbook.linear_regex import compile_linear
 from runner.playbook.model import COMPARISON_TESTS, Comparison
 from runner.playbook.placeholders import MISSING, Missing, Resolver, as_text, fill
 
@@ -76,7 +76,7 @@ def compare(test: Comparison, actual: Any, resolve: Resolver) -> Decision:
                 decision.add((actual == value) is same, f"{words} {path} ({short(value, 30)})")
     for pattern, found_wanted, words in ((test.matches, True, "matches"), (test.not_matches, False, "does not match")):
         if pattern is not None:
-            found = re.search(wanted(pattern), as_text(actual)) is not None
+            found = compile_linear(wanted(pattern)).search(as_text(actual)) is not None
             decision.add(found is found_wanted, f"{words} /{pattern}/")
     for part, found_wanted, words in ((test.contains, True, "contains"), (test.not_contains, False, "does not contain")):
         if part is not None:

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from runner.checks.kinds import CHECK_KINDS
+from runner.playbook.linear_regex import compile_linear
 
 LANGS = ("ko", "en")
 Lang = Literal["ko", "en"]
@@ -79,10 +80,7 @@ def localize(text: Text | None, lang: Lang = "ko") -> str:
 
 
 def _valid_regex(pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"not a valid regular expression: {exc}") from None
+    compile_linear(pattern)
     return pattern
 
 

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from runner.playbook.linear_regex import compile_linear
 from runner.playbook.model import Playbook, Symptom, Text, localize
 
 MAX_LINES_PER_SYMPTOM = 5  # lines kept per symptom (all are counted)
@@ -237,11 +238,11 @@ class _Signature:
     pattern: str
     literals: Literals
     symptoms: list[tuple[int, int]] = field(default_factory=list)
-    compiled: re.Pattern[str] | None = None
+    compiled: Any = None  # RE2's pattern (runner/playbook/linear_regex.py)
 
-    def regex(self) -> re.Pattern[str]:
+    def regex(self) -> Any:
         if self.compiled is None:  # compiled on first use: most signatures never get this far
-            self.compiled = re.compile(self.pattern)
+            self.compiled = compile_linear(self.pattern)
         return self.compiled
 
 
@@ -419,7 +420,7 @@ def _matching_lines(signature: _Signature, text: _Text) -> Iterable[tuple[int, s
 def _shorten(line: str, pattern: str) -> str:
     if len(line) <= MAX_LINE_CHARS:
         return line
-    match = re.search(pattern, line)
+    match = compile_linear(pattern).search(line)
     start = max(0, (match.start() if match else 0) - MAX_LINE_CHARS // 3)
     piece = line[start:start + MAX_LINE_CHARS]
     return ("…" if start else "") + piece + ("…" if start + MAX_LINE_CHARS < len(line) else "")

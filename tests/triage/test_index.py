@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import runner.triage.index as triage_module
 from runner.playbook.catalogue import load_catalogue
+from runner.playbook.linear_regex import compile_linear
 from runner.playbook.model import Playbook
 from runner.triage.index import MAX_LINE_CHARS, MAX_LINES_PER_SYMPTOM, TriageIndex, analyse, score, triage
 
@@ -198,7 +199,7 @@ def test_prefilter_finds_what_every_regex_on_every_line_finds(symptom_patterns, 
     for number, line in enumerate(clean.split("\n"), start=1):
         line = line[:-1] if line.endswith("\r") else line
         for i, sigs in enumerate(symptom_patterns):
-            if any(re.search(sig, line) for sig in sigs):
+            if any(compile_linear(sig).search(line) for sig in sigs):  # what triage runs: RE2
                 expected.add((f"s{i}", number))
     # the index keeps the first few lines of each symptom; compare those
     firsts = {(key, n) for key, n in expected
