@@ -22,31 +22,61 @@ def _stdin_is_terminal() -> bool:
     return sys.stdin is None or sys.stdin.isatty()
 
 
-def _read_log(source: Path | None) -> str:
+MAX_BYTES = 64 * 1024 * 1024  # a CI log is a few MB; `yes | runner triage` must end
+CHUNK = 1024 * 1024
+
+
+def _read_log(source: Path | None, max_bytes: int) -> str:
+    """The log, at most `max_bytes` of it: reading stops there, or at Ctrl-C on a stream that
+    never ends (`docker compose up | runner triage`), and what came so far is triaged."""
     from runner.errors import RunnerError
 
     if source is None or str(source) == "-":
         if source is None and _stdin_is_terminal():
             raise click.UsageError("give a FILE, or pipe the log in: docker build --progress=plain . 2>&1 | "
                                    "runner triage")
-        data = sys.stdin.buffer.read()
+        stream, name = sys.stdin.buffer, "standard input"
     else:
         try:
-            data = source.read_bytes()
+            stream, name = open(source, "rb"), str(source)  # noqa: SIM115 - closed below
         except OSError as exc:
             raise RunnerError(f"cannot read {source}: {exc.strerror or exc}") from None
+    chunks: list[bytes] = []
+    size, why = 0, None
+    try:
+        while size < max_bytes:
+            chunk = stream.read1(min(CHUNK, max_bytes - size))  # what is there: a Ctrl-C loses nothing
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        else:
+            if stream.read(1):
+                why = f"stopped reading {name} after {max_bytes:,} bytes (--max-bytes): triaged what came"
+    except KeyboardInterrupt:
+        why = f"interrupted: triaged the {size:,} bytes of {name} read so far"
+    except OSError as exc:
+        raise RunnerError(f"cannot read {name}: {exc.strerror or exc}") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    if why:
+        click.echo(why, err=True)
     # Logs carry stray bytes (progress bars, binary output): never refuse one for that.
-    return data.decode("utf-8", errors="replace")
+    return b"".join(chunks).decode("utf-8", errors="replace")
 
 
 @click.command("triage")
 @click.argument("source", required=False, metavar="[FILE | -]",
                 type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @limit_option
+@click.option("--max-bytes", type=click.IntRange(min=1), default=MAX_BYTES, show_default=True,
+              help="Read at most this much of the log (then say so and triage what came).")
 @json_option
 @lang_option
 @click.pass_obj
-def triage_command(obj: dict, source: Path | None, limit: int | None, as_json: bool, lang: str) -> None:
+def triage_command(obj: dict, source: Path | None, limit: int | None, max_bytes: int, as_json: bool,
+                   lang: str) -> None:
     """Rank playbooks by the symptoms a log shows.
 
     Reads a log or a pasted error from FILE, or from standard input (`-`, or no FILE when
@@ -54,7 +84,8 @@ def triage_command(obj: dict, source: Path | None, limit: int | None, as_json: b
     output, a CI log. Each playbook's symptoms carry signatures, regular expressions matched
     line by line. A playbook ranks higher the more distinct symptoms the log shows; more lines
     of the same symptom add little. For each match you see the lines and the symptom each
-    stands for; then `runner show ID` or `runner diagnose ID`.
+    stands for; then `runner show ID` or `runner diagnose ID`. Reading stops after
+    --max-bytes, or at Ctrl-C on a stream that never ends; what came so far is triaged.
 
     \b
     Examples:
@@ -75,7 +106,7 @@ def triage_command(obj: dict, source: Path | None, limit: int | None, as_json: b
     )
     from runner.triage.index import TriageIndex
 
-    text = _read_log(source)
+    text = _read_log(source, max_bytes)
     playbooks = load_catalogue(playbook_dir(obj["playbooks_dir"]))
     matches = TriageIndex(playbooks).scan(text)
     shown = matches[: limit or (len(matches) if as_json else TEXT_LIMIT)]

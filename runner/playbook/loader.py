@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
+import stat
 import types
 import typing
 from dataclasses import dataclass, field
@@ -195,8 +197,22 @@ def parse_yaml(text: str) -> tuple[Any, Positions]:
 
 
 def read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    if len(raw) > MAX_BYTES:
+    """The file's text, checked before it is read: a regular file (a FIFO would hang the
+    runner, a device never end) of at most MAX_BYTES (a sparse 6 GB file is never read)."""
+    try:
+        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise _Invalid(f"cannot read the file: {exc.strerror or exc}", None) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _Invalid("not a regular file (a FIFO, a device or a socket)", None,
+                           "a playbook is a YAML file: remove it from the playbook folder")
+        if info.st_size > MAX_BYTES:
+            raise _Invalid(f"the file is larger than {MAX_BYTES // 1_000_000} MB ({info.st_size:,} bytes)", None)
+        raw = handle.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:  # it grew while we looked
         raise _Invalid(f"the file is larger than {MAX_BYTES // 1_000_000} MB", None)
     try:
         return raw.decode("utf-8-sig")
@@ -248,7 +264,8 @@ def playbook_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file()))
+            # Anything named *.yaml but a folder: a FIFO or a device there is refused by name, not skipped.
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and not p.is_dir()))
         else:
             files.append(path)
     return files

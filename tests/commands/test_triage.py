@@ -7,12 +7,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
+import clikit
 
 from runner import exitcodes
 from runner.cli import cli
@@ -187,3 +191,43 @@ def test_a_limit_below_1_is_a_usage_error(widgets):
     result = CliRunner().invoke(cli, ["--playbooks", str(widgets), "search", "--limit", "0", "widget"])
     assert result.exit_code == exitcodes.CANNOT
     assert "--limit" in result.output
+
+
+# --- bounded input ------------------------------------------------------------------------
+
+BUILDX_LINE = "ERROR: BuildKit is enabled but the buildx component is missing or broken.\n"
+
+
+def triage_process(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(clikit.ROOT)}
+    env.pop("RUNNER_PLAYBOOKS", None)
+    return subprocess.Popen([sys.executable, "-m", "runner", "--playbooks", str(clikit.ROOT / "playbooks"),
+                             "triage", "-", *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+
+
+def test_an_endless_stream_is_read_up_to_max_bytes_then_triaged():
+    yes = subprocess.Popen(["yes", BUILDX_LINE.strip()], stdout=subprocess.PIPE)
+    try:
+        env = {**os.environ, "PYTHONPATH": str(clikit.ROOT)}
+        done = subprocess.run([sys.executable, "-m", "runner", "--playbooks", str(clikit.ROOT / "playbooks"),
+                               "triage", "-", "--max-bytes", "2000000", "--json"], stdin=yes.stdout,
+                              capture_output=True, text=True, timeout=120, env=env)
+    finally:
+        yes.kill()
+        yes.wait()
+    assert done.returncode == 0, done.stderr
+    assert "stopped reading standard input after 2,000,000 bytes (--max-bytes)" in done.stderr
+    assert json.loads(done.stdout)["matches"][0]["id"] == "buildx-missing"
+
+
+def test_ctrl_c_on_a_stream_that_never_ends_triages_what_came():
+    process = triage_process()
+    assert process.stdin is not None
+    process.stdin.write(BUILDX_LINE.encode())
+    process.stdin.flush()
+    time.sleep(3)  # the runner is up and waiting for more (the stream stays open)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert b"interrupted: triaged the" in err and b"buildx-missing" in out

@@ -302,3 +302,28 @@ def test_thousands_of_dangling_references_are_reported_in_linear_time(tmp_path: 
     # the hint names a few known ids, not all 3000
     assert problems[0] == (f"{path}:6:44: checks[0].requires[0]: check 'missing-0' does not exist (known: "
                            + ", ".join(f"check-{i}" for i in range(10)) + ", ... (2990 more))")
+
+
+def test_a_fifo_among_the_playbooks_is_refused_by_name_not_waited_for(tmp_path):
+    import os
+    import shutil
+
+    import clikit
+
+    shutil.copy(clikit.ROOT / "playbooks" / "buildx-missing.yaml", tmp_path)
+    os.mkfifo(tmp_path / "pipe.yaml")
+    for args in (["validate", str(tmp_path)], ["validate", str(tmp_path / "pipe.yaml")],
+                 ["--playbooks", str(tmp_path), "list"]):
+        done = clikit.run(*args)  # a hang would hit the 120 s timeout
+        assert done.returncode == 3, (args, done.stdout, done.stderr)
+        assert f"{tmp_path / 'pipe.yaml'}:1:1: not a regular file" in done.stderr
+
+
+def test_a_huge_sparse_file_is_refused_before_it_is_read(tmp_path):
+    import clikit
+
+    huge = tmp_path / "huge.yaml"
+    with open(huge, "wb") as handle:
+        handle.truncate(6 * 1024**3)  # 6 GB of nothing: reading it would take the machine's memory
+    done = clikit.run("validate", str(huge))
+    assert done.returncode == 3 and "larger than 2 MB (6,442,450,944 bytes)" in done.stderr, done.stderr
