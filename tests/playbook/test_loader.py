@@ -156,7 +156,7 @@ def test_utf8_with_bom_is_fine(tmp_path: Path):
 def test_file_too_large(tmp_path: Path):
     path = tmp_path / "big.yaml"
     path.write_bytes(b"# " + b"x" * 2_000_001)
-    assert problems_of(path) == [f"{path}:1:1: the file is larger than 2 MB"]
+    assert problems_of(path) == [f"{path}:1:1: the file is larger than 2 MB (2,000,003 bytes)"]
 
 
 def test_unknown_key_without_a_close_match_lists_the_known_ones(tmp_path: Path):
