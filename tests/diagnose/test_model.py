@@ -18,7 +18,8 @@ The image a build yields is read from the engine (a cold cache rebuilds the same
 new image ID); what it holds is the model's. `make test` runs a few short sequences per engine
 (RUNNER_MODEL_EXAMPLES x RUNNER_MODEL_STEPS, 4 x 10 by default); a long run is
 
-    RUNNER_MODEL_EXAMPLES=50 RUNNER_MODEL_STEPS=10 .venv/bin/pytest -m engine tests/diagnose/test_model.py
+    RUNNER_MODEL_EXAMPLES=25 RUNNER_MODEL_STEPS=20 .venv/bin/pytest -s -m engine --engine 26.1 \
+        tests/diagnose/test_model.py -k follows       # prints what it covered: diagnoses, fixes, causes
 
 A failing sequence is shrunk by hypothesis and printed; keep it in REGRESSIONS below, where it
 runs again on every engine.
@@ -276,6 +277,7 @@ class Team(RuleBasedStateMachine):
     def start(self) -> None:
         self.world = World(Path(TMP.mktemp("model")))
         WORLDS.append(self.world)
+        TALLY["sequences"] += 1
         self.world.setup(dockerlab.BASE_IMAGE)
 
     # the developer ------------------------------------------------------------------------
@@ -406,6 +408,7 @@ class Team(RuleBasedStateMachine):
         w = self.world
         container_before = docker("inspect", "-f", "{{.Id}}", w.name).stdout.strip()
         report = w.fix()
+        TALLY["fixes"] += 1
         assert report["after"] and report["after"]["status"] == "ok", json.dumps(report, indent=1)[:4000]
         # What the fix did, in the model: the checkout updated, the tag rebuilt, the container remade.
         w.read_server()
@@ -424,10 +427,13 @@ class Team(RuleBasedStateMachine):
         report = w.diagnose()
         found = (report.get("cause") or {}).get("id") or report["status"]
         assert found == w.expected(), f"diagnose said {found}, the model {w.broken() or ['ok']}\n{describe(report)}"
+        TALLY["diagnoses"] += 1
+        TALLY["causes"][found] = TALLY["causes"].get(found, 0) + 1
 
 
 TMP: pytest.TempPathFactory
 WORLDS: list[World] = []
+TALLY = {"sequences": 0, "diagnoses": 0, "fixes": 0, "causes": {}}  # what a run covered, for its note
 
 
 @pytest.fixture
@@ -445,6 +451,8 @@ def test_diagnose_follows_what_the_team_did(team):
     Team.TestCase.settings = settings(max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
                                       suppress_health_check=list(HealthCheck), print_blob=True)
     Team.TestCase().runTest()
+    # `-s` shows it: the figures of a long run (diagnoses checked, fixes applied, causes met)
+    print(f"\nmodel on {dockerlab.ENGINE.name}: {json.dumps(TALLY, sort_keys=True)}")
 
 
 # Sequences hypothesis found and shrank: each must keep passing, on every engine. A step is
