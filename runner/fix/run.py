@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,7 @@ class FixRun:
     state: str = ""
     seconds: float = 0.0
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    masked: Counter[str] = field(default_factory=Counter)  # secrets kept out of the steps' output, by kind
 
     @property
     def after(self) -> Diagnosis | None:
@@ -85,13 +87,16 @@ class FixRun:
     def to_json(self) -> dict[str, Any]:
         from runner import __version__
 
-        return mask_deep({
+        masked = Counter(self.masked)
+        report = mask_deep({
             "run_id": self.run_id, "runner": __version__, "playbook": self.playbook, "engine": self.engine,
             "started_at": self.started_at, "seconds": round(self.seconds, 3), "params": self.params,
             "options": self.options, "outcome": self.outcome, "verdict": self.verdict, "state": self.state,
             "before": summarize(self.before), "rounds": [r.to_json() for r in self.rounds],
             "after": summarize(self.after),
-        })
+        }, masked)
+        report["masked"] = dict(sorted(masked.items()))  # which kinds, how many: never a value
+        return report
 
 
 def summarize(diagnosis: Diagnosis | None) -> dict[str, Any] | None:
@@ -171,7 +176,7 @@ def run_fix(playbook: Playbook, params: dict[str, str], *, docker_host: str | No
                 # Nothing here changes anything: show (run the read steps) and stop, since a new
                 # diagnosis would only find the same cause.
                 if environment is None:
-                    environment = RunEnvironment(host, cwd, _buildkit_path())
+                    environment = RunEnvironment(host, cwd, _buildkit_path(), run.masked)
                 this.consent = decide_consent(plan)
                 this.steps, this.stopped = run_steps(plan, environment, observer)
                 run.outcome = "manual" if number == 1 else "applied"
@@ -191,7 +196,7 @@ def run_fix(playbook: Playbook, params: dict[str, str], *, docker_host: str | No
                 run.outcome, run.state = "not-applied", this.consent.reason
                 break
             if environment is None:
-                environment = RunEnvironment(host, cwd, _buildkit_path())
+                environment = RunEnvironment(host, cwd, _buildkit_path(), run.masked)
             round_started = time.monotonic()
             this.steps, this.stopped = run_steps(plan, environment, observer)
             this.seconds = time.monotonic() - round_started

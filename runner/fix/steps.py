@@ -11,6 +11,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,7 @@ class RunEnvironment:
     docker_host: str
     cwd: Path
     docker_path: str | None  # the BuildKit-capable client, for steps whose argv[0] is "docker"
+    masked: Counter[str] = field(default_factory=Counter)  # secrets masked out of the output, by kind
 
 
 def _command_argv(step: PlannedStep, env: RunEnvironment) -> tuple[list[str], dict[str, str]]:
@@ -158,7 +160,7 @@ def run_command_step(step: PlannedStep, env: RunEnvironment, observer: Observer,
             if line is None:
                 done_reading = True
             elif line:
-                masked = mask_secrets(line)
+                masked = mask_secrets(line, env.masked)
                 kept.append(masked)
                 observer.step_output(step, masked.rstrip("\n"))
             if not timed_out and time.monotonic() > deadline and process.poll() is None:
@@ -213,7 +215,7 @@ def run_action_step(step: PlannedStep, env: RunEnvironment, observer: Observer, 
     def drain() -> None:
         while True:
             try:
-                line = mask_secrets(lines.get_nowait())
+                line = mask_secrets(lines.get_nowait(), env.masked)
             except queue.Empty:
                 return
             kept.append(line + "\n")
@@ -238,7 +240,7 @@ def run_action_step(step: PlannedStep, env: RunEnvironment, observer: Observer, 
         return result
     action_result: ActionResult = outcome["result"]
     result.summary = action_result.summary
-    result.details = mask_deep(action_result.details)
+    result.details = mask_deep(action_result.details, env.masked)
     result.state = action_result.state
     result.status = "ok" if action_result.ok else "failed"
     return result

@@ -3,6 +3,8 @@ environment values are masked by name and by shape."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from runner.fix.masking import mask_env, mask_secrets
@@ -40,3 +42,49 @@ def test_env_values_are_masked_by_name_and_by_shape():
                      "NOTE": "Bearer abcdefghijkl"}) == {
         "GITHUB_TOKEN": "****", "DB_PASSWORD": "****", "NPM_AUTH": "****", "DOCKER_BUILDKIT": "1",
         "NOTE": "Bearer ****"}
+
+
+@pytest.mark.parametrize("kind, text, masked", [
+    ("aws-secret-key", "export KEY wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY now", "export KEY **** now"),
+    ("jwt", "session eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+     "session eyJ****"),
+    ("authorization", "Authorization: token 0123456789abcdef0123456789abcdef01234567",
+     "Authorization: token ****"),
+    ("npm-token", "//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789",
+     "//registry.npmjs.org/:_authToken=npm_****"),
+    ("slack-webhook", "POST https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+     "POST https://hooks.slack.com/services/****"),
+    ("docker-token", "dckr_pat_2b3e36beeb386dfdaacb9b46004ccb7c", "dckr_pat_****"),
+    ("huggingface-token", "HF hf_abcdefghijklmnopqrstuvwxyzABCDEFGH", "HF hf_****"),
+    ("google-api-key", "key=AIzaSyA1234567890abcdefghijklmnopqrstuv", "key=AIza****"),
+    ("docker-login-password", "docker login -u ci -p s3cr3t-Pa55 registry.example.com",
+     "docker login -u ci -p **** registry.example.com"),
+    ("docker-auth", '{"auths": {"registry.example.com": {"auth": "Y2k6czNjcjN0LVBhNTU="}}}',
+     '{"auths": {"registry.example.com": {"auth": "****"}}}'),
+])
+def test_each_common_form_is_masked_and_counted_by_kind(kind, text, masked):
+    from collections import Counter
+
+    tally: Counter[str] = Counter()
+    assert mask_secrets(text, tally) == masked
+    assert tally == {kind: 1}
+
+
+@pytest.mark.parametrize("text", [
+    "commit 9c41631d6f4e0f5d0e2b5f0b9a0c1d2e3f4a5b6c",  # a SHA-1 is 40 characters, lower-case hex
+    "docker run -p 8080:80 app",  # -p outside `docker login` is a port
+    "Step 3/7 : RUN npm ci --prefix /app/node_modules/very/long/path/name/here",
+])
+def test_lookalikes_are_left_alone(text):
+    assert mask_secrets(text) == text
+
+
+def test_a_run_report_says_which_kinds_were_masked_never_the_values():
+    from runner.fix.run import FixRun
+
+    run = FixRun("buildkit-stale", {"image": "app", "token": "ghp_0123456789abcdefghijABCDEFGHIJ0123"},
+                 "unix:///var/run/docker.sock", {}, "2026-12-02T00:00:00+00:00")
+    run.masked["jwt"] += 2  # what the steps' output held
+    report = run.to_json()
+    assert report["masked"] == {"github-token": 1, "jwt": 2}
+    assert "0123456789abcdefghij" not in json.dumps(report)
