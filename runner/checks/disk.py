@@ -25,6 +25,7 @@ from typing import Any
 from runner.checks.kinds import DiskUsageArgs
 from runner.checks.result import CheckContext, CheckResult
 from runner.engine.clock import parse_time_or_none
+from runner.engine.store import image_store
 from runner.engine.usage import disk_usage as engine_disk_usage
 from runner.errors import EngineUnavailable
 
@@ -174,13 +175,20 @@ def disk_usage(args: DiskUsageArgs, ctx: CheckContext) -> CheckResult:
     cache: dict[str, Any] = {"records": len(matching), "bytes": 0, "shared_bytes": 0, "reclaimable": 0,
                              "in_use_bytes": 0, "by_type": {}}
     idle = {"records": 0, "bytes": 0}
+    # On the containerd image store BuildKit marks every layer record Shared, a stage's result
+    # no image holds included, and keeps it so after `rmi`; `docker system df` then leaves the
+    # whole build out of its figure, while a prune does free them. There, Shared says nothing:
+    # every record counts (what images still hold is over-counted, never the cache missed).
+    containerd = image_store(info) == "containerd"
+    cache["store"] = image_store(info)
     for record in matching:
         size = int(record.get("Size") or 0)
         kind = cache["by_type"].setdefault(record.get("Type") or "?", {"records": 0, "bytes": 0})
         kind["records"] += 1
         if record.get("Shared"):
             cache["shared_bytes"] += size
-            continue
+            if not containerd:
+                continue
         kind["bytes"] += size
         cache["bytes"] += size
         if record.get("InUse"):
@@ -193,7 +201,8 @@ def disk_usage(args: DiskUsageArgs, ctx: CheckContext) -> CheckResult:
             idle["bytes"] += size
     if idle_after is not None:
         cache["idle"] = {"unused_for": args.unused_for, **idle}
-    largest = sorted((r for r in matching if not r.get("Shared")), key=lambda r: -int(r.get("Size") or 0))[:5]
+    largest = sorted((r for r in matching if containerd or not r.get("Shared")),
+                     key=lambda r: -int(r.get("Size") or 0))[:5]
     cache["largest"] = [{"id": r.get("ID"), "type": r.get("Type"), "size": int(r.get("Size") or 0),
                          "description": (r.get("Description") or "")[:120], "last_used": r.get("LastUsedAt"),
                          "in_use": bool(r.get("InUse"))} for r in largest]
@@ -206,7 +215,7 @@ def disk_usage(args: DiskUsageArgs, ctx: CheckContext) -> CheckResult:
         "containers": sum(int(c.get("SizeRw") or 0) for c in usage.get("Containers") or []),
         "volumes": sum(int(((v.get("UsageData") or {}).get("Size")) or 0) for v in usage.get("Volumes") or []
                        if int(((v.get("UsageData") or {}).get("Size")) or 0) > 0),
-        "build_cache": sum(int(r.get("Size") or 0) for r in records if not r.get("Shared")),
+        "build_cache": sum(int(r.get("Size") or 0) for r in records if containerd or not r.get("Shared")),
     }
     budget_bytes = parse_amount(budget, fs["size"] if fs else None)
     if budget_bytes is not None:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from runner.engine.store import image_store
 from runner.lab import EXPERIMENT_LABEL, RUN_LABEL, LabError, StepFailed
 from runner.lab.results import Versions
 from runner.playbook.model import EngineRequirement
@@ -127,14 +128,6 @@ def version_matches(version: str, wanted: str) -> bool:
         return False
     have = tuple(int(part) for part in parts)
     return {"<": have < limit, "<=": have <= limit, ">=": have >= limit, ">": have > limit, "==": have == limit}[operator]
-
-
-def image_store(info: dict[str, Any]) -> str:
-    """`containerd` when the engine keeps images in containerd's snapshotters, else its graph
-    driver (`overlay2`)."""
-    if ["driver-type", "io.containerd.snapshotter.v1"] in (info.get("DriverStatus") or []):
-        return "containerd"
-    return str(info.get("Driver") or "?")
 
 
 def build_base_image(engine: Engine, folder: Path, tag: str, *, parent: str | None,
