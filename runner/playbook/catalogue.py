@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import difflib
 import os
+import sysconfig
 from pathlib import Path
 
 from runner.errors import PlaybookError, UnknownPlaybook
 from runner.playbook.loader import SUFFIXES, load_all, load_file
 from runner.playbook.model import Playbook
 
-SHIPPED = Path(__file__).resolve().parents[2] / "playbooks"
+CHECKOUT = Path(__file__).resolve().parents[2] / "playbooks"  # an editable install, or a clone
+
+
+def shipped() -> Path:
+    """The catalogue that came with the runner: the checkout's, else the one a non-editable
+    install put in <prefix>/share/runner/playbooks."""
+    if CHECKOUT.is_dir():
+        return CHECKOUT
+    return Path(sysconfig.get_path("data")) / "share" / "runner" / "playbooks"
 
 
 def playbook_dir(explicit: str | os.PathLike | None = None) -> Path:
@@ -20,7 +29,7 @@ def playbook_dir(explicit: str | os.PathLike | None = None) -> Path:
     if os.environ.get("RUNNER_PLAYBOOKS"):
         return Path(os.environ["RUNNER_PLAYBOOKS"])
     local = Path("playbooks")
-    return local if local.is_dir() else SHIPPED
+    return local if local.is_dir() else shipped()
 
 
 def playbook_ids(folder: Path) -> list[str]:

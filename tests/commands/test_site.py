@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from runner import exitcodes
 from runner.cli import cli
-from runner.playbook.catalogue import SHIPPED
+from runner.playbook.catalogue import shipped
 from sitekit import ROOT, build_site
 
 EXAMPLES = ROOT / "tests" / "examples" / "valid"
@@ -67,7 +67,7 @@ def test_without_playbooks_beside_the_config_the_default_folder_is_exported(smal
     out = tmp_path / "out"
     result = export("site", "export", str(out), "--config", str(small_site))
     assert result.exit_code == exitcodes.OK, result.output
-    assert pages(out) == sorted(f"{p.stem}.md" for p in SHIPPED.glob("*.yaml"))
+    assert pages(out) == sorted(f"{p.stem}.md" for p in shipped().glob("*.yaml"))
 
 
 def test_a_config_not_named_mkdocs_yml_is_a_usage_error(small_site, tmp_path):

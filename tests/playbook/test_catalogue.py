@@ -4,12 +4,13 @@ as a whole."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from runner.errors import PlaybookError, UnknownPlaybook
-from runner.playbook.catalogue import SHIPPED, load_catalogue, load_playbook, playbook_dir, playbook_ids
+from runner.playbook.catalogue import load_catalogue, load_playbook, playbook_dir, playbook_ids, shipped
 
 
 def playbook(folder: Path, name: str, playbook_id: str | None = None) -> Path:
@@ -22,7 +23,7 @@ def playbook(folder: Path, name: str, playbook_id: str | None = None) -> Path:
 def test_the_folder_is_the_option_then_the_environment_then_here_then_the_shipped_one(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("RUNNER_PLAYBOOKS", raising=False)
-    assert playbook_dir() == SHIPPED and (SHIPPED / "buildkit-stale.yaml").is_file()
+    assert playbook_dir() == shipped() and (shipped() / "buildkit-stale.yaml").is_file()
     (tmp_path / "playbooks").mkdir()
     assert playbook_dir() == Path("playbooks")
     monkeypatch.setenv("RUNNER_PLAYBOOKS", "/from/env")
@@ -64,3 +65,38 @@ def test_a_catalogue_is_every_playbook_or_every_problem(tmp_path):
     with pytest.raises(PlaybookError) as info:
         load_catalogue(tmp_path)
     assert [problem.path.name for problem in info.value.problems] == ["three.yaml"]
+
+
+def test_a_wheel_installed_in_a_fresh_venv_ships_the_playbooks(tmp_path):
+    """`pip install .` and wheels are not editable: the catalogue must come with them."""
+    import os
+    import subprocess
+    import sys
+    import sysconfig
+    import venv
+
+    root = Path(__file__).resolve().parents[2]
+    wheels = tmp_path / "wheels"
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                            "-w", str(wheels), str(root)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    fresh = tmp_path / "venv"
+    venv.create(fresh, with_pip=True)
+    python = fresh / "bin" / "python"
+    installed = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                                *map(str, wheels.glob("runner-*.whl"))], capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stderr
+    # its dependencies from this environment, not from the network (the runner itself is not there)
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          capture_output=True, text=True).stdout.strip()
+    Path(site, "deps-from-the-test-environment.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    away = tmp_path / "elsewhere"
+    away.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("RUNNER_PLAYBOOKS", "PYTHONPATH")}
+    done = subprocess.run([str(fresh / "bin" / "runner"), "list", "--json"], cwd=away, capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "buildkit-stale" in {row["id"] for row in json.loads(done.stdout)}
+    where = subprocess.run([str(python), "-c", "import runner; print(runner.__file__)"], cwd=away,
+                           capture_output=True, text=True, env=env).stdout
+    assert str(fresh) in where  # the installed copy, not this checkout
