@@ -7,8 +7,9 @@ module (``runner/checks/docker.py``, ``git.py``, ...) and are imported when a ch
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from runner.playbook.placeholders import SHELL_CODE_HINT, parameters_in_shell_code
 from runner.registry import Kind, registry
 
 
@@ -89,6 +90,12 @@ class CommandArgs(Args):
     expect_exit: int = 0
     expect_output: str | None = Field(default=None, description="regular expression over stdout+stderr")
     cwd: str | None = None
+
+    @model_validator(mode="after")
+    def _no_parameter_in_shell_code(self) -> CommandArgs:
+        if parameters_in_shell_code(self.run):
+            raise ValueError(f"a {{{{parameter}}}} inside a shell's -c string runs as shell code: {SHELL_CODE_HINT}")
+        return self
 
 
 class ImageVsContextArgs(ContextArgs):

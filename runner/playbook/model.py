@@ -7,7 +7,6 @@ models; the JSON Schema in ``runner/schema/playbook.schema.json`` is generated f
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import Enum
 from typing import Annotated, Any, Literal, Union
 
@@ -25,6 +24,7 @@ from pydantic import (
 
 from runner.checks.kinds import CHECK_KINDS
 from runner.playbook.linear_regex import compile_linear
+from runner.playbook.placeholders import SHELL_CODE_HINT, parameters_in_shell_code
 
 LANGS = ("ko", "en")
 Lang = Literal["ko", "en"]
@@ -322,6 +322,8 @@ class FixStep(Frozen):
             raise ValueError(f"give exactly one of run, action, manual (got {', '.join(given) or 'none'})")
         if self.effect is Effect.destructive and self.loses is None:
             raise ValueError("a destructive step must say what it loses (loses: ...)")
+        if parameters_in_shell_code(self.run):
+            raise ValueError(f"a {{{{parameter}}}} inside a shell's -c string runs as shell code: {SHELL_CODE_HINT}")
         return self
 
 

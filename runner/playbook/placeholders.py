@@ -181,3 +181,24 @@ def whole_path(value: Any) -> str | None:
     """The path when `value` is a string that is exactly one placeholder, else None."""
     match = PLACEHOLDER.fullmatch(value) if isinstance(value, str) else None
     return match.group(1) if match else None
+
+
+# --- where a placeholder must not be ----------------------------------------------------------
+
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ash", "ksh", "busybox"})
+
+
+def parameters_in_shell_code(argv: tuple[str, ...] | None) -> list[str]:
+    """The `-c` strings of a shell command that hold a `{{parameter}}`: the person's value would
+    run as shell code there (a default of `$(touch pwned)` ran)."""
+    if not argv or argv[0].rsplit("/", 1)[-1] not in SHELLS:
+        return []
+    words = list(argv[1:])
+    return [code for flag, code in zip(words, words[1:]) if _COMMAND_FLAG.match(flag) and "{{" in code]
+
+
+_COMMAND_FLAG = re.compile(r"^-[A-Za-z]*c[A-Za-z]*$")  # -c, -lc, -ec, -xc
+
+
+SHELL_CODE_HINT = ("pass the value as an argument (`sh -c 'echo \"$1\"' sh '{{name}}'`) or in `env:`, and "
+                   "use \"$1\" or \"$NAME\" in the script")

@@ -16,6 +16,7 @@ from runner.playbook.placeholders import (
     fill_text,
     get,
     located_paths,
+    parameters_in_shell_code,
     paths,
     resolve,
     whole_path,
@@ -148,3 +149,31 @@ def test_text_and_arguments():
     assert fill_text("{{files}}", scope) == "a, b"  # a file's content is text, even one placeholder
     assert fill_text("FROM {{image}}\n", scope) == "FROM app\n"
     assert as_arguments(fill(["touch", "{{files}}", "{{ok}}"], scope)) == ["touch", "a", "b", "true"]
+
+
+@pytest.mark.parametrize("argv, flagged", [
+    (("sh", "-c", "echo {{image}}"), ["echo {{image}}"]),
+    (("/bin/bash", "-lc", "docker pull {{image}} && true"), ["docker pull {{image}} && true"]),
+    (("busybox", "sh", "-c", "ls {{context}}"), ["ls {{context}}"]),
+    (("sh", "-c", 'echo "$1"', "sh", "{{image}}"), []),  # the value as an argument: never code
+    (("docker", "build", "-t", "{{image}}", "."), []),
+    (("sh", "--rcfile", "{{x}}"), []),
+    (None, []),
+])
+def test_a_parameter_inside_a_shells_command_string_is_found(argv, flagged):
+    assert parameters_in_shell_code(argv) == flagged
+
+
+def test_validate_refuses_a_parameter_inside_sh_c_with_a_hint(tmp_path):
+    import clikit
+
+    text = (clikit.ROOT / "playbooks" / "buildx-missing.yaml").read_text()
+    path = tmp_path / "buildx-missing.yaml"
+    steps = text.index("fixes:")
+    run = text.index("        run: [", steps)
+    line_end = text.index("\n", run)
+    path.write_text(text[:run] + '        run: [sh, -c, "docker version; echo {{image}}"]' + text[line_end:])
+    done = clikit.run("validate", str(path))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "inside a shell's -c string runs as shell code" in done.stderr and "as an argument" in done.stderr
+    assert f"{path}:" in done.stderr
