@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from dockerlab import DOCKER  # the session's engine's own client
+
 from runner.buildctx.dockerignore import MODERN, DockerIgnore
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 import pytest
-
 from clikit import ROOT, TESTS, invoke, run
+
 from runner import __version__, exitcodes
 from runner.cli import COMMANDS, cli
 

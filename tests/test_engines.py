@@ -9,9 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
 import engines
+import pytest
 
 
 def interface_index(name: str) -> int | None:

@@ -9,7 +9,14 @@ import pytest
 
 import runner.cli
 from runner import exitcodes
-from runner.errors import EngineUnavailable, ParamError, PlaybookError, Problem, RunnerError, UnknownPlaybook
+from runner.errors import (
+    EngineUnavailable,
+    ParamError,
+    PlaybookError,
+    Problem,
+    RunnerError,
+    UnknownPlaybook,
+)
 
 FILE = Path("playbooks/app.yaml")
 

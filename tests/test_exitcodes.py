@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from clikit import ROOT, invoke
+
 from runner import exitcodes
 
 CODES = {name: value for name, value in vars(exitcodes).items() if name.isupper()}

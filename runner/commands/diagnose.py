@@ -77,12 +77,11 @@ def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docke
       "checks": [{"id", "status", "summary", "evidence", "ms"}], "fix": id | null, "ms",
       "errors": [...], "unexplained": ["check: summary", ...]}
     """
-    from runner.present.terminal import SafeConsole
-
     from runner.diagnose.diagnosis import diagnose
     from runner.playbook.model import localize
     from runner.playbook.params import resolve_params
     from runner.present.report import check_line, print_verdict, to_json
+    from runner.present.terminal import SafeConsole
 
     playbook = load_playbook(playbook_id, playbook_dir(obj["playbooks_dir"]))
     values = resolve_params(playbook, parse_params(params), Path.cwd())

@@ -75,11 +75,10 @@ def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: st
     unknown fix); 4 not applied: no consent (no terminal and no --yes, or declined);
     5 a step failed or timed out; 130 interrupted.
     """
-    from runner.present.terminal import SafeConsole
-
     from runner.fix.run import run_fix
     from runner.fix.run_report import save_report
     from runner.playbook.params import resolve_params
+    from runner.present.terminal import SafeConsole
 
     playbook = load_playbook(playbook_id, playbook_dir(obj["playbooks_dir"]))
     values = resolve_params(playbook, parse_params(params), Path.cwd())

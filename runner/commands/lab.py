@@ -82,13 +82,12 @@ def lab_command(obj: dict, playbook_ids: tuple[str, ...], all_: bool, only: tupl
       "ties", "cleanup", "seconds"}], "recorded": {playbook: [claim ids]}};
       with --clean-up: {"runs": [{"run", "why", "removed", "left"}], "left"}
     """
-    from runner.present.terminal import SafeConsole
-
     from runner.lab import LabError
     from runner.lab.record import record_verdicts
     from runner.lab.run import run_lab
     from runner.playbook.catalogue import load_catalogue
     from runner.playbook.loader import load_file
+    from runner.present.terminal import SafeConsole
 
     if clean_up:
         if playbook_ids or all_ or only or record:
@@ -143,9 +142,8 @@ def _seconds(text: str) -> float:
 
 
 def _clean_up(docker_host: str | None, older_than: float, as_json: bool) -> None:
-    from runner.present.terminal import SafeConsole
-
     from runner.lab.leftovers import clean_up
+    from runner.present.terminal import SafeConsole
 
     err = SafeConsole(stderr=True, highlight=False)
     found = clean_up(docker_host, older_than,

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from runner.authoring.files import MAX_BYTES, decode_markdown, read_markdown, schema_reference, write_new
+from runner.authoring.files import (
+    MAX_BYTES,
+    decode_markdown,
+    read_markdown,
+    schema_reference,
+    write_new,
+)
 from runner.authoring.importer import ImportFailed
 from runner.authoring.yaml_out import DEFAULT_SCHEMA
 from runner.playbook.schema import SCHEMA_PATH

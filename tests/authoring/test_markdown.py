@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from runner.authoring.markdown import (Block, clip, item_parts, parse_markdown, split_sections, split_subsections,
-                                       titled_items, to_markdown)
+from runner.authoring.markdown import (
+    Block,
+    clip,
+    item_parts,
+    parse_markdown,
+    split_sections,
+    split_subsections,
+    titled_items,
+    to_markdown,
+)
 
 WRITE_UP = """\
 # Title

@@ -10,12 +10,22 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from contextkit import (
+    build_to_dir,
+    engine_available,
+    files_under,
+    make_context,
+    make_seed_context,
+)
 
-from contextkit import build_to_dir, engine_available, files_under, make_context, make_seed_context
-from runner.buildctx.copies import analyze_context, copied_context_files, covering_copies, verbatim_files
-from runner.buildctx.dockerfile import parse_dockerfile
 from runner.buildctx import ContextError, DockerfileError
-
+from runner.buildctx.copies import (
+    analyze_context,
+    copied_context_files,
+    covering_copies,
+    verbatim_files,
+)
+from runner.buildctx.dockerfile import parse_dockerfile
 
 # --------------------------------------------------------------------------- COPY expansion
 
@@ -200,8 +210,8 @@ def test_engine_fails_on_a_source_the_analysis_calls_missing(tmp_path):
 
 
 def test_a_copy_source_outside_the_context_is_a_context_error_not_a_crash(tmp_path):
-    from runner.buildctx.copies import analyze_context
     from runner.buildctx import ContextError
+    from runner.buildctx.copies import analyze_context
 
     (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY ../shared/z.txt /z\n")
     with pytest.raises(ContextError, match="outside the build context"):

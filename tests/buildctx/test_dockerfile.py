@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from runner.buildctx.dockerfile import extract_flags, parse_dockerfile
 from runner.buildctx import DockerfileError
-
+from runner.buildctx.dockerfile import extract_flags, parse_dockerfile
 
 SEED_LIKE = """\
 # syntax=docker/dockerfile:1

@@ -10,8 +10,9 @@ Two sources of truth:
 from __future__ import annotations
 
 import pytest
-
 from contextkit import excluded, make_context
+
+from runner.buildctx import BadPattern
 from runner.buildctx.dockerignore import (
     LEGACY,
     MODERN,
@@ -21,8 +22,6 @@ from runner.buildctx.dockerignore import (
     ignore_for_build,
     read_ignore_lines,
 )
-from runner.buildctx import BadPattern
-
 
 # --------------------------------------------------------------------------- patternmatcher tests
 

@@ -5,10 +5,10 @@ flavours, and go_match and go_clean on their own."""
 from __future__ import annotations
 
 import pytest
-
 from contextkit import excluded
-from runner.buildctx.dockerignore import LEGACY, MODERN, DockerIgnore
+
 from runner.buildctx import BadPattern
+from runner.buildctx.dockerignore import LEGACY, MODERN, DockerIgnore
 from runner.buildctx.gopath import go_clean, go_match
 
 

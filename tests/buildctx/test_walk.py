@@ -10,11 +10,10 @@ import os
 from pathlib import Path
 
 import pytest
-
 from contextkit import build_to_dir, engine_available, files_under, make_context
+
 from runner.buildctx.dockerignore import LEGACY
 from runner.buildctx.walk import context_files
-
 
 # What Docker 20.10.24 sent (`COPY . /ctx/` of a context with these files, Dockerfile and
 # .dockerignore included). LEGACY must reproduce each exactly.

@@ -10,7 +10,13 @@ import os
 
 import pytest
 
-from runner.checks.client import Client, builder, buildkit_setting, buildkit_syntax, docker_client
+from runner.checks.client import (
+    Client,
+    builder,
+    buildkit_setting,
+    buildkit_syntax,
+    docker_client,
+)
 from runner.checks.kinds import DockerClientArgs
 from runner.checks.result import CheckContext
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import time
 
+import dockerlab
 import pytest
 
-import dockerlab
 from runner.checks.container_image import container_image
 from runner.checks.kinds import ContainerImageArgs
 from runner.checks.result import CheckContext
-
 
 app = dockerlab.app_fixture(dockerlab.StaleContainerApp)
 

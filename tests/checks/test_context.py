@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from contextkit import make_context, make_seed_context
+
 from runner.checks.context import dockerfile, dockerignore
 from runner.checks.kinds import ContextArgs, DockerignoreArgs
 from runner.checks.result import CheckContext

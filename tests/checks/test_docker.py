@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dockerlab
 import pytest
 
-import dockerlab
 from runner.checks.docker import build_cache, file_in_image, image, mounts
 from runner.checks.docker import engine as engine_check
 from runner.checks.kinds import FileInArtifactArgs, ImageArgs, MountsArgs, NoArgs

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dockerlab import EXCLUSIONS_DOCKERFILE, exclusions_context
+
 from runner.checks.exclusions import context_exclusions, split_paths
 from runner.checks.kinds import ContextExclusionsArgs
 from runner.checks.result import CheckContext

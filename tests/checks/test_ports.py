@@ -8,10 +8,10 @@ import os
 import shutil
 import subprocess
 
-import pytest
-
 import dockerlab
 import engines
+import pytest
+
 from runner.checks.kinds import HostPortArgs
 from runner.checks.ports import host_port, listening_sockets, overlaps
 from runner.checks.result import CheckContext

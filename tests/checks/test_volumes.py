@@ -4,13 +4,12 @@ tests/playbooks/test_volume_shadows_image.py."""
 
 from __future__ import annotations
 
+import dockerlab
 import pytest
 
-import dockerlab
 from runner.checks.kinds import VolumeShadowingArgs
 from runner.checks.result import CheckContext
 from runner.checks.volumes import volume_shadowing
-
 
 app = dockerlab.app_fixture(dockerlab.VolumeShadowsApp)
 

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from clikit import ROOT, TESTS, invoke, run
+
 from runner import exitcodes
 from runner.playbook.loader import load_file
 from runner.present.labels import TERMINAL_HEADINGS as HEADINGS

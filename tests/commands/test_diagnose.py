@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from clikit import invoke, run
 from fixkit import markers_folder, touch_all
+
 from runner import exitcodes
 from runner.commands.diagnose import Spinner
 

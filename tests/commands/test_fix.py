@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-
 from fixkit import invoke, markers_folder, reports, touch_all
+
 from runner import exitcodes
 from runner.cli import cli
 

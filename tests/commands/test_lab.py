@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from labkit import runner, write_playbook
 
 

@@ -10,7 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from runner import exitcodes
-from runner.commands.options import default_lang, json_option, lang_option, param_option, parse_params
+from runner.commands.options import (
+    default_lang,
+    json_option,
+    lang_option,
+    param_option,
+    parse_params,
+)
 
 LANG_VARIABLES = ("RUNNER_LANG", "LC_ALL", "LANG")
 

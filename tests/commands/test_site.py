@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from sitekit import ROOT, build_site
 
 from runner import exitcodes
 from runner.cli import cli
 from runner.playbook.catalogue import shipped
-from sitekit import ROOT, build_site
 
 EXAMPLES = ROOT / "tests" / "examples" / "valid"
 
@@ -102,8 +102,8 @@ def test_export_writes_every_page_and_a_hook_free_config(exported: Path) -> None
     assert "hooks" not in yaml.load(config, Loader=yaml.BaseLoader)
     assert "playbooks/buildkit-stale.md" in config  # nav filled in
     page = (exported / "docs/playbooks/buildkit-stale.md").read_text(encoding="utf-8")
-    from runner.site.playbook_page import playbook_markdown
     from runner.playbook.loader import load_file
+    from runner.site.playbook_page import playbook_markdown
 
     assert page == playbook_markdown(load_file(ROOT / "playbooks/buildkit-stale.yaml"))
     assert "<!-- runner:" not in "".join(p.read_text() for p in (exported / "docs").rglob("*.md"))

@@ -13,10 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+import clikit
 import pytest
 from click.testing import CliRunner
-
-import clikit
 
 from runner import exitcodes
 from runner.cli import cli

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 
-import pytest
-
 import dockerlab
+import pytest
 from dockerlab import AUTH_V2, docker
 
 pytestmark = pytest.mark.engine

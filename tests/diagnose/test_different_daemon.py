@@ -12,10 +12,9 @@ import sys
 import uuid
 from pathlib import Path
 
-import pytest
-
 import dockerlab
 import engines
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 

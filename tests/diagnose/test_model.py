@@ -36,13 +36,18 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import dockerlab
 import pytest
+from dockerlab import LABEL, SESSION, docker, run
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-
-import dockerlab
-from dockerlab import LABEL, SESSION, docker, run
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("RUNNER_MODEL_EXAMPLES", "4"))

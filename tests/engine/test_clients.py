@@ -13,7 +13,13 @@ from types import SimpleNamespace
 import pytest
 
 import runner.engine.clients as clients_module
-from runner.engine.clients import DockerClient, buildkit_client, compose_command, compose_version, docker_clients
+from runner.engine.clients import (
+    DockerClient,
+    buildkit_client,
+    compose_command,
+    compose_version,
+    docker_clients,
+)
 
 
 def test_a_client_without_buildkit_is_reported_and_a_capable_one_chosen():

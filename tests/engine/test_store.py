@@ -3,9 +3,9 @@ session's engine was started with."""
 
 from __future__ import annotations
 
+import dockerlab
 import pytest
 
-import dockerlab
 from runner.engine.store import image_store
 
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from fixkit import markers_folder
+
 from runner import exitcodes
 
 

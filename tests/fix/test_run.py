@@ -4,8 +4,8 @@ later causes fixed in rounds, and the verdicts `unchanged` and `worse`."""
 from __future__ import annotations
 
 import pytest
-
 from fixkit import invoke, markers_folder, reports, touch_all
+
 from runner import exitcodes
 
 

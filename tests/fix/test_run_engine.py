@@ -17,9 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import dockerlab
+import pytest
 from dockerlab import AUTH_V2, LABEL, SESSION, docker
 
 pytestmark = pytest.mark.engine

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from fixkit import invoke, markers_folder, touch_all
+
 from runner import exitcodes
 
 

@@ -10,8 +10,8 @@ import sys
 import time
 
 import pytest
-
 from fixkit import invoke, markers_folder, reports, touch_all
+
 from runner import exitcodes
 
 

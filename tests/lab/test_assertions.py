@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from runner.lab.assertions import check_assertion
 from runner.lab import StepFailed
+from runner.lab.assertions import check_assertion
 from runner.playbook.model import LabAssertion
 
 SCOPE = {

@@ -13,7 +13,13 @@ from types import SimpleNamespace
 import pytest
 
 from runner.lab import EXPERIMENT_LABEL, RUN_LABEL, LabError, StepFailed
-from runner.lab.engine import LABELLED_SUBCOMMANDS, Engine, find_busybox, labelled_argv, version_matches
+from runner.lab.engine import (
+    LABELLED_SUBCOMMANDS,
+    Engine,
+    find_busybox,
+    labelled_argv,
+    version_matches,
+)
 
 DOCKER = "/opt/docker/bin/docker"
 

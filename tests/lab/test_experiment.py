@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from labkit import container_lab, lab_objects, runner, write_playbook
 
 FAILING_STEP = container_lab("broken", "A lab whose step fails", "Cleanup after a failure.", "fails-midway",

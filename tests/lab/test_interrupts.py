@@ -6,7 +6,6 @@ import signal
 import uuid
 
 import pytest
-
 from labkit import lab_objects, start_slow_lab
 
 

@@ -7,15 +7,14 @@ import json
 import uuid
 
 import pytest
-
 from labkit import lab_objects, runner, start_slow_lab
 
 
 @pytest.mark.engine
 def test_clean_up_removes_what_a_killed_lab_left_and_nothing_else(engine, tmp_path):
     import docker
-
     from dockerlab import LABEL, SESSION, build_cache_ids
+
     from runner.lab.janitor import ledger_dir
 
     api = docker.from_env().api

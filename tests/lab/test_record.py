@@ -4,7 +4,6 @@ other claim's lines stay as they were; recording the same verification twice cha
 from __future__ import annotations
 
 import pytest
-
 from labkit import MINI, ROOT, runner, write_playbook
 
 from runner.lab.record import record_verdicts

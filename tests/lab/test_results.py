@@ -9,8 +9,16 @@ from dataclasses import replace
 
 import pytest
 
-from runner.lab.results import (AssertionResult, ClaimResult, Cleanup, ExperimentResult, LabReport, StepResult,
-                                TieResult, Versions)
+from runner.lab.results import (
+    AssertionResult,
+    ClaimResult,
+    Cleanup,
+    ExperimentResult,
+    LabReport,
+    StepResult,
+    TieResult,
+    Versions,
+)
 
 
 def assertion(index: int, passed: bool, shows: str | None = None) -> AssertionResult:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-
 from labkit import MINI, engine_state, lab_objects, write_playbook
 
 from runner.lab.run import run_lab

@@ -6,11 +6,10 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from labkit import ROOT
 
-from runner.lab.context import Context
 from runner.lab import StepFailed
+from runner.lab.context import Context
 from runner.lab.steps import ENGINE_ACTIONS, REGISTRY, engine_wide_prunes, run_step
 from runner.playbook.loader import load_file
 from runner.playbook.model import LAB_ACTIONS, LabStep

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from labkit import MINI, runner, write_playbook
 
 

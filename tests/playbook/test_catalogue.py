@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from runner.errors import PlaybookError, UnknownPlaybook
-from runner.playbook.catalogue import load_catalogue, load_playbook, playbook_dir, playbook_ids, shipped
+from runner.playbook.catalogue import (
+    load_catalogue,
+    load_playbook,
+    playbook_dir,
+    playbook_ids,
+    shipped,
+)
 
 
 def playbook(folder: Path, name: str, playbook_id: str | None = None) -> Path:

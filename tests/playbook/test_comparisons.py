@@ -6,7 +6,12 @@ import pytest
 from pydantic import ValidationError
 
 from runner.playbook.comparisons import compare, number, short
-from runner.playbook.model import COMPARISON_TESTS, Comparison, FieldCondition, LabAssertion
+from runner.playbook.model import (
+    COMPARISON_TESTS,
+    Comparison,
+    FieldCondition,
+    LabAssertion,
+)
 from runner.playbook.placeholders import MISSING, resolve
 
 SCOPE = {"first": {"image_id": "sha256:a", "seconds": 2.0, "output": "step 1\nCACHED\n", "tags": ["x", "y"]},

@@ -7,9 +7,9 @@ import re
 import time
 from pathlib import Path
 
+import clikit
 import pytest
 
-import clikit
 from runner.playbook.linear_regex import compile_linear
 from runner.playbook.loader import load_file
 from runner.triage.index import triage

@@ -7,7 +7,15 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from runner.playbook.model import Check, Condition, LabAssertion, LabStep, LocalizedText, Playbook, localize
+from runner.playbook.model import (
+    Check,
+    Condition,
+    LabAssertion,
+    LabStep,
+    LocalizedText,
+    Playbook,
+    localize,
+)
 
 BASE = {"id": "p", "title": "t", "summary": "s", "symptoms": [{"text": "x"}]}
 

@@ -29,6 +29,7 @@ def _as_an_editor_reads(path: Path) -> object:
 
 def schema_validator():
     import jsonschema
+
     from runner.playbook.schema import SCHEMA_PATH
 
     return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))

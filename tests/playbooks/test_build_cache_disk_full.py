@@ -19,11 +19,11 @@ import sys
 import uuid
 from pathlib import Path
 
+import dockerlab
 import pytest
 
-import dockerlab
-from runner.triage.search import search
 from runner.triage.index import triage
+from runner.triage.search import search
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"

@@ -20,9 +20,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dockerlab
 import pytest
 
-import dockerlab
 from runner.checks.client import BUILDX_FROM, docker_client
 from runner.checks.kinds import DockerClientArgs
 from runner.checks.result import CheckContext

@@ -14,11 +14,11 @@ import time
 import uuid
 from pathlib import Path
 
+import dockerlab
 import pytest
 
-import dockerlab
-from runner.triage.search import search
 from runner.triage.index import triage
+from runner.triage.search import search
 
 PLAYBOOK = "dockerignore-excludes"
 

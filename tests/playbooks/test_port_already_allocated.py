@@ -15,9 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dockerlab
 import pytest
 
-import dockerlab
 from runner.triage.index import triage
 
 ROOT = Path(__file__).resolve().parents[2]

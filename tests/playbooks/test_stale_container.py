@@ -23,9 +23,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dockerlab
 import pytest
 
-import dockerlab
 from runner.fix.actions import ActionContext, RecreateContainerArgs, containers
 from runner.triage.index import triage
 

@@ -12,7 +12,13 @@ from rich.console import Console
 
 from runner.diagnose.diagnosis import CheckOutcome, Diagnosis
 from runner.playbook.model import Playbook
-from runner.present.report import _evidence_lines, check_line, fix_command, print_verdict, to_json
+from runner.present.report import (
+    _evidence_lines,
+    check_line,
+    fix_command,
+    print_verdict,
+    to_json,
+)
 
 PLAYBOOK = Playbook.model_validate({
     "id": "stale", "title": "t", "summary": "s", "symptoms": [{"text": "x"}],

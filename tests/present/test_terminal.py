@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import clikit
 import pytest
 import yaml
 from rich.text import Text
 
-import clikit
 from runner.present.terminal import SafeConsole, plain
 
 HOSTILE = "[bold]x[/nope] \x1b]0;pwned\x07 \x1b[2J cleared \x9b31m"  # sets the window title, clears

@@ -3,9 +3,15 @@ that work from the page the table is on."""
 
 from __future__ import annotations
 
-from runner.playbook.loader import load_file
-from runner.site.catalogue_pages import claims_table, page_path, playbook_table, sorted_playbooks
 from sitekit import ROOT
+
+from runner.playbook.loader import load_file
+from runner.site.catalogue_pages import (
+    claims_table,
+    page_path,
+    playbook_table,
+    sorted_playbooks,
+)
 
 PLAYBOOKS = [load_file(p) for p in sorted((ROOT / "tests" / "examples" / "valid").glob("*.yaml"))]
 

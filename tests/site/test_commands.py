@@ -6,10 +6,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from runner.site.commands import command_text, runner_command, shell_word, wrap_command
-from runner.playbook.loader import load_file
 from sitekit import ROOT
+
+from runner.playbook.loader import load_file
+from runner.site.commands import command_text, runner_command, shell_word, wrap_command
 
 
 @pytest.mark.parametrize("arg, expected", [

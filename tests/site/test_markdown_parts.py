@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from runner.playbook.model import Claim, ClaimStatus, CodeBlock, Effect, LocalizedText, Verification
+from runner.playbook.model import (
+    Claim,
+    ClaimStatus,
+    CodeBlock,
+    Effect,
+    LocalizedText,
+    Verification,
+)
 from runner.site.markdown_parts import (
     BOTH,
     claim_badge,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from runner.site.markers import expand_markers
-from runner.playbook.loader import load_file
 from sitekit import ROOT
+
+from runner.playbook.loader import load_file
+from runner.site.markers import expand_markers
 
 EXAMPLES = sorted((ROOT / "tests" / "examples" / "valid").glob("*.yaml"))
 

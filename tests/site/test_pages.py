@@ -10,9 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from runner.site.pages import NAV_PLAYBOOKS_UP_TO, add_to_nav, generated_pages, nav_entries
-from runner.playbook.loader import load_file
 from sitekit import ROOT
+
+from runner.playbook.loader import load_file
+from runner.site.pages import (
+    NAV_PLAYBOOKS_UP_TO,
+    add_to_nav,
+    generated_pages,
+    nav_entries,
+)
 
 EXAMPLES = sorted((ROOT / "tests" / "examples" / "valid").glob("*.yaml"))
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from runner.site import playbook_page
 from runner.playbook.loader import load_file
 from runner.playbook.placeholders import NAME_PLACEHOLDER
+from runner.site import playbook_page
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "tests" / "examples" / "valid").glob("*.yaml"))

@@ -6,10 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from sitekit import ROOT
 
-from runner.site.search_index import QUERIES, doc_tokens, evaluate, matches, tokenise_index
+from runner.site.search_index import (
+    QUERIES,
+    doc_tokens,
+    evaluate,
+    matches,
+    tokenise_index,
+)
 from runner.triage.korean import ZWSP
 
 REQUIRED = ["BuildKit", "CACHED", "builder prune", "캐시", "빌드 캐시", "이미지 삭제"]

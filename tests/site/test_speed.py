@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from sitekit import ROOT, build_site
-
 
 LABELS = "한국어English"  # the language tabs' labels, as Material's parser joins them
 
@@ -128,8 +126,8 @@ def test_a_warning_in_a_worker_process_fails_the_strict_build(tmp_path: Path) ->
 
 @pytest.mark.parametrize("duplicate", [False, True])
 def test_loading_in_worker_processes_gives_what_one_load_gives(tmp_path: Path, monkeypatch, duplicate: bool) -> None:
-    from runner.site import speed
     from runner.playbook.loader import load_all
+    from runner.site import speed
 
     folder = synthetic_playbooks(tmp_path / "playbooks", 2 * speed.MIN_FILES_PER_WORKER + 10)
     (folder / "synthetic-0003.yaml").write_text("id: broken\ntitle: x\nsummary: y\nsymptoms: []\n")
@@ -245,8 +243,8 @@ def test_skipping_inline_patterns_that_find_nothing_renders_the_same_html(tmp_pa
     pages, synthetic full-size playbooks, and text with every kind of inline markup the site's
     extensions handle (in a process of its own: the patch is what a worker process gets)."""
     folder = synthetic_playbooks(tmp_path / "playbooks", 30, "full")
-    from runner.site.playbook_page import playbook_markdown
     from runner.playbook.loader import load_all
+    from runner.site.playbook_page import playbook_markdown
 
     synthetic = [playbook_markdown(p) for p in load_all([folder])[0]]
     result = subprocess.run([sys.executable, "-c", INLINE, *synthetic], cwd=ROOT, capture_output=True,

@@ -23,7 +23,14 @@ import runner.triage.index as triage_module
 from runner.playbook.catalogue import load_catalogue
 from runner.playbook.linear_regex import compile_linear
 from runner.playbook.model import Playbook
-from runner.triage.index import MAX_LINE_CHARS, MAX_LINES_PER_SYMPTOM, TriageIndex, analyse, score, triage
+from runner.triage.index import (
+    MAX_LINE_CHARS,
+    MAX_LINES_PER_SYMPTOM,
+    TriageIndex,
+    analyse,
+    score,
+    triage,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"

@@ -17,10 +17,22 @@ import pytest
 from docker.errors import APIError, NotFound
 
 import runner.fix.actions.containers as containers
-from runner.fix.actions import ActionContext, RecreateContainerArgs, RefillVolumesArgs, ShadowingMount
-from runner.fix.actions.containers import (COMPOSE_FILES, COMPOSE_PROJECT, COMPOSE_SERVICE, COMPOSE_WORKING_DIR,
-                                           container_spec, create_from_spec, recreate_container,
-                                           refill_volumes)
+from runner.fix.actions import (
+    ActionContext,
+    RecreateContainerArgs,
+    RefillVolumesArgs,
+    ShadowingMount,
+)
+from runner.fix.actions.containers import (
+    COMPOSE_FILES,
+    COMPOSE_PROJECT,
+    COMPOSE_SERVICE,
+    COMPOSE_WORKING_DIR,
+    container_spec,
+    create_from_spec,
+    recreate_container,
+    refill_volumes,
+)
 
 OLD_ID = "0123456789ab" + "c" * 52
 OLD_IMAGE = "sha256:" + "1" * 64

@@ -18,7 +18,12 @@ def dockerignore_project(root: Path, specific: bool) -> None:
 
 @pytest.mark.parametrize("specific", [True, False])
 def test_unexclude_paths_edits_the_ignore_file_the_build_reads(tmp_path, specific):
-    from runner.fix.actions import ActionContext, Exclusion, ExplainExclusionsArgs, UnexcludePathsArgs
+    from runner.fix.actions import (
+        ActionContext,
+        Exclusion,
+        ExplainExclusionsArgs,
+        UnexcludePathsArgs,
+    )
     from runner.fix.actions.files import explain_exclusions, unexclude_paths
 
     dockerignore_project(tmp_path, specific)

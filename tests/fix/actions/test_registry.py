@@ -9,7 +9,12 @@ from click.testing import CliRunner
 
 from runner import exitcodes
 from runner.cli import cli
-from runner.fix.actions import EvidenceMissing, evidence_refs, lookup_evidence, substitute_evidence
+from runner.fix.actions import (
+    EvidenceMissing,
+    evidence_refs,
+    lookup_evidence,
+    substitute_evidence,
+)
 
 EVIDENCE = {"source": {"stale_files": [{"path": "a.ts", "same_size": True}, {"path": "b.ts"}],
                        "excluded_changes": []},
