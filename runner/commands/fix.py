@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import sys
 from pathlib import Path
 
@@ -35,12 +37,15 @@ def exit_code(outcome: str, verdict: str | None) -> int:
               help="Apply this fix or alternative instead of the one the cause names.")
 @click.option("--yes", "-y", is_flag=True, help="Consent to every step, destructive ones included (for scripts).")
 @click.option("--dry-run", "-n", is_flag=True, help="Diagnose and show the plan; run nothing.")
+@click.option("--no-wait", is_flag=True,
+              help="When another runner fix is working on the same container, fail at once (exit 2) "
+                   "instead of waiting for it.")
 @docker_host_option
 @json_option
 @lang_option
 @click.pass_obj
 def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: str | None, yes: bool, dry_run: bool,
-                docker_host: str | None, as_json: bool, lang: str) -> None:
+                no_wait: bool, docker_host: str | None, as_json: bool, lang: str) -> None:
     """Apply the fix for the diagnosed cause, with consent, then diagnose again.
 
     \b
@@ -57,7 +62,9 @@ def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: st
     confirmed on its own and names what it loses. Without a terminal, nothing that writes
     runs unless --yes is given. Steps run one by one with their timeouts, their output
     streamed; the first failing step stops the fix and the run says what state is left.
-    Ctrl-C stops after the current step (twice: stops the step too).
+    Ctrl-C stops after the current step (twice: stops the step too); SIGTERM and SIGHUP (a
+    closed terminal, a cancelled CI job) do the same, and the report is written. One fix runs
+    at a time per container and engine: a second waits for the first (--no-wait: fails).
 
     After the steps it diagnoses again. When that uncovers the next cause of the chain
     (a rebuilt image shows the container behind the tag), it plans that cause's fix too,
@@ -96,21 +103,46 @@ def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: st
             raise KeyboardInterrupt from None
 
     try:
-        run = run_fix(playbook, values, docker_host=docker_host, fix_id=fix_id, yes=yes, dry_run=dry_run,
-                      interactive=interactive, confirm=confirm, observer=display, lang=lang)
+        with stop_signals_interrupt():
+            run = run_fix(playbook, values, docker_host=docker_host, fix_id=fix_id, yes=yes, dry_run=dry_run,
+                          interactive=interactive, confirm=confirm, observer=display, lang=lang,
+                          wait=not no_wait)
     finally:
         display.pause()
-    path = save_report(run)
+    try:
+        path: Path | None = save_report(run)
+    except OSError as exc:
+        # The verdict matters more than the file: say both, and keep the run's own exit code.
+        err.print(f"could not write the run report ({exc.strerror or exc}): the verdict is below, and "
+                  "--json prints the whole report", markup=False)
+        path = None
     code = exit_code(run.outcome, run.verdict)
     display.finish(run, path)
     if as_json:
         import json
 
         report = run.to_json()
-        report["report_path"] = str(path)
+        report["report_path"] = str(path) if path else None
         report["exit_code"] = code
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     sys.exit(code)
+
+
+@contextlib.contextmanager
+def stop_signals_interrupt():  # noqa: ANN201 - a context manager
+    """SIGTERM and SIGHUP end a fix the way Ctrl-C does (as KeyboardInterrupt), so the run
+    always finishes or rolls back its step and writes its report; by default they kill it."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class FixDisplay:
@@ -229,8 +261,14 @@ class FixDisplay:
     def interrupt_requested(self) -> None:
         from rich.text import Text
 
-        self.console.print(Text("Ctrl-C: stopping after the current step (press again to stop it now)",
-                                style="bold yellow"))
+        self.console.print(Text("stop requested (Ctrl-C or a signal): stopping after the current step "
+                                "(again: stop it now)", style="bold yellow"))
+
+    def waiting(self, message: str) -> None:
+        from rich.text import Text
+
+        self.spinner.stop()
+        self.console.print(Text(message, style="yellow"))
 
     # -- the end
     def pause(self) -> None:
@@ -255,4 +293,5 @@ class FixDisplay:
             self.console.print(Text(OUTCOMES.get(run.outcome, run.outcome), style=outcome_style))
         if run.state and run.state != OUTCOMES.get(run.outcome):
             self.console.print(Text(f"  {run.state}"))
-        self.console.print(Text(f"run report: {path}", style="dim"))
+        self.console.print(Text(f"run report: {path}" if path else "run report: not written (see above)",
+                                style="dim"))

@@ -10,6 +10,7 @@ is told to an `Observer`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 import uuid
@@ -20,6 +21,7 @@ from typing import Any
 
 from runner.diagnose.diagnosis import Diagnosis, diagnose
 from runner.fix.consent import Confirm, Consent, decide_consent
+from runner.fix.lock import exclusive_fix, fix_target
 from runner.fix.masking import mask_deep
 from runner.fix.plan import Plan, PlanError, plan_fix
 from runner.fix.steps import Observer, RunEnvironment, StepResult, left_state, run_steps
@@ -132,7 +134,7 @@ def judge(playbook: Playbook, before: Diagnosis, after: Diagnosis) -> str:
 def run_fix(playbook: Playbook, params: dict[str, str], *, docker_host: str | None = None, fix_id: str | None = None,
             yes: bool = False, dry_run: bool = False, interactive: bool = False, confirm: Confirm | None = None,
             observer: Observer | None = None, cwd: Path | None = None, lang: str = "en",
-            max_rounds: int = MAX_ROUNDS) -> FixRun:
+            max_rounds: int = MAX_ROUNDS, wait: bool = True) -> FixRun:
     from runner.engine.endpoints import resolve_endpoint
 
     observer = observer or Observer()
@@ -149,74 +151,78 @@ def run_fix(playbook: Playbook, params: dict[str, str], *, docker_host: str | No
         observer.diagnosed(found, round_number)
         return found
 
-    try:
-        current = run.before = diagnose_now(0)
-        if current.cause is None:
-            run.outcome = "nothing-wrong" if current.status == "ok" else "could-not-diagnose"
-            run.state = OUTCOMES[run.outcome] if current.status == "ok" else \
-                "; ".join(current.errors or current.unexplained)
-            return run
-        environment = None
-        for number in range(1, max_rounds + 1):
-            try:
-                plan = plan_fix(playbook, current, fix_id=fix_id if number == 1 else None, lang=lang)
-            except PlanError as exc:
-                if number == 1:
-                    raise
-                run.outcome, run.state = "applied", f"the next fix cannot be planned: {exc}"
-                break
-            this = Round(number, plan)
-            run.rounds.append(this)
-            observer.planned(plan, number)
-            if dry_run:
-                this.consent = decide_consent(plan, dry_run=True)
-                run.outcome, run.state = "dry-run", this.consent.reason
-                break
-            if not plan.writes and not plan.destructive:
-                # Nothing here changes anything: show (run the read steps) and stop, since a new
-                # diagnosis would only find the same cause.
+    # A dry run changes nothing: it never waits for, nor holds up, another fix.
+    held = contextlib.nullcontext() if dry_run else exclusive_fix(
+        host, fix_target(params, playbook.id), wait=wait, waiting=observer.waiting)
+    with held:
+        try:
+            current = run.before = diagnose_now(0)
+            if current.cause is None:
+                run.outcome = "nothing-wrong" if current.status == "ok" else "could-not-diagnose"
+                run.state = OUTCOMES[run.outcome] if current.status == "ok" else \
+                    "; ".join(current.errors or current.unexplained)
+                return run
+            environment = None
+            for number in range(1, max_rounds + 1):
+                try:
+                    plan = plan_fix(playbook, current, fix_id=fix_id if number == 1 else None, lang=lang)
+                except PlanError as exc:
+                    if number == 1:
+                        raise
+                    run.outcome, run.state = "applied", f"the next fix cannot be planned: {exc}"
+                    break
+                this = Round(number, plan)
+                run.rounds.append(this)
+                observer.planned(plan, number)
+                if dry_run:
+                    this.consent = decide_consent(plan, dry_run=True)
+                    run.outcome, run.state = "dry-run", this.consent.reason
+                    break
+                if not plan.writes and not plan.destructive:
+                    # Nothing here changes anything: show (run the read steps) and stop, since a new
+                    # diagnosis would only find the same cause.
+                    if environment is None:
+                        environment = RunEnvironment(host, cwd, _buildkit_path(), run.masked)
+                    this.consent = decide_consent(plan)
+                    this.steps, this.stopped = run_steps(plan, environment, observer)
+                    run.outcome = "manual" if number == 1 else "applied"
+                    run.state = (f"{plan.cause}: the {plan.fix} fix is yours to do (its steps say how); "
+                                 "the runner changed nothing for it")
+                    break
+                try:
+                    this.consent = decide_consent(plan, yes=yes, interactive=interactive, confirm=confirm)
+                except KeyboardInterrupt:
+                    run.outcome = "interrupted"
+                    run.state = ("no answer at the consent question: nothing was run" if number == 1 else
+                                 f"no answer at the consent question for {plan.fix}: it was not run "
+                                 "(the earlier rounds' steps were)")
+                    break
+                observer.consented(this.consent)
+                if not this.consent.granted:
+                    run.outcome, run.state = "not-applied", this.consent.reason
+                    break
                 if environment is None:
                     environment = RunEnvironment(host, cwd, _buildkit_path(), run.masked)
-                this.consent = decide_consent(plan)
+                round_started = time.monotonic()
                 this.steps, this.stopped = run_steps(plan, environment, observer)
-                run.outcome = "manual" if number == 1 else "applied"
-                run.state = (f"{plan.cause}: the {plan.fix} fix is yours to do (its steps say how); "
-                             "the runner changed nothing for it")
-                break
-            try:
-                this.consent = decide_consent(plan, yes=yes, interactive=interactive, confirm=confirm)
-            except KeyboardInterrupt:
-                run.outcome = "interrupted"
-                run.state = ("no answer at the consent question: nothing was run" if number == 1 else
-                             f"no answer at the consent question for {plan.fix}: it was not run "
-                             "(the earlier rounds' steps were)")
-                break
-            observer.consented(this.consent)
-            if not this.consent.granted:
-                run.outcome, run.state = "not-applied", this.consent.reason
-                break
-            if environment is None:
-                environment = RunEnvironment(host, cwd, _buildkit_path(), run.masked)
-            round_started = time.monotonic()
-            this.steps, this.stopped = run_steps(plan, environment, observer)
-            this.seconds = time.monotonic() - round_started
-            if this.stopped is not None:
-                run.outcome = "interrupted" if this.stopped == "interrupted" else "step-failed"
-                run.state = left_state(plan, this.steps)
-                break
-            run.outcome = "applied"
-            this.after = diagnose_now(number)
-            progressed = (this.after.cause is not None
-                          and (cause_rank(playbook, this.after) or -1) > (cause_rank(playbook, current) or -1))
-            if not progressed:
-                break
-            current = this.after  # the fix uncovered the next link of the chain: fix that one next
-    except KeyboardInterrupt:
-        # Ctrl-C while diagnosing: no step was running, so nothing is half done.
-        run.outcome = "interrupted"
-        run.state = "interrupted while diagnosing" + ("" if run.after else ": the runner had changed nothing")
-    finally:
-        run.seconds = time.monotonic() - started
+                this.seconds = time.monotonic() - round_started
+                if this.stopped is not None:
+                    run.outcome = "interrupted" if this.stopped == "interrupted" else "step-failed"
+                    run.state = left_state(plan, this.steps)
+                    break
+                run.outcome = "applied"
+                this.after = diagnose_now(number)
+                progressed = (this.after.cause is not None
+                              and (cause_rank(playbook, this.after) or -1) > (cause_rank(playbook, current) or -1))
+                if not progressed:
+                    break
+                current = this.after  # the fix uncovered the next link of the chain: fix that one next
+        except KeyboardInterrupt:
+            # Ctrl-C while diagnosing: no step was running, so nothing is half done.
+            run.outcome = "interrupted"
+            run.state = "interrupted while diagnosing" + ("" if run.after else ": the runner had changed nothing")
+        finally:
+            run.seconds = time.monotonic() - started
     if run.after is not None and run.before is not None:
         run.verdict = judge(playbook, run.before, run.after)
         if run.outcome == "applied" and not run.state:

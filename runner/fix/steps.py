@@ -58,25 +58,32 @@ class Observer:
     def step_output(self, step: PlannedStep, line: str) -> None: ...
     def step_finished(self, step: PlannedStep, result: StepResult) -> None: ...
     def interrupt_requested(self) -> None: ...
+    def waiting(self, message: str) -> None: ...
+
+
+# Ctrl-C, and what a closed terminal, a cancelled CI job or systemd stopping a unit sends: each
+# finishes (or rolls back) the step under way, so no service is left half recreated.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class _Interrupts:
-    """Ctrl-C while steps run: the first stops after the current step, a second ends it."""
+    """A stop signal while steps run: the first stops after the current step, a second ends
+    the command under way (an action, which restores what it changed, always finishes)."""
 
     def __init__(self, observer: Observer) -> None:
         self.observer = observer
         self.count = 0
         self.process: subprocess.Popen | None = None
-        self.previous: Any = None
+        self.previous: dict[int, Any] = {}
 
     def __enter__(self) -> _Interrupts:
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._handle)
+            self.previous = {signum: signal.signal(signum, self._handle) for signum in STOP_SIGNALS}
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
 
     def _handle(self, signum: int, frame: Any) -> None:
         self.count += 1

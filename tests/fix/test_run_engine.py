@@ -426,3 +426,119 @@ def test_a_bind_mount_is_never_emptied(project, tmp_path):
     assert done.returncode == 5, done.stdout + done.stderr
     assert f"bind mount {folder} at /app/public is a host folder: the runner does not empty it" in done.stdout
     assert (folder / "index.html").read_text() == "<h1>host copy</h1>\n"
+
+
+# --- interruptions and a second fix at once ------------------------------------------------------
+
+
+def make_container_not_recreated(project: dockerlab.Project) -> None:
+    project.build()
+    project.run_fast_stopping()
+    project.write("server/routes/authRoutes.ts", AUTH_V2)
+    project.commit("fix redirect")
+    project.build()
+
+
+def start_fix(project: dockerlab.Project, *extra: str) -> subprocess.Popen:
+    argv = [sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), "fix", "buildkit-stale",
+            "--lang", "en", "--yes", "--json", "--param", f"image={project.image}", "--param",
+            f"context={project.root}", "--param", f"container={project.container}", *extra]
+    return subprocess.Popen(argv, cwd=project.root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "300"})
+
+
+def wait_for_line(process: subprocess.Popen, wanted: str, timeout: float = 120) -> list[str]:
+    """The fix's display (stderr with --json) up to the first line holding `wanted`."""
+    import time
+
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert process.stderr is not None
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        if wanted in line:
+            return seen
+    raise AssertionError(f"never saw {wanted!r}:\n{''.join(seen)}")
+
+
+def assert_serving_with_nothing_left(project: dockerlab.Project) -> None:
+    assert docker("inspect", "-f", "{{.State.Running}}", project.container).stdout.strip() == "true"
+    assert not docker("ps", "-aq", "--filter", f"name={project.container}-runner-").stdout.strip()
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_a_stop_signal_during_the_recreate_finishes_the_step_and_writes_the_report(project, state_home, signame):
+    import signal
+
+    make_container_not_recreated(project)
+    process = start_fix(project)
+    wait_for_line(process, "▶ 1.")  # the step has started: the signal lands in the middle of it
+    process.send_signal(getattr(signal, signame))
+    out, err = process.communicate(timeout=300)
+    report = json.loads(out)
+    assert process.returncode == 130 and report["outcome"] == "interrupted", err
+    assert report["rounds"][0]["steps"][0]["status"] == "ok", json.dumps(report, indent=1)
+    assert list((state_home / "runner" / "runs").glob("*.json")), "no run report was written"
+    assert_serving_with_nothing_left(project)
+    assert "'/login?error=no_token'" in project.read(COMPILED)  # the new container, serving the fix
+
+
+def test_a_stop_signal_before_any_step_changes_nothing_and_writes_the_report(project, state_home):
+    import signal
+
+    make_container_not_recreated(project)
+    old_id = docker("inspect", "-f", "{{.Id}}", project.container).stdout.strip()
+    process = start_fix(project)
+    wait_for_line(process, "cause: container-not-recreated")  # diagnosed; planning, no step yet
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=300)
+    report = json.loads(out)
+    assert process.returncode == 130 and report["outcome"] == "interrupted", err
+    steps = [step for round_ in report["rounds"] for step in round_["steps"]]
+    if not steps:  # the signal came before the step started: nothing changed
+        assert docker("inspect", "-f", "{{.Id}}", project.container).stdout.strip() == old_id
+    assert list((state_home / "runner" / "runs").glob("*.json"))
+    assert_serving_with_nothing_left(project)
+
+
+def test_a_fix_waits_for_the_one_holding_its_container_or_fails_with_no_wait(project):
+    from runner.engine.endpoints import resolve_endpoint
+    from runner.fix.lock import exclusive_fix, fix_target
+
+    make_container_not_recreated(project)
+    held = exclusive_fix(resolve_endpoint(None).host, fix_target({"container": project.container}, "buildkit-stale"))
+    with held:  # another process's fix, as far as the runner can tell
+        busy = runner(project, "fix", "--yes", "--no-wait")
+        assert busy.returncode == 2 and "another runner fix is working on container" in busy.stderr, busy.stderr
+        waiting = start_fix(project)
+        wait_for_line(waiting, "waiting for it to end")
+        assert waiting.poll() is None
+    out, err = waiting.communicate(timeout=300)
+    assert (waiting.returncode, json.loads(out)["verdict"]) == (0, "resolved"), err
+    assert_serving_with_nothing_left(project)
+
+
+def test_two_fixes_of_one_container_at_once_take_turns(project):
+    make_container_not_recreated(project)
+    fixes = [start_fix(project), start_fix(project)]
+    reports = []
+    for process in fixes:
+        out, err = process.communicate(timeout=300)
+        reports.append((process.returncode, json.loads(out)["outcome"], json.loads(out)["verdict"]))
+    # one recreated it; the other diagnosed after it and found nothing left to do
+    assert sorted(reports) == [(0, "applied", "resolved"), (0, "nothing-wrong", None)], reports
+    assert_serving_with_nothing_left(project)
+
+
+def test_a_report_that_cannot_be_written_still_gives_the_verdict(project, tmp_path, monkeypatch):
+    make_container_not_recreated(project)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))  # runs/ cannot be made under a file
+    done = runner(project, "fix", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "could not write the run report" in done.stderr and "verdict: resolved" in done.stdout
+    assert "Traceback" not in done.stderr

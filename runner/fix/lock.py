@@ -1,0 +1,60 @@
+"""One `runner fix` at a time per container and engine, across processes: two fixes that both
+recreated a container left it down (one said "left stopped", the other "could not restore").
+`diagnose` only reads and never waits for it."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from runner.errors import RunnerError
+
+
+class FixBusy(RunnerError):
+    """Another fix holds the container, and the person asked not to wait (--no-wait)."""
+
+
+def locks_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "runner" / "locks"
+
+
+def fix_target(params: dict[str, str], playbook: str) -> str:
+    """What a fix changes: the container when the playbook names one, else the playbook's
+    parameters (a fix of a build context, say)."""
+    if params.get("container"):
+        return f"container {params['container']}"
+    return f"{playbook} " + " ".join(f"{name}={value}" for name, value in sorted(params.items()))
+
+
+@contextlib.contextmanager
+def exclusive_fix(engine: str, target: str, *, wait: bool = True,
+                  waiting: Callable[[str], None] = lambda message: None) -> Iterator[None]:
+    """Hold the lock of `target` on `engine` while the block runs; wait for another holder
+    (saying so through `waiting`), or raise FixBusy at once when `wait` is false."""
+    from filelock import FileLock, Timeout
+
+    folder = locks_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:  # an unusable state folder must not stop a fix: every run here agrees on this one
+        folder = Path(tempfile.gettempdir()) / f"runner-locks-{os.getuid()}"
+        folder.mkdir(exist_ok=True, mode=0o700)
+    key = hashlib.sha256(f"{engine}\0{target}".encode()).hexdigest()[:24]
+    lock = FileLock(folder / f"{key}.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if not wait:
+            raise FixBusy(f"another runner fix is working on {target} on {engine}: try again when it ends "
+                          "(without --no-wait this one waits for it)") from None
+        waiting(f"another runner fix is working on {target}: waiting for it to end (Ctrl-C stops waiting)")
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
