@@ -156,8 +156,9 @@ def test_help_gives_an_example_the_exit_codes_and_the_json_shape():
     assert result.exit_code == exitcodes.OK
     text = " ".join(result.stdout.split())
     assert "Example: runner diagnose buildkit-stale --param image=app:staging \\ --param context=." in text
-    assert ("Exit codes: 0 nothing wrong, 1 problem found (the cause is named), 2 could not diagnose "
-            "(engine unreachable, missing image or container, bad param).") in text
+    assert ("Exit codes: 0 nothing wrong, 1 problem found (the cause is named, or a check failed that no "
+            "cause of this playbook explains: \"unexplained\"), 2 could not diagnose (engine unreachable, "
+            "missing image or container, bad param).") in text
     assert 'JSON (--json): {"playbook", "status": "ok"|"problem"|"error",' in text
     for option in ("--param", "--docker-host", "--json", "--lang"):
         assert option in text
