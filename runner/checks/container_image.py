@@ -124,6 +124,13 @@ def container_image(args: ContainerImageArgs, ctx: CheckContext) -> CheckResult:
     }
     short = running_id.removeprefix("sha256:")[:12]
     tag_short = tagged.id.removeprefix("sha256:")[:12]
+    evidence["never_started"] = not started and state.get("Status") == "created"
+    if evidence["never_started"]:
+        # It holds an image but serves nothing: no cause of a stale image applies, and "runs
+        # the tag's image" would be an all-clear for a service that is down.
+        return CheckResult("fail", f"{container.name} was created but never started: it serves nothing "
+                           f"(image {short}{' = ' + tag if runs_tag_image else ''}); start it: docker start "
+                           f"{container.name}", evidence)
     if runs_tag_image:
         return CheckResult("pass", f"{container.name} runs {tag} ({tag_short}), the image the tag names now", evidence)
     if evidence["behind_tag"]:

@@ -70,3 +70,15 @@ def test_a_cached_rebuild_of_sources_built_before_is_placed_when_it_happened(app
     assert result.status == "fail" and result.evidence["behind_tag"] is True
     assert result.evidence["started_after_build"] is False, result.evidence
     assert result.evidence["created_before_build"] is True, result.evidence
+
+
+@pytest.mark.engine
+def test_a_container_that_was_never_started_is_no_all_clear(app):
+    app.build()
+    dockerlab.docker("create", "--name", app.container, "--label", f"{dockerlab.LABEL}={dockerlab.SESSION}", app.image)
+    result = container_image(ContainerImageArgs(container=app.container), CheckContext())
+    assert result.status == "fail" and "never started" in result.summary, result.summary
+    assert result.evidence["never_started"] is True and result.evidence["runs_tag_image"] is True
+    code, report = dockerlab.diagnose("stale-container", f"container={app.container}", f"image={app.image}")
+    assert (code, report["status"], report["cause"]) == (1, "problem", None), report
+    assert report["unexplained"][0].startswith("running: ")

@@ -52,6 +52,14 @@ def _not_found(exc: Exception) -> bool:
     return isinstance(exc, NotFound)
 
 
+def _image_labels(client: Any, image: str) -> dict[str, str] | None:
+    """The labels of the image the new container will run; None when it cannot be read."""
+    try:
+        return (client.api.inspect_image(image).get("Config") or {}).get("Labels") or {}
+    except Exception:  # noqa: BLE001 - the create that follows says what is wrong with the image
+        return None
+
+
 def container_spec(client: Any, old: Any, image: str | None) -> Spec:
     attrs = old.attrs
     config = dict(attrs.get("Config") or {})
@@ -65,8 +73,13 @@ def container_spec(client: Any, old: Any, image: str | None) -> Spec:
     if image_config:
         image_env = set(image_config.get("Env") or [])
         config["Env"] = [item for item in config.get("Env") or [] if item not in image_env]
+        # A label equal to the old image's may be the image's or the person's (`--label k=v`
+        # with the same value): it is left to the new image only when that image sets the key,
+        # so neither a stale image label is pinned nor the person's label lost.
         image_labels = image_config.get("Labels") or {}
-        config["Labels"] = {k: v for k, v in (config.get("Labels") or {}).items() if image_labels.get(k) != v}
+        new_labels = _image_labels(client, config["Image"])
+        config["Labels"] = {k: v for k, v in (config.get("Labels") or {}).items()
+                            if image_labels.get(k) != v or (new_labels is not None and k not in new_labels)}
         # An entrypoint given at run time resets the image's CMD: then both are the person's.
         if config.get("Entrypoint") == image_config.get("Entrypoint"):
             config["Entrypoint"] = None

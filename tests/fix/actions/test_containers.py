@@ -87,6 +87,8 @@ class Api:
     def inspect_image(self, image: str) -> dict[str, Any]:
         if self.image_config is None:
             raise NotFound("No such image")
+        if image in getattr(self, "images", {}):
+            return {"Config": self.images[image]}
         return {"Config": self.image_config}
 
     def create_container_from_config(self, body: dict[str, Any], name: str) -> dict[str, str]:
@@ -462,3 +464,13 @@ def test_a_volume_is_made_again_with_its_driver_options_and_labels(monkeypatch, 
         ("create_volume", ("dist",), {"driver": "local", "driver_opts": {"type": "tmpfs"}, "labels": {"keep": "me"}}),
         ("create", ("app",)), ("start", ("f" * 64,))]
     assert output[-1] == "created app (ffffffffffff) and started it"
+
+
+def test_a_label_the_old_image_had_is_kept_when_the_new_image_does_not_set_it():
+    """`--label maintainer=image` the person gave, equal to the old image's: the new image
+    has no such label, so the container keeps it; the version label the new image sets is
+    the new image's."""
+    api = Api()
+    api.images = {"app:staging": {"Labels": {"org.opencontainers.image.version": "2.0"}}}
+    body = spec_of(inspect(), api).body
+    assert body["Labels"] == {"team": "web", "maintainer": "image"}
