@@ -6,6 +6,7 @@ created, also after a failure."""
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,14 @@ def pytest_configure(config: pytest.Config) -> None:
     import engines
 
     os.environ.update(engines.engine(config.getoption("--engine")).env())
+    # A cancelled CI job or `kill` sends SIGTERM, which would end the session without its
+    # clean-up: as KeyboardInterrupt, pytest tears the fixtures down and what the session made
+    # on the shared engine is removed.
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def pytest_report_header(config: pytest.Config) -> str:
