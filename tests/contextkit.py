@@ -10,7 +10,9 @@ from pathlib import Path
 
 from dockerlab import DOCKER  # the session's engine's own client
 
-from runner.buildctx.dockerignore import MODERN, DockerIgnore
+import functools
+
+from runner.buildctx.dockerignore import MODERN, DockerIgnore, flavor_for_client
 
 
 def make_context(root: Path, files: dict[str, str] | list[str]) -> Path:
@@ -59,6 +61,15 @@ def engine_available() -> bool:
         return subprocess.run([DOCKER, "version"], capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
+
+
+@functools.cache
+def session_flavor() -> str:
+    """The matcher generation of the session's client: 20.10 sends what LEGACY predicts, a
+    buildx-era client (23+) what MODERN predicts."""
+    done = subprocess.run([DOCKER, "version", "--format", "{{.Client.Version}}"], capture_output=True, text=True,
+                          timeout=10, check=True)
+    return flavor_for_client(done.stdout.strip())
 
 
 def build_to_dir(context: Path, out: Path) -> subprocess.CompletedProcess[str]:
