@@ -26,6 +26,11 @@ def pytest_configure(config: pytest.Config) -> None:
     import engines
 
     os.environ.update(engines.engine(config.getoption("--engine")).env())
+    # Run reports, fix locks and recreate journals of every test go to the session's own state
+    # folder, never to the person's ~/.local/state (tests that look at them set their own).
+    import tempfile
+
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="runner-test-state-")
     # A cancelled CI job or `kill` sends SIGTERM, which would end the session without its
     # clean-up: as KeyboardInterrupt, pytest tears the fixtures down and what the session made
     # on the shared engine is removed.

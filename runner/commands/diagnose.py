@@ -75,7 +75,9 @@ def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docke
     JSON (--json): {"playbook", "status": "ok"|"problem"|"error",
       "cause": {"id", "title", "explanation", "evidence"} | null,
       "checks": [{"id", "status", "summary", "evidence", "ms"}], "fix": id | null, "ms",
-      "errors": [...], "unexplained": ["check: summary", ...]}
+      "errors": [...], "unexplained": ["check: summary", ...],
+      "interrupted_fixes": [...]}: a fix of the container killed half way
+      (SIGKILL, a reboot) makes the status "problem" until `runner fix --recover`.
     """
     from runner.diagnose.diagnosis import diagnose
     from runner.playbook.model import localize

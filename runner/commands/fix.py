@@ -26,7 +26,8 @@ def exit_code(outcome: str, verdict: str | None) -> int:
     if verdict is not None:
         return exitcodes.OK if verdict == "resolved" else exitcodes.PROBLEM
     return {"nothing-wrong": exitcodes.OK, "could-not-diagnose": exitcodes.CANNOT, "not-applied": exitcodes.NOT_APPLIED,
-            "dry-run": exitcodes.PROBLEM, "manual": exitcodes.PROBLEM}.get(outcome, exitcodes.PROBLEM)
+            "dry-run": exitcodes.PROBLEM, "manual": exitcodes.PROBLEM,
+            "recovered": exitcodes.OK}.get(outcome, exitcodes.PROBLEM)
 
 
 @click.command("fix")
@@ -39,12 +40,15 @@ def exit_code(outcome: str, verdict: str | None) -> int:
 @click.option("--no-wait", is_flag=True,
               help="When another runner fix is working on the same container, fail at once (exit 2) "
                    "instead of waiting for it.")
+@click.option("--recover", is_flag=True,
+              help="Only finish or undo what an earlier fix that was killed (SIGKILL, a reboot) left half done: "
+                   "of --param container=NAME, else of every container on the engine. Any fix does this first.")
 @docker_host_option
 @json_option
 @lang_option
 @click.pass_obj
 def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: str | None, yes: bool, dry_run: bool,
-                no_wait: bool, docker_host: str | None, as_json: bool, lang: str) -> None:
+                no_wait: bool, recover: bool, docker_host: str | None, as_json: bool, lang: str) -> None:
     """Apply the fix for the diagnosed cause, with consent, then diagnose again.
 
     \b
@@ -64,6 +68,9 @@ def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: st
     Ctrl-C stops after the current step (twice: stops the step too); SIGTERM and SIGHUP (a
     closed terminal, a cancelled CI job) do the same, and the report is written. One fix runs
     at a time per container and engine: a second waits for the first (--no-wait: fails).
+    A recreate journals each change before it makes it, in the state folder: when a run is
+    killed outright (SIGKILL, a reboot), `diagnose` says so and the next fix (or --recover
+    alone) finishes the recreate when the new container already serves, or restores the old.
 
     After the steps it diagnoses again. When that uncovers the next cause of the chain
     (a rebuilt image shows the container behind the tag), it plans that cause's fix too,
@@ -76,10 +83,10 @@ def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: st
     (default ~/.local/state/runner/runs/); --json prints it too.
 
     \b
-    Exit codes: 0 resolved, or nothing wrong; 1 not resolved (unchanged, partial, worse),
+    Exit codes: 0 resolved, nothing wrong, or recovered; 1 not resolved (unchanged, partial, worse),
     a dry run with a plan, or a fix with only manual steps; 2 could not run (engine, params,
     unknown fix); 4 not applied: no consent (no terminal and no --yes, or declined);
-    5 a step failed or timed out; 130 interrupted.
+    5 a step failed or timed out, or --recover could not recover; 130 interrupted.
     """
     from runner.fix.run import run_fix
     from runner.fix.run_report import save_report
@@ -87,7 +94,8 @@ def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: st
     from runner.present.terminal import SafeConsole
 
     playbook = load_playbook(playbook_id, playbook_dir(obj["playbooks_dir"]))
-    values = resolve_params(playbook, parse_params(params), Path.cwd())
+    # --recover needs no diagnosis, so none of the playbook's other params.
+    values = parse_params(params) if recover else resolve_params(playbook, parse_params(params), Path.cwd())
     # With --json, stdout is the report alone: the person's view goes to stderr.
     console = SafeConsole(stderr=as_json, highlight=False)
     err = SafeConsole(stderr=True, highlight=False)
@@ -105,7 +113,7 @@ def fix_command(obj: dict, playbook_id: str, params: tuple[str, ...], fix_id: st
         with stop_signals_interrupt():
             run = run_fix(playbook, values, docker_host=docker_host, fix_id=fix_id, yes=yes, dry_run=dry_run,
                           interactive=interactive, confirm=confirm, observer=display, lang=lang,
-                          wait=not no_wait)
+                          wait=not no_wait, recover_only=recover)
     finally:
         display.pause()
     try:
@@ -262,6 +270,13 @@ class FixDisplay:
 
         self.console.print(Text("stop requested (Ctrl-C or a signal): stopping after the current step "
                                 "(again: stop it now)", style="bold yellow"))
+
+    def recovered(self, recovery) -> None:  # noqa: ANN001
+        from rich.text import Text
+
+        self.spinner.stop()
+        style = "red" if recovery.outcome == "failed" else "yellow"
+        self.console.print(Text(f"{recovery.journal.describe()}: ", style=style), Text(recovery.summary))
 
     def waiting(self, message: str) -> None:
         from rich.text import Text

@@ -46,6 +46,9 @@ class Diagnosis:
     # Checks that failed when no cause holds: something is wrong that this playbook does not
     # explain, which is never "ok".
     unexplained: tuple[str, ...] = ()
+    # Recreates of the container that an earlier `runner fix` was killed in the middle of: the
+    # container may be down or half swapped, which is never "ok" (`runner fix --recover`).
+    interrupted_fixes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +57,7 @@ class Diagnosis:
                        for c in self.checks],
             "fix": self.fix, "ms": self.ms, "params": self.params, "engine": self.engine,
             "errors": list(self.errors), "unexplained": list(self.unexplained),
+            "interrupted_fixes": list(self.interrupted_fixes),
         }
 
 
@@ -119,6 +123,7 @@ def diagnose(playbook: Playbook, params: dict[str, str], *, docker_host: str | N
         if progress:
             progress(check, outcomes[-1])
 
+    interrupted = _interrupted_fixes(docker_host, params.get("container"))
     cause = next((c for c in playbook.causes if evaluate(c.when, results) is True), None)
     errors = tuple(f"{o.id}: {o.summary}" for o in outcomes if o.status == "error")
     engine = next((o.evidence.get("host") for o in outcomes if o.kind == "engine"), docker_host)
@@ -131,10 +136,25 @@ def diagnose(playbook: Playbook, params: dict[str, str], *, docker_host: str | N
              "explanation": localize(cause.explanation, lang),
              "evidence": {i: {"summary": results[i].summary, **results[i].evidence}
                           for i in evidence_ids if i in results}},
-            tuple(outcomes), cause.fix, elapsed, params, engine, errors)
+            tuple(outcomes), cause.fix, elapsed, params, engine, errors, interrupted_fixes=interrupted)
     unexplained = tuple(f"{o.id}: {o.summary}" for o in outcomes if o.status == "fail")
-    status = "error" if errors else "problem" if unexplained else "ok"
-    return Diagnosis(playbook.id, status, None, tuple(outcomes), None, elapsed, params, engine, errors, unexplained)
+    status = "error" if errors else "problem" if unexplained or interrupted else "ok"
+    return Diagnosis(playbook.id, status, None, tuple(outcomes), None, elapsed, params, engine, errors, unexplained,
+                     interrupted)
+
+
+def _interrupted_fixes(docker_host: str | None, container: str | None) -> tuple[str, ...]:
+    from runner.engine.endpoints import resolve_endpoint
+    from runner.fix.journal import JournalError, pending
+
+    if not container:
+        return ()
+    try:
+        found = pending(resolve_endpoint(docker_host).host, container)
+    except JournalError as exc:
+        return (str(exc),)
+    return tuple(f"{j.describe()}: `runner fix --recover --param container={j.name}` finishes or undoes it"
+                 for j in found)
 
 
 def _checks_named(condition: Any) -> list[str]:

@@ -4,5 +4,7 @@ The flow, one module each: plan.py (the fix's steps, params and evidence filled 
 consent.py (whether they may run) -> steps.py (running them, with timeouts and Ctrl-C) ->
 run.py (diagnose again, further rounds, the verdict) -> run_report.py (the JSON file of the
 run). masking.py keeps secrets out of all of it; actions/ holds what a step can do besides
-running a command.
+running a command. lock.py lets one fix at a time work on a container; journal.py records a
+recreate's changes before they are made, so that a run killed half way is finished or undone by
+the next (`fix --recover`); state.py is the folder all of these files live in.
 """

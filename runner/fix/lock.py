@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from runner.errors import RunnerError
+from runner.fix.state import state_dir
 
 
 class FixBusy(RunnerError):
@@ -19,8 +20,7 @@ class FixBusy(RunnerError):
 
 
 def locks_dir() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "runner" / "locks"
+    return state_dir("locks")
 
 
 def fix_target(params: dict[str, str], playbook: str) -> str:

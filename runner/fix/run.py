@@ -21,6 +21,7 @@ from typing import Any
 
 from runner.diagnose.diagnosis import Diagnosis, diagnose
 from runner.fix.consent import Confirm, Consent, decide_consent
+from runner.fix.journal import Recovery
 from runner.fix.lock import exclusive_fix, fix_target
 from runner.fix.masking import mask_deep
 from runner.fix.plan import Plan, PlanError, plan_fix
@@ -63,6 +64,7 @@ OUTCOMES = {
     "step-failed": "a step failed",
     "interrupted": "interrupted",
     "applied": "applied and diagnosed again",
+    "recovered": "finished or undone what an earlier, cut-off fix left half done",
 }
 
 
@@ -81,6 +83,7 @@ class FixRun:
     seconds: float = 0.0
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     masked: Counter[str] = field(default_factory=Counter)  # secrets kept out of the steps' output, by kind
+    recovered: list[Recovery] = field(default_factory=list)  # recreates an earlier, killed run left half done
 
     @property
     def after(self) -> Diagnosis | None:
@@ -95,7 +98,7 @@ class FixRun:
             "started_at": self.started_at, "seconds": round(self.seconds, 3), "params": self.params,
             "options": self.options, "outcome": self.outcome, "verdict": self.verdict, "state": self.state,
             "before": summarize(self.before), "rounds": [r.to_json() for r in self.rounds],
-            "after": summarize(self.after),
+            "after": summarize(self.after), "recovered": [r.to_json() for r in self.recovered],
         }, masked)
         report["masked"] = dict(sorted(masked.items()))  # which kinds, how many: never a value
         return report
@@ -134,7 +137,7 @@ def judge(playbook: Playbook, before: Diagnosis, after: Diagnosis) -> str:
 def run_fix(playbook: Playbook, params: dict[str, str], *, docker_host: str | None = None, fix_id: str | None = None,
             yes: bool = False, dry_run: bool = False, interactive: bool = False, confirm: Confirm | None = None,
             observer: Observer | None = None, cwd: Path | None = None, lang: str = "en",
-            max_rounds: int = MAX_ROUNDS, wait: bool = True) -> FixRun:
+            max_rounds: int = MAX_ROUNDS, wait: bool = True, recover_only: bool = False) -> FixRun:
     from runner.engine.endpoints import resolve_endpoint
 
     observer = observer or Observer()
@@ -156,6 +159,15 @@ def run_fix(playbook: Playbook, params: dict[str, str], *, docker_host: str | No
         host, fix_target(params, playbook.id), wait=wait, waiting=observer.waiting)
     with held:
         try:
+            if not dry_run:
+                # A run killed half way through a recreate is finished or undone before anything
+                # is diagnosed: the diagnosis of a half-swapped container would mislead.
+                run.recovered = recover_pending(host, params.get("container"), observer)
+            if recover_only:
+                failed = [r for r in run.recovered if r.outcome == "failed"]
+                run.outcome = "step-failed" if failed else "recovered"
+                run.state = "; ".join(r.summary for r in run.recovered) or "nothing was left half done"
+                return run
             current = run.before = diagnose_now(0)
             if current.cause is None:
                 run.outcome = "nothing-wrong" if current.status == "ok" else "could-not-diagnose"
@@ -231,6 +243,23 @@ def run_fix(playbook: Playbook, params: dict[str, str], *, docker_host: str | No
                          else f"still wrong: {final.cause['id']}" if final.cause
                          else "the diagnosis cannot run now: " + "; ".join(final.errors))
     return run
+
+
+def recover_pending(host: str, container: str | None, observer: Observer) -> list[Recovery]:
+    """Finish or undo the recreates on `host` (of `container`, when given) that a killed run left."""
+    from runner.engine.endpoints import client_for
+    from runner.fix.journal import pending, recover
+
+    found = pending(host, container)
+    if not found:
+        return []
+    client = client_for(host)
+    recoveries = []
+    for journal in found:
+        recovery = recover(client, journal)
+        observer.recovered(recovery)
+        recoveries.append(recovery)
+    return recoveries
 
 
 def _buildkit_path() -> str | None:

@@ -4,16 +4,14 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from runner.fix.run import FixRun
+from runner.fix.state import state_dir, write_atomically
 
 
 def runs_dir() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "runner" / "runs"
+    return state_dir("runs")
 
 
 def save_report(run: FixRun, folder: Path | None = None) -> Path:
@@ -22,15 +20,5 @@ def save_report(run: FixRun, folder: Path | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = run.started_at.replace(":", "").replace("-", "").replace("+0000", "Z")
     path = folder / f"{stamp}-{run.playbook}-{run.run_id}.json"
-    data = json.dumps(run.to_json(), ensure_ascii=False, indent=2, default=str) + "\n"
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".run-", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(path, json.dumps(run.to_json(), ensure_ascii=False, indent=2, default=str) + "\n")
     return path

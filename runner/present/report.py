@@ -63,9 +63,13 @@ def print_verdict(console: Console, playbook: Playbook, diagnosis: Diagnosis, la
     label, style = DIAGNOSIS_VERDICT[diagnosis.status], VERDICT_STYLE[diagnosis.status]
     console.print()
     console.print(Text(f"{label}", style=style), Text(f"({diagnosis.ms} ms)", style="dim"))
+    for line in diagnosis.interrupted_fixes:
+        console.print(Text(f"  {line}", style="bold yellow"))
     if diagnosis.status == "error":
         for error in diagnosis.errors:
             console.print(Text(f"  {error}", style="red"))
+        return
+    if diagnosis.cause is None and diagnosis.interrupted_fixes and not diagnosis.unexplained:
         return
     if diagnosis.cause is None and diagnosis.unexplained:
         console.print(Text("  A check failed, and no cause of this playbook explains it:", style="bold"))

@@ -160,9 +160,24 @@ def test_the_json_of_a_diagnosis():
                      docker_host="tcp://h:2375")
     data = found.to_json()
     assert list(data) == ["playbook", "status", "cause", "checks", "fix", "ms", "params", "engine", "errors",
-                         "unexplained"]
+                         "unexplained", "interrupted_fixes"]
     assert (data["playbook"], data["status"], data["params"], data["engine"], data["errors"]) == \
         ("p", "ok", {"image": "app:1"}, "tcp://h:2375", [])
     [entry] = data["checks"]
     assert list(entry) == ["id", "status", "summary", "evidence", "ms"]
     assert entry["evidence"] == {"value": 2, "host": ""} and isinstance(entry["ms"], int)
+
+
+def test_a_fix_of_the_container_cut_off_half_way_is_never_ok(tmp_path, monkeypatch):
+    from runner.fix import journal
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    started = journal.begin("tcp://h:2375", "app", "a" * 64, "app-runner-new-1", "app-runner-old-1", True)
+    journal.advance(started, "start", pid=2 ** 22 + 1)  # no such process: the run was killed
+    book = playbook([{"id": "a", "kind": "fake"}])
+    found = diagnose(book, {"container": "app"}, docker_host="tcp://h:2375")
+    assert found.status == "problem" and found.cause is None
+    assert "starting the new container of app" in found.interrupted_fixes[0]
+    assert "runner fix --recover --param container=app" in found.interrupted_fixes[0]
+    assert diagnose(book, {"container": "db"}, docker_host="tcp://h:2375").status == "ok"
+    assert diagnose(book, {"container": "app"}, docker_host="tcp://other:2375").status == "ok"

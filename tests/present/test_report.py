@@ -51,7 +51,7 @@ def test_the_json_is_the_diagnosis_with_korean_kept_and_paths_as_text():
     assert "이미지 최신" in text
     data = json.loads(text)
     assert list(data) == ["playbook", "status", "cause", "checks", "fix", "ms", "params", "engine", "errors",
-                         "unexplained"]
+                         "unexplained", "interrupted_fixes"]
     assert data["checks"] == [{"id": "a", "status": "pass", "summary": "이미지 최신", "evidence": {"at": "/app"},
                                "ms": 3}]
 

@@ -185,36 +185,50 @@ def recreate_container(args: RecreateContainerArgs, ctx: ActionContext) -> Actio
 
 
 def _recreate_with_api(client: Any, old: Any, image: str | None, ctx: ActionContext) -> ActionResult:
+    from runner.fix import journal as journals
+
     spec = container_spec(client, old, image)
     suffix = uuid.uuid4().hex[:6]
     temporary, aside = f"{spec.name}-runner-new-{suffix}", f"{spec.name}-runner-old-{suffix}"
     old_image = old.attrs.get("Image")
+    # Each change is journaled before it is made: a run killed half way is finished or undone
+    # by the next one (journal.py).
+    journal = journals.begin(ctx.docker_host, spec.name, old.id, temporary, aside, spec.running)
     try:
         new_id = create_from_spec(client, spec, temporary)
     except Exception as exc:  # noqa: BLE001 - the engine's reason is the message
+        journals.clear(journal)
         return ActionResult(False, f"could not create the new container: {_short(exc)}", {},
                             f"nothing was changed: {spec.name} still runs image {old_image[7:19]}")
     ctx.output(f"created {temporary} ({new_id[:12]}) from {spec.body['Image']}")
     step = "rename"
     try:
+        journal = journals.advance(journal, "rename-old", new_id=new_id)
         client.api.rename(old.id, aside)
+        journal = journals.advance(journal, "rename-new")
         client.api.rename(new_id, spec.name)
         ctx.output(f"renamed the old container to {aside}")
         if spec.running:
             step = "stop"
+            journal = journals.advance(journal, "stop")
             client.api.stop(old.id, timeout=spec.stop_timeout)
             ctx.output(f"stopped {aside}")
             step = "start"
+            journal = journals.advance(journal, "start")
             client.api.start(new_id)
             ctx.output(f"started {spec.name} ({new_id[:12]})")
+        journal = journals.advance(journal, "remove")
     except Exception as exc:  # noqa: BLE001
         restored = _restore(client, old.id, new_id, spec, temporary)
+        if restored.startswith("restored"):
+            journals.clear(journal)
         return ActionResult(False, f"could not {step} ({_short(exc)})", {"new_id": new_id}, restored)
     try:
         client.api.remove_container(old.id, v=False, force=True)
     except Exception as exc:  # noqa: BLE001 - gone already when it had --rm
         if not _not_found(exc):
             ctx.output(f"could not remove {aside}: {_short(exc)}; remove it by hand")
+    journals.clear(journal)
     new_image = client.api.inspect_container(new_id)["Image"]
     return ActionResult(True, f"recreated {spec.name}: image {old_image[7:19]} -> {new_image[7:19]}"
                         + ("" if spec.running else " (left stopped, as it was)"),

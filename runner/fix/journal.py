@@ -1,0 +1,212 @@
+"""The journal of a container being recreated, so that a fix cut off half way (SIGKILL, a
+reboot, a lost ssh session) is found and finished, or undone, by the next run.
+
+A recreate through the Engine API moves through states that each leave the service down if
+nothing follows: the new container created under a temporary name, the old one renamed aside,
+the old one stopped before the new one starts. Before each change the action writes what it is
+about to do into one JSON file per engine and container in the state folder (atomically). The file is removed when the recreate ends, done or undone.
+
+Recovery never trusts the step alone: a kill can land between a change and the write that
+follows it. It looks at the engine. When the new container holds the name and runs (or the old
+one was not running), the recreate is finished: the old one is removed. Otherwise it is undone:
+the new container is removed and the old one gets its name back and runs again if it ran. Both
+are idempotent, so a recovery that is itself cut off is recovered the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from runner.errors import RunnerError
+from runner.fix.state import state_dir, write_atomically
+
+# What the action was about to do when the journal was written, in words for the person.
+STEPS = {
+    "create": "creating the new container",
+    "rename-old": "renaming the old container aside",
+    "rename-new": "giving the new container the name",
+    "stop": "stopping the old container",
+    "start": "starting the new container",
+    "remove": "removing the old container",
+}
+
+
+class JournalError(RunnerError):
+    """A journal file that cannot be read: it names the file, which the person can look at."""
+
+
+@dataclass(frozen=True)
+class RecreateJournal:
+    engine: str
+    name: str  # the container's name, which the new container takes over
+    old_id: str
+    temporary: str  # the new container's name until the swap
+    aside: str  # the old container's name after the swap
+    running: bool  # the old container ran: the new one must
+    step: str  # one of STEPS: what was about to happen
+    new_id: str | None = None
+    pid: int = 0
+    boot_id: str = ""
+    started_at: str = ""
+
+    def describe(self) -> str:
+        when = f" at {self.started_at}" if self.started_at else ""
+        return (f"an earlier runner fix (pid {self.pid}{when}) was cut off while {STEPS.get(self.step, self.step)} "
+                f"of {self.name}")
+
+    def matches(self, container: str) -> bool:
+        container = container.lstrip("/")
+        return container in (self.name, self.temporary, self.aside) or any(
+            len(container) >= 12 and ident.startswith(container) for ident in (self.old_id, self.new_id or ""))
+
+
+@dataclass(frozen=True)
+class Recovery:
+    journal: RecreateJournal
+    outcome: str  # finished | restored | failed
+    summary: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"container": self.journal.name, "cut_off_at": self.journal.step, "outcome": self.outcome,
+                "summary": self.summary}
+
+
+def journal_dir() -> Path:
+    return state_dir("journal")
+
+
+def _path(engine: str, name: str) -> Path:
+    return journal_dir() / (hashlib.sha256(f"{engine}\0{name}".encode()).hexdigest()[:24] + ".json")
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def begin(engine: str, name: str, old_id: str, temporary: str, aside: str, running: bool) -> RecreateJournal:
+    journal = RecreateJournal(engine, name, old_id, temporary, aside, running, "create", pid=os.getpid(),
+                              boot_id=_boot_id(),
+                              started_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    write(journal)
+    return journal
+
+
+def advance(journal: RecreateJournal, step: str, **changes: Any) -> RecreateJournal:
+    moved = replace(journal, step=step, **changes)
+    write(moved)
+    return moved
+
+
+def write(journal: RecreateJournal) -> None:
+    write_atomically(_path(journal.engine, journal.name), json.dumps(asdict(journal)))
+
+
+def clear(journal: RecreateJournal) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        _path(journal.engine, journal.name).unlink()
+
+
+def read(path: Path) -> RecreateJournal:
+    try:
+        data = json.loads(path.read_text())
+        return RecreateJournal(**data)
+    except (OSError, ValueError, TypeError) as exc:
+        raise JournalError(f"{path}: not a runner fix journal ({exc}); look at it, then delete it") from None
+
+
+def pending(engine: str, container: str | None = None) -> list[RecreateJournal]:
+    """The journals of recreates on `engine` (of `container` when given) whose run is not alive."""
+    folder = journal_dir()
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob("*.json")):
+        journal = read(path)
+        if journal.engine != engine or (container and not journal.matches(container)):
+            continue
+        if not _owner_alive(journal):
+            found.append(journal)
+    return found
+
+
+def _owner_alive(journal: RecreateJournal) -> bool:
+    if journal.pid == os.getpid() or not journal.pid:
+        return journal.pid == os.getpid()
+    if journal.boot_id and journal.boot_id != _boot_id():
+        return False  # the machine restarted since: that process is gone
+    try:
+        os.kill(journal.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process with that pid: assume it is the fix
+    return True
+
+
+def recover(client: Any, journal: RecreateJournal) -> Recovery:
+    """Finish the recreate when the new container already serves under the name, else undo it."""
+    old = _inspect(client, journal.old_id)
+    new = _inspect(client, journal.new_id) if journal.new_id else None
+    if new is None:
+        new = _inspect(client, journal.temporary)
+        if new is not None and new["Id"] == journal.old_id:
+            new = None
+    try:
+        if new is not None and (old is None or _serves(new, journal)):
+            outcome, summary = "finished", _finish(client, journal, old, new)
+        elif old is not None:
+            outcome, summary = "restored", _undo(client, journal, old, new)
+        else:
+            outcome, summary = "failed", (f"neither the old container ({journal.old_id[:12]}) nor a new one is "
+                                          f"there any more: look at `docker ps -a --filter name={journal.name}`")
+    except Exception as exc:  # noqa: BLE001 - the journal stays: the next recovery tries again
+        text = getattr(exc, "explanation", None) or str(exc)
+        return Recovery(journal, "failed", f"could not recover {journal.name}: {str(text).strip()[:300]}")
+    clear(journal)
+    return Recovery(journal, outcome, summary)
+
+
+def _inspect(client: Any, ident: str) -> dict[str, Any] | None:
+    from docker.errors import NotFound
+
+    try:
+        return client.api.inspect_container(ident)
+    except NotFound:
+        return None
+
+
+def _serves(new: dict[str, Any], journal: RecreateJournal) -> bool:
+    named = new["Name"].lstrip("/") == journal.name
+    return named and (new["State"]["Running"] or not journal.running)
+
+
+def _finish(client: Any, journal: RecreateJournal, old: dict[str, Any] | None, new: dict[str, Any]) -> str:
+    if old is not None:
+        client.api.remove_container(old["Id"], v=False, force=True)
+    if new["Name"].lstrip("/") != journal.name:
+        client.api.rename(new["Id"], journal.name)
+    if journal.running and not new["State"]["Running"]:
+        client.api.start(new["Id"])
+    return f"finished: {journal.name} is the new container ({new['Id'][:12]})" + \
+        (", running" if journal.running else "") + ("; the old one was removed" if old is not None else "")
+
+
+def _undo(client: Any, journal: RecreateJournal, old: dict[str, Any], new: dict[str, Any] | None) -> str:
+    if new is not None:
+        client.api.remove_container(new["Id"], v=False, force=True)
+    if old["Name"].lstrip("/") != journal.name:
+        client.api.rename(old["Id"], journal.name)
+    if journal.running and not old["State"]["Running"]:
+        client.api.start(old["Id"])
+    return f"restored: {journal.name} is the old container again ({old['Id'][:12]})" + \
+        (", running" if journal.running else "") + ("; the half-made new one was removed" if new is not None else "")
