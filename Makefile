@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages the tests need: git, the static busybox for fixture images, Chromium and
-# a CJK font for the browser tests, docker-compose (v1) for the Compose cases of the labs.
+# a CJK font for the browser tests, docker-compose (v1) for the Compose cases of the labs,
+# openssh-server for the remote-engine tests (ssh://root@127.0.0.1, tests/sshkit.py).
 # Installed only when missing (needs root, as on CI).
 system-deps:
 	@missing=""; \
@@ -26,6 +27,7 @@ system-deps:
 	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	dpkg -s busybox-static >/dev/null 2>&1 || missing="$$missing busybox-static"; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,20 +49,24 @@ def other_endpoints(current: Endpoint) -> list[Endpoint]:
 def client_for(host: str, timeout: float = 10.0) -> Any:
     """A docker SDK client; raises EngineUnavailable with one clear line."""
     import docker
-    from docker.errors import DockerException
 
     try:
         client = docker.DockerClient(base_url=host, timeout=timeout, use_ssh_client=host.startswith("ssh://"))
         client.ping()
-    except DockerException as exc:
-        raise EngineUnavailable(f"no Docker Engine answers at {host}: {_short(exc)}") from None
-    except Exception as exc:  # noqa: BLE001 - requests/paramiko/socket errors of every kind
-        raise EngineUnavailable(f"no Docker Engine answers at {host}: {_short(exc)}") from None
+    except Exception as exc:  # noqa: BLE001 - DockerException, requests, ssh and socket errors of every kind
+        raise EngineUnavailable(f"no Docker Engine answers at {host}: {_short(exc, host)}") from None
     return client
 
 
-def _short(exc: BaseException) -> str:
+def _short(exc: BaseException, host: str = "") -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if host.startswith("ssh://") and any(word in text for word in ("Connection aborted", "Broken pipe", "closed")):
+        # The ssh client has said why on stderr (host key, key, refused); the SDK only saw it hang up.
+        remote = urllib.parse.urlsplit(host)
+        port = f"-p {remote.port} " if remote.port else ""
+        user = f"{remote.username}@" if remote.username else ""
+        return (f"the ssh connection ended (ssh's own reason, if it gave one, is printed above); "
+                f"`ssh {port}{user}{remote.hostname} docker version` tries the same way in")
     if "No such file or directory" in text or "FileNotFoundError" in text:
         return "the socket does not exist (is dockerd running?)"
     if "Connection refused" in text:
