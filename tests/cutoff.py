@@ -3,9 +3,11 @@ recreate: how the engine tests cut a fix off at each step (SIGKILL: as a reboot 
 killer would; SIGTERM: as systemd or a cancelled CI job would).
 
     python cutoff.py POINT SIGNAL recreate CONTAINER HOST
+    python cutoff.py POINT SIGNAL refill CONTAINER HOST VOLUME DESTINATION
     python cutoff.py POINT SIGNAL runner ARGS...
 
-POINT is where in runner/fix/journal.py's sequence the signal is sent (CUT_POINTS).
+POINT is where in runner/fix/journal.py's sequence the signal is sent (CUT_POINTS,
+REFILL_CUT_POINTS).
 """
 
 from __future__ import annotations
@@ -28,10 +30,17 @@ CUT_POINTS = {
     "remove": ("advance", "after", "remove"),
     "removed": ("clear", "before", None),  # everything done but forgetting the journal
 }
+# refill-volumes: remove the container, empty its volumes, create it again
+REFILL_CUT_POINTS = {
+    "remove-container": ("begin", "after", None),
+    "empty-volumes": ("advance", "after", "empty-volumes"),  # the container is gone
+    "create-again": ("advance", "after", "create-again"),  # the volume is empty, no container
+    "refilled": ("clear", "before", None),
+}
 
 
 def cut_at(point: str, signum: int) -> None:
-    name, when, step = CUT_POINTS[point]
+    name, when, step = {**CUT_POINTS, **REFILL_CUT_POINTS}[point]
     original = getattr(journal, name)
 
     def wrapped(*args, **kwargs):  # noqa: ANN202
@@ -55,6 +64,16 @@ def main() -> None:
 
         container, host = rest
         result = recreate_container(RecreateContainerArgs(container=container), ActionContext(host, Path.cwd(), print))
+        print(result.summary)
+        sys.exit(0 if result.ok else 1)
+    if what == "refill":
+        from runner.fix.actions import ActionContext, RefillVolumesArgs, ShadowingMount
+        from runner.fix.actions.containers import refill_volumes
+
+        container, host, volume, destination = rest
+        mount = ShadowingMount(type="volume", name=volume, destination=destination)
+        result = refill_volumes(RefillVolumesArgs(container=container, mounts=(mount,)),
+                                ActionContext(host, Path.cwd(), print))
         print(result.summary)
         sys.exit(0 if result.ok else 1)
     from runner.cli import main as runner_main

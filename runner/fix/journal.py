@@ -35,6 +35,10 @@ STEPS = {
     "stop": "stopping the old container",
     "start": "starting the new container",
     "remove": "removing the old container",
+    # refill-volumes: the container is removed, its volumes emptied, the container made again
+    "remove-container": "removing the container to empty its volumes",
+    "empty-volumes": "emptying the volumes",
+    "create-again": "creating the container again",
 }
 
 
@@ -55,6 +59,8 @@ class RecreateJournal:
     pid: int = 0
     boot_id: str = ""
     started_at: str = ""
+    kind: str = "recreate"  # or "refill": the container is removed and made again from `remake`
+    remake: dict[str, Any] | None = None  # refill: {"spec": containers.Spec as a dict, "volumes": {name: settings}}
 
     def describe(self) -> str:
         when = f" at {self.started_at}" if self.started_at else ""
@@ -93,10 +99,12 @@ def _boot_id() -> str:
         return ""
 
 
-def begin(engine: str, name: str, old_id: str, temporary: str, aside: str, running: bool) -> RecreateJournal:
-    journal = RecreateJournal(engine, name, old_id, temporary, aside, running, "create", pid=os.getpid(),
+def begin(engine: str, name: str, old_id: str, temporary: str, aside: str, running: bool, *, step: str = "create",
+          kind: str = "recreate", remake: dict[str, Any] | None = None) -> RecreateJournal:
+    journal = RecreateJournal(engine, name, old_id, temporary, aside, running, step, pid=os.getpid(),
                               boot_id=_boot_id(),
-                              started_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+                              started_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                              kind=kind, remake=remake)
     write(journal)
     return journal
 
@@ -155,6 +163,8 @@ def _owner_alive(journal: RecreateJournal) -> bool:
 
 def recover(client: Any, journal: RecreateJournal) -> Recovery:
     """Finish the recreate when the new container already serves under the name, else undo it."""
+    if journal.kind == "refill":
+        return _recover_refill(client, journal)
     old = _inspect(client, journal.old_id)
     new = _inspect(client, journal.new_id) if journal.new_id else None
     if new is None:
@@ -210,3 +220,44 @@ def _undo(client: Any, journal: RecreateJournal, old: dict[str, Any], new: dict[
         client.api.start(old["Id"])
     return f"restored: {journal.name} is the old container again ({old['Id'][:12]})" + \
         (", running" if journal.running else "") + ("; the half-made new one was removed" if new is not None else "")
+
+
+def _recover_refill(client: Any, journal: RecreateJournal) -> Recovery:
+    """The person consented to emptying the volumes: what is missing is made again (the volumes
+    with their settings, the container from its saved configuration), and the container runs if
+    it ran. A volume that was not emptied yet still hides the image's files: the next diagnosis
+    says so, and the fix can run again."""
+    from docker.errors import NotFound
+
+    from runner.fix.actions.containers import Spec, create_from_spec
+
+    remake = journal.remake or {}
+    try:
+        made = []
+        for name, settings in (remake.get("volumes") or {}).items():
+            try:
+                client.api.inspect_volume(name)
+            except NotFound:
+                client.api.create_volume(name, driver=settings.get("Driver"),
+                                         driver_opts=settings.get("Options") or None,
+                                         labels=settings.get("Labels") or None)
+                made.append(f"volume {name}")
+        current = _inspect(client, journal.name)
+        if current is None:
+            created = create_from_spec(client, Spec(**remake["spec"]), journal.name)
+            made.append(f"container {journal.name}")
+            current = client.api.inspect_container(created)
+        if journal.running and not current["State"]["Running"]:
+            client.api.start(current["Id"])
+    except Exception as exc:  # noqa: BLE001 - the journal stays: the next recovery tries again
+        text = getattr(exc, "explanation", None) or str(exc)
+        return Recovery(journal, "failed", f"could not recover {journal.name}: {str(text).strip()[:300]}")
+    clear(journal)
+    if not made and journal.step == "remove-container":
+        return Recovery(journal, "restored", f"nothing was changed yet: {journal.name} is as it was"
+                        + (", running" if journal.running else ""))
+    if not made:
+        return Recovery(journal, "finished", f"the refill had ended: {journal.name} is there"
+                        + (", running" if journal.running else ""))
+    return Recovery(journal, "finished", f"made again: {', '.join(made)}" + (", running" if journal.running else "")
+                    + "; a volume not yet emptied still hides the image's files: diagnose says whether")

@@ -1,6 +1,7 @@
 """A fix cut off in the middle of a recreate, on the real engine (runner/fix/journal.py).
 
-SIGKILL (a reboot, the OOM killer) at every point of the Engine-API recreate, then `runner fix
+SIGKILL (a reboot, the OOM killer) at every point of the Engine-API recreate (and of the volume
+refill, which removes the container and makes it again), then `runner fix
 --recover`: the container serves again with its configuration and nothing named
 `*-runner-old-*` or `*-runner-new-*` is left. SIGTERM at the riskiest points of a whole `runner
 fix`: the step finishes and the report is written. A killed fix is named by `diagnose` and
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import dockerlab
 import pytest
-from cutoff import CUT_POINTS
+from cutoff import CUT_POINTS, REFILL_CUT_POINTS
 from dockerlab import AUTH_V2, FAST_STOP, LABEL, SESSION, docker
 
 from runner.fix.journal import pending
@@ -107,6 +108,26 @@ def test_a_recreate_killed_at_any_point_is_recovered_with_its_configuration(serv
 
     again = runner("fix", "buildkit-stale", "--recover", "--json", "--param", f"container={served}")
     assert again.returncode == 0 and json.loads(again.stdout)["recovered"] == []
+
+
+REFILLED_AS = {"remove-container": "restored", "empty-volumes": "finished", "create-again": "finished",
+               "refilled": "finished"}
+
+
+@pytest.mark.parametrize("point", list(REFILL_CUT_POINTS))
+def test_a_refill_killed_at_any_point_gets_its_container_back(served, point):
+    host = os.environ["DOCKER_HOST"]
+    before = configuration(served)
+    killed = cut_off(point, "SIGKILL", "refill", served, host, f"{served}-data", "/data")
+    killed.communicate(timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+
+    done = runner("fix", "buildkit-stale", "--recover", "--json", "--param", f"container={served}")
+    report = json.loads(done.stdout)
+    assert done.returncode == 0 and report["outcome"] == "recovered", done.stderr
+    assert [r["outcome"] for r in report["recovered"]] == [REFILLED_AS[point]], report["recovered"]
+    assert configuration(served) == before  # running, with its env, labels, network alias and volume
+    assert pending(host) == []
 
 
 # --- a whole `runner fix` -------------------------------------------------------------------------

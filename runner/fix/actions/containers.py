@@ -9,6 +9,7 @@ the new image's own values apply, as `docker run` would have done.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import uuid
@@ -351,9 +352,18 @@ def refill_volumes(args: RefillVolumesArgs, ctx: ActionContext) -> ActionResult:
         names.append(mount.name)
     volumes = {name: client.api.inspect_volume(name) for name in names}
     spec = container_spec(client, old, args.image)
+    from runner.fix import journal as journals
+
+    # Between the removal and the create the container exists nowhere but in this journal.
+    settings = {name: {key: volume.get(key) for key in ("Driver", "Options", "Labels")}
+                for name, volume in volumes.items()}
+    journal = journals.begin(ctx.docker_host, spec.name, old.id, spec.name, spec.name, spec.running,
+                             step="remove-container", kind="refill",
+                             remake={"spec": dataclasses.asdict(spec), "volumes": settings})
     client.api.remove_container(old.id, v=False, force=True)
     ctx.output(f"removed container {spec.name} ({old.id[:12]})")
     emptied, error = [], None
+    journal = journals.advance(journal, "empty-volumes")
     try:
         for name, volume in volumes.items():
             client.api.remove_volume(name)
@@ -363,13 +373,16 @@ def refill_volumes(args: RefillVolumesArgs, ctx: ActionContext) -> ActionResult:
             ctx.output(f"emptied volume {name}")
     except Exception as exc:  # noqa: BLE001 - the container must come back either way
         error = exc
+    journal = journals.advance(journal, "create-again")
     try:
         new_id = create_from_spec(client, spec, spec.name)
         if spec.running:
             client.api.start(new_id)
     except Exception as exc:  # noqa: BLE001
         return ActionResult(False, f"could not create {spec.name} again: {_short(exc)}", {"emptied": emptied},
-                            f"container {spec.name} is removed; volume(s) emptied: {', '.join(emptied) or 'none'}")
+                            f"container {spec.name} is removed; volume(s) emptied: {', '.join(emptied) or 'none'}; "
+                            "`runner fix --recover` makes it again from its saved configuration")
+    journals.clear(journal)
     if error is not None:
         return ActionResult(False, f"could not empty the volumes: {_short(error)}", {"emptied": emptied},
                             f"{spec.name} is recreated; emptied: {', '.join(emptied) or 'none'}")
