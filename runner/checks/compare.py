@@ -72,8 +72,14 @@ def built_at(attrs: dict[str, Any], client: Any) -> dt.datetime:
     return dt.datetime.fromtimestamp(engine_time - offset(client), dt.timezone.utc)
 
 
+# A folder with more verbatim files than this is read in one archive (a `COPY public ./public`);
+# fewer are read one by one, since their folder may hold far more (a package.json beside dist/).
+FOLDER_READ_FROM = 16
+
+
 def compare_verbatim(target: Any, pairs: list[tuple[str, str]], context: Path) -> list[dict[str, Any]]:
-    """Files whose bytes in the image differ from the context's; one archive read per folder."""
+    """Files whose bytes in the image differ from the context's, reading from the image only
+    what is compared: each file alone, or its folder when the folder holds many of them."""
     by_folder: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for relpath, image_path in pairs:
         by_folder[os.path.dirname(image_path) or "/"].append((relpath, image_path))
@@ -81,7 +87,13 @@ def compare_verbatim(target: Any, pairs: list[tuple[str, str]], context: Path) -
 
     mismatched = []
     for folder, members in sorted(by_folder.items()):
-        tree = read_tree(target, folder) or {}
+        wanted = {image_path for _relpath, image_path in members}
+        if len(members) >= FOLDER_READ_FROM:
+            tree = read_tree(target, folder, wanted=wanted) or {}
+        else:
+            tree = {}
+            for image_path in sorted(wanted):
+                tree.update(read_tree(target, image_path) or {})
         for relpath, image_path in members:
             entry = tree.get(image_path)
             local = context / relpath

@@ -212,30 +212,64 @@ def readable(client: Any, *, image: str | None = None, container: str | None = N
         created.remove(force=True)
 
 
-def read_tree(target: Any, path: str, keep_content_below: int = 256 * 1024) -> dict[str, FileEntry] | None:
-    """Every entry at or below `path` in a container, by absolute path; None when absent."""
+class _ChunkStream(io.RawIOBase):
+    """The engine's archive stream as a file that tarfile reads front to back: nothing of it
+    is kept beyond the chunk being read."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+HASH_BLOCK = 1024 * 1024
+
+
+def read_tree(target: Any, path: str, keep_content_below: int = 0,
+              wanted: set[str] | None = None) -> dict[str, FileEntry] | None:
+    """Every entry at or below `path` in a container, by absolute path; None when absent.
+
+    The archive is streamed and each file hashed as it passes, so memory stays flat whatever
+    the tree's size; a file's bytes are kept only below `keep_content_below`. With `wanted`
+    (absolute paths), only those files are hashed; the others are listed without a hash."""
     try:
-        stream, _stat = target.get_archive(path)
+        stream, _stat = target.get_archive(path, chunk_size=HASH_BLOCK)
     except Exception as exc:  # noqa: BLE001
         if _not_found(exc):
             return None
         raise
-    buffer = io.BytesIO()
-    for chunk in stream:
-        buffer.write(chunk)
-        if buffer.tell() > MAX_FILE_BYTES * 4:
-            raise ValueError(f"{path} is larger than {MAX_FILE_BYTES * 4 // 2**20} MB: too big to compare")
-    buffer.seek(0)
     base = posixpath.dirname(path.rstrip("/")) or "/"
     entries: dict[str, FileEntry] = {}
-    with tarfile.open(fileobj=buffer) as archive:
+    with tarfile.open(fileobj=io.BufferedReader(_ChunkStream(stream), HASH_BLOCK), mode="r|") as archive:
         for member in archive:
             absolute = posixpath.normpath(posixpath.join(base, member.name))
             if member.isfile():
-                data = archive.extractfile(member).read()  # type: ignore[union-attr]
-                entries[absolute] = FileEntry(absolute, "file", member.size, member.mode,
-                                              hashlib.sha256(data).hexdigest(),
-                                              data if member.size <= keep_content_below else None)
+                if wanted is not None and absolute not in wanted:
+                    entries[absolute] = FileEntry(absolute, "file", member.size, member.mode, None, None)
+                    continue
+                digest, kept = hashlib.sha256(), member.size <= keep_content_below
+                content = bytearray() if kept else None
+                data = archive.extractfile(member)
+                assert data is not None
+                while block := data.read(HASH_BLOCK):
+                    digest.update(block)
+                    if content is not None:
+                        content += block
+                entries[absolute] = FileEntry(absolute, "file", member.size, member.mode, digest.hexdigest(),
+                                              bytes(content) if content is not None else None)
             else:
                 kind = "dir" if member.isdir() else "symlink" if member.issym() else "other"
                 entries[absolute] = FileEntry(absolute, kind, member.size, member.mode, None, None)
@@ -249,7 +283,7 @@ def file_in_image(args: FileInArtifactArgs, ctx: CheckContext) -> CheckResult:
     try:
         client = engine_client(ctx)
         with readable(client, image=args.image, container=args.container) as target:
-            tree = read_tree(target, args.path)
+            tree = read_tree(target, args.path, keep_content_below=MAX_FILE_BYTES)
     except EngineUnavailable as exc:
         return CheckResult("error", str(exc))
     except Exception as exc:  # noqa: BLE001
@@ -262,7 +296,10 @@ def file_in_image(args: FileInArtifactArgs, ctx: CheckContext) -> CheckResult:
     evidence: dict[str, Any] = {"path": args.path, "exists": True, "size": entry.size, "sha256": entry.sha256}
     if args.pattern is None:
         return CheckResult("pass", f"{args.path} in {source}: {entry.size} bytes", evidence)
-    text = (entry.content or b"").decode("utf-8", "replace")
+    if entry.content is None:
+        return CheckResult("skip", f"{args.path} in {source} is {entry.size} bytes: too big to search "
+                           f"(over {MAX_FILE_BYTES // 2**20} MiB)", evidence)
+    text = entry.content.decode("utf-8", "replace")
     lines = [line for line in text.splitlines() if re.search(args.pattern, line)]
     evidence["matching_lines"] = lines[:20]
     if lines:

@@ -179,12 +179,12 @@ def read_file(ctx: Context, step: LabStep, spec: dict[str, Any], env: dict[str, 
               cwd: Path) -> tuple[str, dict[str, Any]]:
     from docker.errors import ImageNotFound
 
-    from runner.checks.docker import read_tree, readable
+    from runner.checks.docker import MAX_FILE_BYTES, read_tree, readable
 
     image, path = as_text(spec["image"]), as_text(spec["path"])
     try:
         with readable(ctx.engine.client, image=image) as target:
-            tree = read_tree(target, path)
+            tree = read_tree(target, path, keep_content_below=MAX_FILE_BYTES)
     except ImageNotFound:
         raise StepFailed(f"no image {image} to read {path} from") from None
     entry = (tree or {}).get(os.path.normpath(path))

@@ -10,6 +10,8 @@ import datetime as dt
 import hashlib
 from types import SimpleNamespace
 
+import pytest
+
 from runner.checks.compare import (
     _config_sans_labels,
     _layers,
@@ -62,27 +64,31 @@ def _entry(path: str, data: bytes) -> FileEntry:
     return FileEntry(path, "file", len(data), 0o644, hashlib.sha256(data).hexdigest(), data)
 
 
-def test_verbatim_copies_are_compared_by_bytes_one_read_per_folder(tmp_path, monkeypatch):
+def test_verbatim_copies_are_compared_by_bytes_reading_only_what_is_compared(tmp_path, monkeypatch):
     (tmp_path / "public").mkdir()
     (tmp_path / "public/index.html").write_bytes(b"<h1>new</h1>\n")
     (tmp_path / "public/same.css").write_bytes(b"body {}\n")
     (tmp_path / "public/added.js").write_bytes(b"x\n")
     (tmp_path / "server.js").write_bytes(b"v2\n")
-    image = {"/app/public": {"/app/public/index.html": _entry("/app/public/index.html", b"<h1>old</h1>\n"),
-                             "/app/public/same.css": _entry("/app/public/same.css", b"body {}\n")},
-             "/app": {"/app/server.js": _entry("/app/server.js", b"v1\n")}}
+    files = {"/app/public/index.html": _entry("/app/public/index.html", b"<h1>old</h1>\n"),
+             "/app/public/same.css": _entry("/app/public/same.css", b"body {}\n"),
+             "/app/server.js": _entry("/app/server.js", b"v1\n"),
+             "/app/dist/huge.js": _entry("/app/dist/huge.js", b"x" * 100)}
     reads = []
 
-    def read_tree(target, folder):
-        reads.append(folder)
-        return image.get(folder)
+    def read_tree(target, path, wanted=None):
+        reads.append(path)
+        found = {p: e for p, e in files.items() if p == path or p.startswith(path + "/")}
+        return found or None
 
     monkeypatch.setattr("runner.checks.compare.read_tree", read_tree)
+    monkeypatch.setattr("runner.checks.compare.FOLDER_READ_FROM", 3)
     pairs = [("public/index.html", "/app/public/index.html"), ("public/same.css", "/app/public/same.css"),
              ("public/added.js", "/app/public/added.js"), ("server.js", "/app/server.js"),
              ("gone.txt", "/app/gone.txt")]
     mismatched = {m["path"]: m for m in compare_verbatim(object(), pairs, tmp_path)}
-    assert sorted(reads) == ["/app", "/app/public"]
+    # public/ holds 3 of them: one read of the folder; /app only 2: each file alone, never /app whole
+    assert sorted(reads) == ["/app/gone.txt", "/app/public", "/app/server.js"]
     assert set(mismatched) == {"public/index.html", "public/added.js", "server.js"}  # gone.txt: not in the context
     assert mismatched["public/index.html"]["same_size"] is True
     assert mismatched["public/index.html"]["context_sha256"] == hashlib.sha256(b"<h1>new</h1>\n").hexdigest()[:16]
@@ -96,3 +102,45 @@ def test_a_context_it_cannot_read_is_an_error_before_the_engine_is_asked(tmp_pat
     assert (missing.status, missing.summary) == ("error", f"build context {tmp_path / 'nope'} is not a directory")
     no_dockerfile = image_vs_context(ImageVsContextArgs(context=str(tmp_path), image="app:1"), ctx)
     assert (no_dockerfile.status, no_dockerfile.summary) == ("error", f"no Dockerfile in {tmp_path}")
+
+
+@pytest.mark.engine
+def test_an_image_larger_than_memory_is_read_streamed_and_only_where_compared(engine, tmp_path):
+    """An /app of 300 MiB and 3,000 files beside one verbatim file: the compare reads the file
+    alone, and a whole read of the folder streams it, its memory flat (it used to buffer the
+    archive and give up past 256 MiB, an error for the whole diagnosis)."""
+    import tracemalloc
+
+    import dockerlab
+
+    from runner.checks.docker import readable
+    from runner.checks.docker import read_tree as real_read_tree
+    from runner.engine.endpoints import client_for, resolve_endpoint
+
+    (tmp_path / "package.json").write_text('{"name": "app"}\n')
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {dockerlab.BASE_IMAGE}\nLABEL {dockerlab.LABEL}={dockerlab.SESSION}\n"
+        "RUN mkdir -p /app/dist && dd if=/dev/zero of=/app/dist/big bs=1M count=300 2>/dev/null && "
+        "i=0; while [ $i -lt 3000 ]; do echo $i > /app/dist/f$i; i=$((i+1)); done\n"
+        "COPY package.json /app/\n")
+    image = f"runner-test-large-{dockerlab.SESSION}:1"
+    dockerlab.docker("build", "-q", "-t", image, str(tmp_path))
+    client = client_for(resolve_endpoint().host)
+    try:
+        with readable(client, image=image) as target:
+            tracemalloc.start()
+            try:
+                assert compare_verbatim(target, [("package.json", "/app/package.json")], tmp_path) == []
+                tree = real_read_tree(target, "/app")
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+    finally:
+        dockerlab.docker("rmi", "-f", image, check=False)  # 300 MiB: not kept until the session ends
+    assert tree["/app/dist/big"].size == 300 * 2**20
+    zeros = hashlib.sha256()
+    for _ in range(300):
+        zeros.update(bytes(2**20))
+    assert tree["/app/dist/big"].sha256 == zeros.hexdigest()
+    assert sum(1 for entry in tree.values() if entry.kind == "file") == 3002
+    assert peak < 40 * 2**20, f"{peak / 2**20:.0f} MiB held while reading 300 MiB"
