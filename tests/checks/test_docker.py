@@ -83,3 +83,24 @@ def test_engine_check_reports_the_incapable_client_on_path(engine, tmp_path):
         assert result.status == "warn" and "cannot do BuildKit builds" in result.summary
     else:
         assert result.status == "pass"
+
+
+def test_an_inspection_container_the_engine_is_slow_to_remove_does_not_undo_the_read():
+    from types import SimpleNamespace
+
+    import requests
+
+    from runner.checks.docker import readable
+
+    tries = []
+
+    def slow(*args, **kwargs):
+        tries.append(args or kwargs)
+        raise requests.exceptions.ReadTimeout("UnixHTTPConnectionPool: Read timed out. (read timeout=10)")
+
+    made = SimpleNamespace(id="c" * 64, remove=slow)
+    client = SimpleNamespace(containers=SimpleNamespace(create=lambda *a, **k: made),
+                             api=SimpleNamespace(remove_container=slow))
+    with readable(client, image="app:1") as target:
+        read = target.id
+    assert read == "c" * 64 and len(tries) == 2  # removed, tried once more, and the read stands
