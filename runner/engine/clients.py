@@ -3,6 +3,7 @@ cannot (the 23+ CLI without buildx refuses `DOCKER_BUILDKIT=1 docker build`) is 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import shutil
@@ -12,6 +13,9 @@ from dataclasses import dataclass
 from runner.errors import EngineUnavailable
 
 CANDIDATE_CLIENTS = ("/usr/bin/docker", "/usr/local/bin/docker")
+# Where the docker CLI looks for its buildx plugin, besides $DOCKER_CONFIG/cli-plugins.
+PLUGIN_DIRS = ("/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
+               "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins")
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,49 @@ def docker_clients() -> tuple[DockerClient, ...]:
 
 
 def _probe_client(path: str) -> DockerClient:
+    """What `path` can do, from the state folder's record when neither the binary nor any
+    buildx plugin it could load changed since it was probed (two CLI runs saved per client)."""
+    import json
+
+    from runner.state import state_dir, write_atomically
+
+    key = _probe_key(path)
+    record = state_dir("cache") / "docker-clients.json"
+    try:
+        known = json.loads(record.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known, dict) and isinstance(known.get(key), dict):
+        try:
+            return DockerClient(**known[key])
+        except TypeError:
+            pass  # written by another version of the runner: probe again
+    probed = _probe(path)
+    if probed.how != "does not run":
+        known = {k: v for k, v in known.items() if not k.startswith(f"{path}\0")} if isinstance(known, dict) else {}
+        known[key] = dataclasses.asdict(probed)
+        try:
+            write_atomically(record, json.dumps(known))
+        except OSError:
+            pass  # an unwritable state folder costs only the probe next time
+    return probed
+
+
+def _probe_key(path: str) -> str:
+    config = os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
+    files = [path, os.path.realpath(path)] + [os.path.join(folder, "docker-buildx")
+                                              for folder in (os.path.join(config, "cli-plugins"), *PLUGIN_DIRS)]
+    parts = [path]
+    for file in files:
+        try:
+            stat = os.stat(file)
+            parts.append(f"{file}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{file}:-")
+    return "\0".join(parts)
+
+
+def _probe(path: str) -> DockerClient:
     version = _version(path)
     if version is None:
         return DockerClient(path, "?", False, "does not run")

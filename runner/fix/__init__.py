@@ -6,5 +6,5 @@ run.py (diagnose again, further rounds, the verdict) -> run_report.py (the JSON 
 run). masking.py keeps secrets out of all of it; actions/ holds what a step can do besides
 running a command. lock.py lets one fix at a time work on a container; journal.py records a
 recreate's changes before they are made, so that a run killed half way is finished or undone by
-the next (`fix --recover`); state.py is the folder all of these files live in.
+the next (`fix --recover`); their files live in the state folder (runner/state.py).
 """

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RunnerError
-from runner.fix.state import state_dir, write_atomically
+from runner.state import state_dir, write_atomically
 
 # What the action was about to do when the journal was written, in words for the person.
 STEPS = {

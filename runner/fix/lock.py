@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from runner.errors import RunnerError
-from runner.fix.state import state_dir
+from runner.state import state_dir
 
 
 class FixBusy(RunnerError):

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from runner.fix.run import FixRun
-from runner.fix.state import state_dir, write_atomically
+from runner.state import state_dir, write_atomically
 
 
 def runs_dir() -> Path:

@@ -1,5 +1,6 @@
 """The state folder ($XDG_STATE_HOME/runner, default ~/.local/state/runner): run reports, fix
-locks and recreate journals. Files there are private to the user and written atomically."""
+locks, recreate journals, and what was learnt of the docker clients. Files there are private to
+the user and written atomically."""
 
 from __future__ import annotations
 
