@@ -36,3 +36,18 @@ def test_every_path_a_text_names_exists():
                 if not (ROOT / named).exists():
                     missing.append(f"{path.relative_to(ROOT)}:{number}: {named}")
     assert missing == []
+
+
+def test_every_make_target_a_text_names_exists():
+    """docs/onboarding/runner.md said `make setup`, which never existed."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([\w-]+):", makefile, re.M))
+    missing = []
+    for path in tracked_texts():
+        if path.suffix != ".md":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for target in re.findall(r"`make ([\w-]+)", line):
+                if target not in targets:
+                    missing.append(f"{path.relative_to(ROOT)}:{number}: make {target}")
+    assert targets >= {"run", "test", "install"} and missing == []

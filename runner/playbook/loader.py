@@ -75,7 +75,8 @@ def _mark(mark: yaml.Mark | None) -> tuple[int, int]:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, lines: list[str] | None = None) -> None:
+        self.lines = lines or []  # the source, for what the composed nodes no longer hold: comments
         self.positions = Positions()
         self.count = 0
         self.constructor = yaml.SafeLoader("")  # only its scalar constructors are used
@@ -109,6 +110,8 @@ class _Builder:
             finally:
                 if outermost:
                     self.alias_at = None
+        if not node.style and node.tag == "tag:yaml.org,2002:str":  # plain: None, or "" from libyaml
+            self._refuse_a_cut(node, loc)
         try:
             return self.constructor.construct_object(node, deep=True)
         except Exception as exc:  # noqa: BLE001 - the safe constructors also fail with AttributeError, ...
@@ -116,6 +119,25 @@ class _Builder:
             detail = f": {exc}" if isinstance(exc, ValueError) else ""
             hint = "write dates as YYYY-MM-DD" if kind == "timestamp" else ""
             raise _Invalid(f"cannot read {node.value!r} as {kind}{detail}", node.start_mark, hint, loc) from None
+
+    def _refuse_a_cut(self, node: yaml.ScalarNode, loc: Loc) -> None:
+        """` #` ends an unquoted value: `... (moby/buildkit#4817, #1368).` silently lost its end.
+        A comment right after a plain text value, on its line or indented as its continuation,
+        is refused; comments on lines of their own at the key's indentation are fine."""
+        end = node.end_mark
+        if end.line >= len(self.lines):
+            return
+        hint = "quote the value, or write it as a block (>-): a YAML comment needs its own line"
+        if re.match(r"\s+#", self.lines[end.line][end.column:]):
+            raise _Invalid("the text after ' #' is a YAML comment and is cut from this value", end, hint, loc)
+        start_line = self.lines[node.start_mark.line]
+        indent = len(start_line) - len(start_line.lstrip(" "))
+        following = self.lines[end.line + 1] if end.line + 1 < len(self.lines) else ""
+        if node.end_mark.line > node.start_mark.line or following.strip().startswith("#"):
+            deeper = re.match(r"( +)#", following)
+            if deeper and len(deeper.group(1)) > indent:
+                raise _Invalid("a line starting with '#' right after this value is a YAML comment: the value "
+                               "ends before it", node.end_mark, hint, loc)
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -191,7 +213,7 @@ def parse_yaml(text: str) -> tuple[Any, Positions]:
                        "one playbook per file; remove the '---' separator")
     if not nodes or nodes[0] is None:
         raise _Invalid("the file is empty", None, "a playbook needs at least id, title, summary, symptoms")
-    builder = _Builder()
+    builder = _Builder(text.split("\n"))
     data = builder.build(nodes[0], ())
     return data, builder.positions
 

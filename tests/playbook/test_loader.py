@@ -47,7 +47,7 @@ KINDS = {
     "destructive-no-loses.yaml", "run-and-manual.yaml", "duplicate-check-id.yaml",
     # found while writing these tests
     "two-documents.yaml", "tab-indent.yaml", "control-char.yaml", "bad-enum.yaml", "bad-merge.yaml",
-    "python-key.yaml", "bad-timestamp.yaml",
+    "python-key.yaml", "bad-timestamp.yaml", "comment-cut.yaml", "comment-cut-continued.yaml",
 }
 
 PROBLEM_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>[1-9]\d*):(?P<col>[1-9]\d*): (?P<rest>\S.*)$")
