@@ -70,6 +70,34 @@ def _claim_links(playbook: Playbook, ids: Iterable[str], lang: str) -> str:
     return ", ".join(links)
 
 
+def _refuted(pb: Playbook, ids: Iterable[str]) -> list[tuple[Any, list[str]]]:
+    """The claims among `ids` the lab refuted, each with the engines it was refuted on (a claim
+    that depends on the engine is refuted on some)."""
+    known = {c.id: c for c in pb.claims}
+    found = []
+    for claim_id in ids:
+        claim = known.get(claim_id)
+        if claim is None:
+            continue
+        engines = [v.engine + (" (containerd)" if v.store == "containerd" else "")
+                   for v in claim.verified if v.by == "lab" and v.verdict_given(claim.status) == "refuted"]
+        if claim.status is ClaimStatus.refuted or engines:
+            found.append((claim, engines))
+    return found
+
+
+def _refuted_note(pb: Playbook, ids: Iterable[str], lang: str) -> str | None:
+    """At the item itself, not only in the claims table: what the lab refuted of what this item
+    recommends, and where to go instead. The item's own (the report's) words stay as they are."""
+    found = _refuted(pb, ids)
+    if not found:
+        return None
+    lines = [f"- {one_line(text_of(claim.statement, lang))} ([`{claim.id}`](#claim-{claim.id})"
+             + (f": {', '.join(engines)}" if engines else "") + ")" for claim, engines in found]
+    return (f'!!! failure "{word(lang, "refuted_here")}"\n\n'
+            + indent("\n".join(lines) + f"\n\n{word(lang, 'refuted_kept')}: [{word(lang, 'fixes')}](#fixes)."))
+
+
 def _check_links(ids: Iterable[str]) -> str:
     return ", ".join(f"[`{c}`](#check-{c})" for c in ids)
 
@@ -173,6 +201,8 @@ def _wrong(pb: Playbook, attempt: Any) -> str:
     body = [code_block(block) for block in attempt.code] + [per_lang(prose)]
     if attempt.claims:
         body.append(f"{word(BOTH, 'claims')}: {_claim_links(pb, attempt.claims, BOTH)}")
+        if _refuted(pb, attempt.claims):
+            body.append(per_lang(lambda lang: _refuted_note(pb, attempt.claims, lang) or ""))
     return (f'<span id="wrong-{attempt.id}"></span>\n\n!!! {kind} "✗ {bilingual(vko, ven)}: {title}"\n\n'
             + indent("\n\n".join(body)))
 
@@ -208,6 +238,8 @@ def _step(pb: Playbook, step: FixStep, number: int) -> str:
 def _fix(pb: Playbook, fix: Fix) -> str:
     ko, en = both_texts(fix.title)
     parts = [heading(3, ko, en, f"fix-{fix.id}")]
+    if _refuted(pb, fix.claims):
+        parts.append(per_lang(lambda lang: _refuted_note(pb, fix.claims, lang) or ""))
     if fix.description:
         parts.append(per_lang(lambda lang: text_of(fix.description, lang)))
     parts += [_step(pb, step, n) for n, step in enumerate(fix.steps, 1)]
@@ -253,6 +285,7 @@ def _titled(pb: Playbook, items: Iterable[Any], body: Callable[[Any, str], str |
             parts.append(text)
         if item.claims:
             parts.append(f"{word(lang, 'claims')}: {_claim_links(pb, item.claims, lang)}")
+            parts.append(_refuted_note(pb, item.claims, lang) or "")
         return parts
 
     return _numbered(list(items), render)

@@ -152,3 +152,21 @@ def test_mobile_navigation(real_site, serve, browser, output_dir) -> None:
     assert drawer.get_by_text("Docker BuildKit 캐시 문제").count() >= 1
     page.screenshot(path=str(output_dir / "mobile-nav.png"))
     context.close()
+
+
+def test_what_the_lab_refuted_is_said_at_the_item_that_recommends_it(real_site, serve, page, output_dir) -> None:
+    """The report's "Delete the build cache (recommended)" stays, and right under its heading
+    the reader sees which of its claims the lab refuted, on which engines, and where to go."""
+    page.goto(serve(real_site.site) + "playbooks/buildkit-stale/")
+    heading = page.locator("h3#fix-prune-all-and-rebuild")
+    assert "(recommended)" in heading.inner_text()  # the report's words are kept
+    note = page.locator("h3#fix-prune-all-and-rebuild + .tabbed-set .admonition.failure:visible").first
+    note.scroll_into_view_if_needed()
+    text = note.inner_text()
+    assert "랩이 반박한 주장에 기대는 항목" in text and "prune-keeps-cache-mounts" in text
+    assert "Docker Engine 26.1.5+dfsg1 (containerd)" in text
+    assert note.locator("a[href='#fixes']").count() == 1
+    page.screenshot(path=str(output_dir / "playbook-refuted-at-the-item.png"))
+    # the lesson "--no-cache is the last resort ... prune is much more efficient" says so too
+    lessons = page.locator("h2#lessons ~ .tabbed-set .admonition.failure:visible", has_text="no-cache-much-slower-than-prune")
+    assert lessons.count() >= 1

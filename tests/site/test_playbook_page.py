@@ -152,3 +152,20 @@ def test_each_claims_verdict_on_each_engine_and_when_the_lab_last_ran_there() ->
     # An entry from before verdicts were per engine shows the claim's status; nothing ran elsewhere.
     assert "confirmed" in rows["[`old-entry`](#claim-old-entry)"][0]
     assert rows["[`old-entry`](#claim-old-entry)"][1:] == ["—", "—"]
+
+
+def test_an_item_resting_on_a_refuted_claim_says_so_where_it_stands() -> None:
+    from runner.playbook.catalogue import load_playbook, playbook_dir
+
+    pb = load_playbook("buildkit-stale", playbook_dir(None))
+    page = playbook_page.playbook_markdown(pb)
+    alternative = page[page.index("{#fix-prune-all-and-rebuild}"):]
+    alternative = alternative[:alternative.index("\n### ")]
+    assert '!!! failure "The lab refuted what this rests on"' in alternative
+    assert "[`prune-keeps-cache-mounts`](#claim-prune-keeps-cache-mounts)" in alternative
+    # a fix whose claims all held brings no note
+    refuted = {c.id for c in pb.claims if c.status.value in ("refuted", "depends")}
+    for fix in pb.fixes:
+        section = page[page.index(f"{{#fix-{fix.id}}}"):]
+        section = section[:section.index("\n### ")] if "\n### " in section else section
+        assert ("The lab refuted what this rests on" in section) is bool(set(fix.claims) & refuted), fix.id
