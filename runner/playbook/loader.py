@@ -122,13 +122,16 @@ class _Builder:
 
     def _refuse_a_cut(self, node: yaml.ScalarNode, loc: Loc) -> None:
         """` #` ends an unquoted value: `... (moby/buildkit#4817, #1368).` silently lost its end.
-        A comment right after a plain text value, on its line or indented as its continuation,
-        is refused; comments on lines of their own at the key's indentation are fine."""
+        A comment right after a plain text value (words, or a `#` followed by no space), on its
+        line or indented as its continuation, is refused; a comment after a one-word value, and
+        comments on lines of their own at the key's indentation, are fine."""
         end = node.end_mark
         if end.line >= len(self.lines):
             return
         hint = "quote the value, or write it as a block (>-): a YAML comment needs its own line"
-        if re.match(r"\s+#", self.lines[end.line][end.column:]):
+        # `severity: medium  # low | high` is a comment on purpose; prose, or `#1368`, is a cut.
+        comment = re.match(r"\s+#(\S?)", self.lines[end.line][end.column:])
+        if comment and (comment.group(1) or " " in node.value):
             raise _Invalid("the text after ' #' is a YAML comment and is cut from this value", end, hint, loc)
         start_line = self.lines[node.start_mark.line]
         indent = len(start_line) - len(start_line.lstrip(" "))

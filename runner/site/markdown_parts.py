@@ -45,11 +45,27 @@ class _Differs(Exception):
 
 def text_of(value: Any, lang: str) -> str:
     if lang == BOTH:
-        ko, en = localize(value, "ko").strip(), localize(value, "en").strip()
+        ko, en = in_words(localize(value, "ko").strip(), "ko"), in_words(localize(value, "en").strip(), "en")
         if ko != en:
             raise _Differs
         return ko
-    return localize(value, lang).strip()
+    return in_words(localize(value, lang).strip(), lang)
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
+
+
+def in_words(text: str, lang: str) -> str:
+    """A reader's text never shows the runner's placeholders: `{{evidence.port.process_name}}`
+    reads "‹process name, as the port check finds it›", `{{image}}` reads "‹image›"."""
+    def words(match: re.Match[str]) -> str:
+        parts = match.group(1).split(".")
+        if parts[0] == "evidence" and len(parts) >= 3:
+            what = " ".join(parts[2:]).replace("_", " ")
+            return f"‹{parts[1]} 검사가 찾은 {what}›" if lang == "ko" else f"‹{what}, as the {parts[1]} check finds it›"
+        return f"‹{match.group(1)}›"
+
+    return _PLACEHOLDER.sub(words, text) if "{{" in text else text
 
 
 def word(lang: str, key: str) -> str:
@@ -137,6 +153,11 @@ def verification_text(claim: Claim) -> str:
     return "<br>".join(
         f"{v.engine} · {v.on.isoformat()} · {v.by}" + (f" · client {v.client}" if v.client else "")
         for v in claim.verified)
+
+
+def manual_badge() -> str:
+    """A step the reader does by hand: the runner only shows it, whatever it changes."""
+    return badge("effect", "manual", bilingual(*WORD["manual"]))
 
 
 def effect_badge(effect: Effect, lang: str = BOTH) -> str:

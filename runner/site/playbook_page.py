@@ -36,9 +36,11 @@ from runner.site.markdown_parts import (
     effect_badge,
     fence,
     heading,
+    in_words,
     indent,
     inline_both,
     list_item,
+    manual_badge,
     one_line,
     per_lang,
     severity_badge,
@@ -217,8 +219,18 @@ def _step(pb: Playbook, step: FixStep, number: int) -> str:
             code = shell_preamble(pb, names) + "\n" + code
         body.append(fence(code, "bash"))
     elif step.action:
-        args = json.dumps(step.action.args, ensure_ascii=False) if step.action.args else ""
-        body.append(f"{word(BOTH, 'action')}: `{step.action.name}`" + (f" `{args}`" if args else ""))
+        # What the action does, in words; its arguments are the runner's business: collapsed.
+        from runner.fix.actions import ACTIONS
+
+        action = ACTIONS.get(step.action.name)
+        summary = f"{word(BOTH, 'action')}: `{step.action.name}`"
+        if action is not None and action.summary:
+            summary += f" — {action.summary}"
+        if step.action.args:
+            args = json.dumps(step.action.args, ensure_ascii=False, indent=2)
+            body.append(f'??? note "{summary}"\n\n' + indent(fence(in_words(args, "en"), "json")))
+        else:
+            body.append(summary)
     elif step.manual:
         body.append(per_lang(lambda lang: f"{word(lang, 'manual')}: {text_of(step.manual, lang)}"))
     if step.code:
@@ -227,7 +239,10 @@ def _step(pb: Playbook, step: FixStep, number: int) -> str:
         body.append(per_lang(lambda lang: f"**{word(lang, 'loses')}:** {text_of(step.loses, lang)}"))
     if step.timeout != FixStep.model_fields["timeout"].default:
         body.append(f"{word(BOTH, 'timeout')}: {step.timeout:g} s")
-    head = f"{number}. {effect_badge(step.effect)} **{title}**"
+    # A manual step is the reader's to do; what it changes, when it does, is said beside that.
+    badge_of_step = effect_badge(step.effect) if not step.manual else manual_badge() + (
+        f" {effect_badge(step.effect)}" if step.effect is not Effect.read else "")
+    head = f"{number}. {badge_of_step} **{title}**"
     if step.effect is Effect.destructive:
         label = bilingual(*EFFECT_LABEL[step.effect])
         inner = f'!!! danger "{label}: {title}"\n\n' + indent("\n\n".join(body))
