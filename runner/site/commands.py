@@ -47,12 +47,12 @@ def param_value(playbook: Playbook, name: str) -> str:
 
 
 def runner_command(verb: str, playbook: Playbook) -> str:
+    """The command as the reader types it: the required params as `<name>` to fill in with the
+    reader's own values (never the incident's), the optional ones left to their defaults."""
     parts = ["runner", verb, shlex.quote(playbook.id)]
     for name, param in playbook.params.items():
-        if param.required or param.example is not None or param.default is not None:
-            value = param_value(playbook, name)
-            shown = value if value.startswith("<") else shlex.quote(value)  # <name>: fill in
-            parts += ["--param", f"{name}={shown}"]
+        if param.required:
+            parts += ["--param", f"{name}=<{name}>"]
     return " ".join(parts)
 
 

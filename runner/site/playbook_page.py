@@ -410,13 +410,20 @@ def _run_box(pb: Playbook) -> str:
         intro = ("읽기 전용 검사로 원인을 찾는다. 고칠 때는 계획을 보여 주고 동의를 받아 적용한 뒤 다시 진단한다.<br>"
                  "Find the cause with read-only checks; `fix` shows its plan, asks before it changes anything, "
                  "then diagnoses again to prove it worked.")
-        commands = "\n".join(wrap_command(runner_command(verb, pb)) for verb in ("diagnose", "fix"))
+        # one block, so one copy button, per command: a reader copies the diagnosis first
+        blocks = [f"{label}\n\n{fence(wrap_command(runner_command(verb, pb)), 'bash')}"
+                  for verb, label in (("diagnose", "**진단 · Diagnose**"), ("fix", "**고치기 · Fix**"))]
+        body = intro + "\n\n" + "\n\n".join(blocks)
+        optional = [f"`--param {name}=...`" + (f" ({param.default})" if param.default is not None else "")
+                    for name, param in pb.params.items() if not param.required]
+        if any(p.required for p in pb.params.values()):
+            body += "\n\n`<...>`: 값을 채워 넣는다 · replace with your own value."
+        if optional:
+            body += "\n\n선택 · Optional: " + ", ".join(optional)
     else:
         intro = "이 플레이북에는 아직 검사가 없다 · This playbook has no checks yet."
         commands = f"runner show {shlex.quote(pb.id)} --lang ko\nrunner show {shlex.quote(pb.id)} --lang en"
-    body = f"{intro}\n\n{fence(commands, 'bash')}"
-    if any(p.required and p.example is None for p in pb.params.values()):
-        body += "\n\n`<...>`: 값을 채워 넣는다 · replace with your value."
+        body = f"{intro}\n\n{fence(commands, 'bash')}"
     return f'!!! tip "{bilingual(ko, en)}"\n\n' + indent(body)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import subprocess
 from pathlib import Path
 
@@ -31,10 +33,13 @@ def test_quoted_commands_run_as_the_same_arguments(tmp_path: Path) -> None:
     assert out.splitlines() == ["a b", "$(id)", "it's", "v w/x", "`x`", '"q"']
 
 
-def test_the_run_box_command_fills_in_the_params_and_wraps_at_options() -> None:
+def test_the_run_box_command_leaves_the_values_to_the_reader_and_wraps_at_options() -> None:
     playbook = load_file(ROOT / "tests/examples/valid/stale-image.yaml")
     line = runner_command("diagnose", playbook)
-    assert line.startswith("runner diagnose stale-image --param image=app:staging")
+    # the reader's own image, never the incident's example (app:staging); optional params left out
+    assert line.startswith("runner diagnose stale-image --param image=<image>")
+    assert "app:staging" not in line
+    assert all(playbook.params[name].required for name in re.findall(r"--param (\w+)=", line))
     assert wrap_command("runner list") == "runner list"
     wrapped = wrap_command(line, width=40)
     assert wrapped.replace(" \\\n    ", " ") == line

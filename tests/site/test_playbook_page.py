@@ -109,7 +109,10 @@ def test_full_example_page_layout() -> None:
     # claims with status and the engine they were verified on
     assert re.search(r'id="claim-rmi-keeps-cache".*확인됨.*Docker Engine 25\.0\.3 · 2024-04-01 · lab', page)
     # the run-it box
-    assert re.search(r"runner diagnose stale-image \\\n\s+--param image=app:staging", page)
+    # the run box: one block per command, the reader's values to fill in
+    assert re.search(r"```bash\n\s*runner diagnose stale-image --param image=<image>\n\s*```", page)
+    assert re.search(r"```bash\n\s*runner fix stale-image --param image=<image>\n\s*```", page)
+    assert "`--param context=...` (.)" in page  # an optional param, with its default
     assert "runner fix stale-image" in page
 
 
