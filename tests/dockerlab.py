@@ -280,6 +280,15 @@ class Project:
         docker("rm", "-f", self.container, check=False)
         docker("run", "-d", "--name", self.container, "--label", f"{LABEL}={SESSION}", *extra, self.image, *FAST_STOP)
 
+    def deploy_then_fix_the_source(self) -> None:
+        """The seed's state: a container running v1, then the fix committed and built, and the
+        container not recreated (the cause container-not-recreated)."""
+        self.build()
+        self.run_fast_stopping()
+        self.write("server/routes/authRoutes.ts", AUTH_V2)
+        self.commit("fix redirect")
+        self.build()
+
     def read(self, path: str) -> str:
         """A file as the running container serves it."""
         return docker("exec", self.container, "cat", path).stdout

@@ -20,7 +20,7 @@ from pathlib import Path
 import dockerlab
 import pytest
 from cutoff import CUT_POINTS, REFILL_CUT_POINTS
-from dockerlab import AUTH_V2, FAST_STOP, LABEL, SESSION, docker
+from dockerlab import FAST_STOP, LABEL, SESSION, docker
 
 from runner.fix.journal import pending
 
@@ -133,14 +133,6 @@ def test_a_refill_killed_at_any_point_gets_its_container_back(served, point):
 # --- a whole `runner fix` -------------------------------------------------------------------------
 
 
-def make_container_not_recreated(project: dockerlab.Project) -> None:
-    project.build()
-    project.run_fast_stopping()
-    project.write("server/routes/authRoutes.ts", AUTH_V2)
-    project.commit("fix redirect")
-    project.build()
-
-
 def fix_argv(project: dockerlab.Project, *extra: str) -> list[str]:
     return ["--playbooks", str(ROOT / "playbooks"), "fix", "buildkit-stale", "--lang", "en", "--yes", "--json",
             "--param", f"image={project.image}", "--param", f"context={project.root}",
@@ -155,7 +147,7 @@ def assert_serving_the_fix(project: dockerlab.Project) -> None:
 
 @pytest.mark.parametrize("point", ["rename-new", "start", "remove"])
 def test_sigterm_at_a_recreate_step_finishes_it_and_writes_the_report(project, state_home, point):
-    make_container_not_recreated(project)
+    project.deploy_then_fix_the_source()
     process = cut_off(point, "SIGTERM", "runner", *fix_argv(project), cwd=project.root)
     out, err = process.communicate(timeout=300)
     report = json.loads(out)
@@ -167,7 +159,7 @@ def test_sigterm_at_a_recreate_step_finishes_it_and_writes_the_report(project, s
 
 
 def test_a_killed_fix_is_named_by_diagnose_and_undone_by_the_next_fix(project):
-    make_container_not_recreated(project)
+    project.deploy_then_fix_the_source()
     killed = cut_off("start", "SIGKILL", "runner", *fix_argv(project), cwd=project.root)
     killed.communicate(timeout=300)
     assert killed.returncode == -signal.SIGKILL

@@ -431,14 +431,6 @@ def test_a_bind_mount_is_never_emptied(project, tmp_path):
 # --- interruptions and a second fix at once ------------------------------------------------------
 
 
-def make_container_not_recreated(project: dockerlab.Project) -> None:
-    project.build()
-    project.run_fast_stopping()
-    project.write("server/routes/authRoutes.ts", AUTH_V2)
-    project.commit("fix redirect")
-    project.build()
-
-
 def start_fix(project: dockerlab.Project, *extra: str) -> subprocess.Popen:
     argv = [sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), "fix", "buildkit-stale",
             "--lang", "en", "--yes", "--json", "--param", f"image={project.image}", "--param",
@@ -473,7 +465,7 @@ def assert_serving_with_nothing_left(project: dockerlab.Project) -> None:
 def test_a_stop_signal_during_the_recreate_finishes_the_step_and_writes_the_report(project, state_home, signame):
     import signal
 
-    make_container_not_recreated(project)
+    project.deploy_then_fix_the_source()
     process = start_fix(project)
     wait_for_line(process, "▶ 1.")  # the step has started: the signal lands in the middle of it
     process.send_signal(getattr(signal, signame))
@@ -489,7 +481,7 @@ def test_a_stop_signal_during_the_recreate_finishes_the_step_and_writes_the_repo
 def test_a_stop_signal_before_any_step_changes_nothing_and_writes_the_report(project, state_home):
     import signal
 
-    make_container_not_recreated(project)
+    project.deploy_then_fix_the_source()
     old_id = docker("inspect", "-f", "{{.Id}}", project.container).stdout.strip()
     process = start_fix(project)
     wait_for_line(process, "cause: container-not-recreated")  # diagnosed; planning, no step yet
@@ -508,7 +500,7 @@ def test_a_fix_waits_for_the_one_holding_its_container_or_fails_with_no_wait(pro
     from runner.engine.endpoints import resolve_endpoint
     from runner.fix.lock import exclusive_fix, fix_target
 
-    make_container_not_recreated(project)
+    project.deploy_then_fix_the_source()
     held = exclusive_fix(resolve_endpoint(None).host, fix_target({"container": project.container}, "buildkit-stale"))
     with held:  # another process's fix, as far as the runner can tell
         busy = runner(project, "fix", "--yes", "--no-wait")
@@ -522,7 +514,7 @@ def test_a_fix_waits_for_the_one_holding_its_container_or_fails_with_no_wait(pro
 
 
 def test_two_fixes_of_one_container_at_once_take_turns(project):
-    make_container_not_recreated(project)
+    project.deploy_then_fix_the_source()
     fixes = [start_fix(project), start_fix(project)]
     reports = []
     for process in fixes:
@@ -534,7 +526,7 @@ def test_two_fixes_of_one_container_at_once_take_turns(project):
 
 
 def test_a_report_that_cannot_be_written_still_gives_the_verdict(project, tmp_path, monkeypatch):
-    make_container_not_recreated(project)
+    project.deploy_then_fix_the_source()
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     monkeypatch.setenv("XDG_STATE_HOME", str(blocker))  # runs/ cannot be made under a file
