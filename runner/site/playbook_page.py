@@ -26,7 +26,7 @@ from runner.site.commands import (
     shell_preamble,
     wrap_command,
 )
-from runner.site.conditions import condition_text
+from runner.site.conditions import condition_words
 from runner.site.markdown_parts import (
     BOTH,
     bilingual,
@@ -170,9 +170,16 @@ def _cause(pb: Playbook, cause: Any) -> str:
         parts = [text_of(cause.explanation, lang)]
         if cause.recognise:
             parts.append(f"**{word(lang, 'recognise')}:** {text_of(cause.recognise, lang)}")
+        # the condition in the reader's words, each check by its title
+        def said(in_lang: str) -> str:
+            titles = {c.id: one_line(text_of(c.title, in_lang)) if c.title else c.id for c in pb.checks}
+            return condition_words(cause.when, titles, in_lang)
+
+        when = bilingual(said("ko"), said("en")) if lang == BOTH else said(lang)
+        parts.append(f"**{word(lang, 'when')}:** {when}")
         return "\n\n".join(parts)
 
-    facts = [f"- {word(BOTH, 'when')}: `{condition_text(cause.when)}`"]
+    facts = []
     if cause.evidence:
         facts.append(f"- {word(BOTH, 'evidence')}: {_check_links(cause.evidence)}")
     if cause.fix:
@@ -181,7 +188,13 @@ def _cause(pb: Playbook, cause: Any) -> str:
         facts.append(f"- {word(BOTH, 'fix')}: [{label}](#fix-{cause.fix})")
     if cause.claims:
         facts.append(f"- {word(BOTH, 'claims')}: {_claim_links(pb, cause.claims, BOTH)}")
-    return f"{head}\n\n{per_lang(prose)}\n\n" + "\n".join(facts)
+    # the condition as the playbook writes it, for authors: folded
+    import yaml
+
+    written = yaml.safe_dump(cause.model_dump(mode="json", include={"when"}, by_alias=True, exclude_defaults=True),
+                             allow_unicode=True, sort_keys=False).strip()
+    folded = f'??? note "{word(BOTH, "when")} (YAML)"\n\n' + indent(fence(written, "yaml"))
+    return f"{head}\n\n{per_lang(prose)}\n\n{folded}" + ("\n\n" + "\n".join(facts) if facts else "")
 
 
 def _find_fix(pb: Playbook, fix_id: str) -> Fix | None:

@@ -122,7 +122,7 @@ def test_a_missing_translation_falls_back_to_the_other_language() -> None:
     page = playbook_page.playbook_markdown(load_file(ROOT / "tests/examples/valid/korean-only.yaml"))
     assert '=== "English"' not in page
     assert page.count("엔진이 응답하지 않는다") == 1
-    assert "로그에서 찾을 패턴 · Log patterns:" in page and "- 조건 · When: `engine is fail`" in page
+    assert "로그에서 찾을 패턴 · Log patterns:" in page and "**조건 · When:** ‘engine’ 검사 실패 · ‘engine’ fails" in page
 
 
 def test_code_is_written_once_outside_the_language_tabs() -> None:
