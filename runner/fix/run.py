@@ -163,9 +163,16 @@ def run_fix(playbook: Playbook, params: dict[str, str], *, docker_host: str | No
                 # A run killed half way through a recreate is finished or undone before anything
                 # is diagnosed: the diagnosis of a half-swapped container would mislead.
                 run.recovered = recover_pending(host, params.get("container"), observer)
+            if recover_only and dry_run:
+                from runner.fix.journal import pending
+
+                left = pending(host, params.get("container"))
+                run.outcome = "dry-run" if left else "nothing-wrong"
+                run.state = "; ".join(j.describe() for j in left) or "nothing was left half done"
+                return run
             if recover_only:
                 failed = [r for r in run.recovered if r.outcome == "failed"]
-                run.outcome = "step-failed" if failed else "recovered"
+                run.outcome = "step-failed" if failed else "recovered" if run.recovered else "nothing-wrong"
                 run.state = "; ".join(r.summary for r in run.recovered) or "nothing was left half done"
                 return run
             current = run.before = diagnose_now(0)

@@ -107,3 +107,27 @@ def test_fix_help_teaches_with_examples():
     for text in ("--dry-run", "--yes", "--fix FIX_ID", "--param", "Examples:", "prune-all-and-rebuild",
                  "4 not applied", "$XDG_STATE_HOME/runner/runs/"):
         assert text in result.output, text
+
+
+def test_recover_alone_says_what_is_pending_and_changes_nothing_without_a_journal(tmp_path, monkeypatch):
+    """`fix --recover` needs no diagnosis (none of the playbook's other params); a dry run
+    names a cut-off recreate without touching it (the recovery itself: tests/fix/test_recovery_engine.py)."""
+    import json
+
+    from runner.fix import journal
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("DOCKER_HOST", "tcp://192.0.2.1:2375")  # never asked: nothing to recover
+    runner = CliRunner()
+    nothing = runner.invoke(cli, ["fix", "buildkit-stale", "--recover", "--json", "--param", "container=app"])
+    assert nothing.exit_code == exitcodes.OK, nothing.output
+    assert json.loads(nothing.stdout)["outcome"] == "nothing-wrong"
+
+    started = journal.begin("tcp://192.0.2.1:2375", "app", "a" * 64, "app-runner-new-1", "app-runner-old-1", True)
+    journal.advance(started, "stop", pid=2 ** 22 + 1)  # a run that was killed
+    shown = runner.invoke(cli, ["fix", "buildkit-stale", "--recover", "--dry-run", "--json",
+                                "--param", "container=app"])
+    report = json.loads(shown.stdout)
+    assert shown.exit_code == exitcodes.PROBLEM and report["outcome"] == "dry-run"
+    assert "cut off while stopping the old container of app" in report["state"]
+    assert journal.pending("tcp://192.0.2.1:2375", "app")  # still there: a dry run changes nothing
