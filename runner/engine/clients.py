@@ -51,46 +51,45 @@ def _major(version: str) -> int:
 
 @functools.lru_cache(maxsize=1)
 def docker_clients() -> tuple[DockerClient, ...]:
-    """Every docker CLI found, first the one on PATH, with whether it can do BuildKit builds."""
+    """Every docker CLI found, first the one on PATH, with whether it can do BuildKit builds.
+    What a client can do is remembered in the state folder, keyed by the binary and every buildx
+    plugin it could load: probing runs two CLI commands per client."""
+    import json
+
+    from runner.state import state_dir, write_atomically
+
     paths: list[str] = []
     for candidate in (os.environ.get("RUNNER_DOCKER"), shutil.which("docker"), *CANDIDATE_CLIENTS):
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             real = os.path.realpath(candidate)
             if real not in (os.path.realpath(p) for p in paths):
                 paths.append(candidate)
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=max(1, len(paths))) as pool:
-        return tuple(pool.map(_probe_client, paths))
-
-
-def _probe_client(path: str) -> DockerClient:
-    """What `path` can do, from the state folder's record when neither the binary nor any
-    buildx plugin it could load changed since it was probed (two CLI runs saved per client)."""
-    import json
-
-    from runner.state import state_dir, write_atomically
-
-    key = _probe_key(path)
     record = state_dir("cache") / "docker-clients.json"
     try:
         known = json.loads(record.read_text())
+        known = known if isinstance(known, dict) else {}
     except (OSError, ValueError):
         known = {}
-    if isinstance(known, dict) and isinstance(known.get(key), dict):
+    keys = {path: _probe_key(path) for path in paths}
+    found: dict[str, DockerClient] = {}
+    for path, key in keys.items():
         try:
-            return DockerClient(**known[key])
-        except TypeError:
-            pass  # written by another version of the runner: probe again
-    probed = _probe(path)
-    if probed.how != "does not run":
-        known = {k: v for k, v in known.items() if not k.startswith(f"{path}\0")} if isinstance(known, dict) else {}
-        known[key] = dataclasses.asdict(probed)
-        try:
-            write_atomically(record, json.dumps(known))
+            found[path] = DockerClient(**known[key])
+        except (KeyError, TypeError):  # not probed yet, or written by another version of the runner
+            pass
+    missing = [path for path in paths if path not in found]
+    if missing:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=len(missing)) as pool:
+            found.update(zip(missing, pool.map(_probe_client, missing)))
+        remembered = {key: dataclasses.asdict(found[path]) for path, key in keys.items()
+                      if found[path].how != "does not run"}
+        try:  # one write for all, and the clients of other PATHs stay remembered too
+            write_atomically(record, json.dumps({**known, **remembered}))
         except OSError:
             pass  # an unwritable state folder costs only the probe next time
-    return probed
+    return tuple(found[path] for path in paths)
 
 
 def _probe_key(path: str) -> str:
@@ -107,7 +106,7 @@ def _probe_key(path: str) -> str:
     return "\0".join(parts)
 
 
-def _probe(path: str) -> DockerClient:
+def _probe_client(path: str) -> DockerClient:
     version = _version(path)
     if version is None:
         return DockerClient(path, "?", False, "does not run")

@@ -108,30 +108,44 @@ def test_the_engines_own_client_builds_and_without_its_plugins_a_23_client_canno
         assert (bare.buildkit, bare.how) == (True, "builtin")
 
 
-def test_a_probed_client_is_remembered_until_it_or_its_buildx_changes(tmp_path, monkeypatch):
-    """The probe runs two CLI commands per client on every diagnose; the state folder keeps
-    its answer, keyed by the binary and every buildx plugin it could load."""
+@pytest.fixture
+def only(tmp_path, monkeypatch):
+    """docker_clients() sees one client, the script given, and remembers in the test's state folder."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "config"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(clients_module, "CANDIDATE_CLIENTS", ())
+
+    def found(path: str) -> tuple[DockerClient, ...]:
+        monkeypatch.setenv("RUNNER_DOCKER", path)
+        docker_clients.cache_clear()
+        return docker_clients()
+
+    yield found
+    docker_clients.cache_clear()
+
+
+def test_a_probed_client_is_remembered_until_it_or_its_buildx_changes(tmp_path, only):
+    """The probe runs two CLI commands per client on every diagnose; the state folder keeps
+    its answer, keyed by the binary and every buildx plugin it could load."""
     calls = tmp_path / "calls"
     docker = script(tmp_path / "docker", f'echo "$@" >> {calls}\n'
                     'plugin="$DOCKER_CONFIG/cli-plugins/docker-buildx"\n'
                     'case "$1" in version) echo 27.3.1;; buildx) [ -x "$plugin" ] && exec "$plugin"; exit 1;; esac\n')
-    first = clients_module._probe_client(docker)
+    (first,) = only(docker)
     assert (first.version, first.buildkit) == ("27.3.1", False)
-    assert clients_module._probe_client(docker) == first
+    assert only(docker) == (first,)
     assert len(calls.read_text().splitlines()) == 2  # probed once: version, buildx version
 
     plugin = tmp_path / "config" / "cli-plugins"
     plugin.mkdir(parents=True)
     script(plugin / "docker-buildx", "echo 'github.com/docker/buildx v0.17.1 abc'\n")  # the binary is unchanged
-    again = clients_module._probe_client(docker)
+    (again,) = only(docker)
     assert (again.buildkit, again.buildx) == (True, "0.17.1")
     assert len(calls.read_text().splitlines()) == 4
 
 
-def test_a_client_that_does_not_run_is_probed_again_next_time(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+def test_a_client_that_does_not_run_is_probed_again_next_time(tmp_path, only):
     broken = script(tmp_path / "docker", "exit 3\n")
-    assert clients_module._probe_client(broken).how == "does not run"
-    assert not (tmp_path / "state" / "runner" / "cache" / "docker-clients.json").exists()
+    assert only(broken)[0].how == "does not run"
+    assert (tmp_path / "state" / "runner" / "cache" / "docker-clients.json").read_text() == "{}"
