@@ -15,6 +15,24 @@ def state_dir(part: str) -> Path:
     return Path(base) / "runner" / part
 
 
+def fallback_dir(part: str) -> Path:
+    """Where `part` lives when the state folder cannot be made (a file in its way, a read-only
+    home): one folder per user under the temporary directory, which every run agrees on."""
+    return Path(tempfile.gettempdir()) / f"runner-{part}-{os.getuid()}"
+
+
+def usable_dir(part: str) -> Path:
+    """The state folder's `part`, made if needed; the fallback when it cannot be made: an
+    unusable state folder must not stop a fix."""
+    for folder in (state_dir(part), fallback_dir(part)):
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            return folder
+        except OSError:
+            continue
+    raise OSError(f"neither {state_dir(part)} nor {fallback_dir(part)} can be made")
+
+
 def write_atomically(path: Path, text: str) -> None:
     """The file is either what it was or `text`, never half of it, also across a power cut."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RunnerError
-from runner.state import state_dir, write_atomically
+from runner.state import fallback_dir, state_dir, usable_dir, write_atomically
 
 # What the action was about to do when the journal was written, in words for the person.
 STEPS = {
@@ -88,8 +88,14 @@ def journal_dir() -> Path:
     return state_dir("journal")
 
 
+def _name(engine: str, name: str) -> str:
+    return hashlib.sha256(f"{engine}\0{name}".encode()).hexdigest()[:24] + ".json"
+
+
 def _path(engine: str, name: str) -> Path:
-    return journal_dir() / (hashlib.sha256(f"{engine}\0{name}".encode()).hexdigest()[:24] + ".json")
+    # Where a journal is written: the state folder, or its fallback when that cannot be made
+    # (journals are looked for in both).
+    return usable_dir("journal") / _name(engine, name)
 
 
 def _boot_id() -> str:
@@ -120,8 +126,9 @@ def write(journal: RecreateJournal) -> None:
 
 
 def clear(journal: RecreateJournal) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        _path(journal.engine, journal.name).unlink()
+    for folder in (journal_dir(), fallback_dir("journal")):
+        with contextlib.suppress(OSError):
+            (folder / _name(journal.engine, journal.name)).unlink()
 
 
 def read(path: Path) -> RecreateJournal:
@@ -134,11 +141,10 @@ def read(path: Path) -> RecreateJournal:
 
 def pending(engine: str, container: str | None = None) -> list[RecreateJournal]:
     """The journals of recreates on `engine` (of `container` when given) whose run is not alive."""
-    folder = journal_dir()
-    if not folder.is_dir():
-        return []
     found = []
-    for path in sorted(folder.glob("*.json")):
+    files = [path for folder in (journal_dir(), fallback_dir("journal")) if folder.is_dir()
+             for path in sorted(folder.glob("*.json"))]
+    for path in files:
         journal = read(path)
         if journal.engine != engine or (container and not journal.matches(container)):
             continue

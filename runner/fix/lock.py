@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from runner.errors import RunnerError
-from runner.state import state_dir
+from runner.state import state_dir, usable_dir
 
 
 class FixBusy(RunnerError):
@@ -38,12 +36,7 @@ def exclusive_fix(engine: str, target: str, *, wait: bool = True,
     (saying so through `waiting`), or raise FixBusy at once when `wait` is false."""
     from filelock import FileLock, Timeout
 
-    folder = locks_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError:  # an unusable state folder must not stop a fix: every run here agrees on this one
-        folder = Path(tempfile.gettempdir()) / f"runner-locks-{os.getuid()}"
-        folder.mkdir(exist_ok=True, mode=0o700)
+    folder = usable_dir("locks")
     key = hashlib.sha256(f"{engine}\0{target}".encode()).hexdigest()[:24]
     lock = FileLock(folder / f"{key}.lock")
     try:

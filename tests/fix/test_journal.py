@@ -81,3 +81,20 @@ def test_the_description_says_which_step_was_cut_off():
     killed = cut_off()
     assert "stopping the old container of app" in killed.describe() and str(killed.pid) in killed.describe()
     assert dataclasses.replace(killed, step="start").describe().endswith("starting the new container of app")
+
+
+def test_an_unusable_state_folder_journals_in_the_fallback_and_is_still_found(tmp_path, monkeypatch):
+    """A file where the state folder should be (the report-write test's case) must not stop a
+    recreate: the journal goes to the per-user fallback, where pending() looks too."""
+    from runner.state import fallback_dir
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    killed = cut_off()
+    assert list(fallback_dir("journal").glob("*.json"))
+    assert journal.pending(killed.engine) == [killed]
+    journal.clear(killed)
+    assert journal.pending(killed.engine) == []
