@@ -207,25 +207,25 @@ def _serves(new: dict[str, Any], journal: RecreateJournal) -> bool:
 
 
 def _finish(client: Any, journal: RecreateJournal, old: dict[str, Any] | None, new: dict[str, Any]) -> str:
-    if old is not None:
-        client.api.remove_container(old["Id"], v=False, force=True)
-    if new["Name"].lstrip("/") != journal.name:
-        client.api.rename(new["Id"], journal.name)
-    if journal.running and not new["State"]["Running"]:
-        client.api.start(new["Id"])
-    return f"finished: {journal.name} is the new container ({new['Id'][:12]})" + \
-        (", running" if journal.running else "") + ("; the old one was removed" if old is not None else "")
+    return "finished: " + _keep(client, journal, new, old, "the new container", "the old one was removed")
 
 
 def _undo(client: Any, journal: RecreateJournal, old: dict[str, Any], new: dict[str, Any] | None) -> str:
-    if new is not None:
-        client.api.remove_container(new["Id"], v=False, force=True)
-    if old["Name"].lstrip("/") != journal.name:
-        client.api.rename(old["Id"], journal.name)
-    if journal.running and not old["State"]["Running"]:
-        client.api.start(old["Id"])
-    return f"restored: {journal.name} is the old container again ({old['Id'][:12]})" + \
-        (", running" if journal.running else "") + ("; the half-made new one was removed" if new is not None else "")
+    return "restored: " + _keep(client, journal, old, new, "the old container again",
+                                "the half-made new one was removed")
+
+
+def _keep(client: Any, journal: RecreateJournal, kept: dict[str, Any], dropped: dict[str, Any] | None,
+          kept_words: str, dropped_words: str) -> str:
+    """Remove `dropped`, give `kept` the name and start it if the container ran."""
+    if dropped is not None:
+        client.api.remove_container(dropped["Id"], v=False, force=True)
+    if kept["Name"].lstrip("/") != journal.name:
+        client.api.rename(kept["Id"], journal.name)
+    if journal.running and not kept["State"]["Running"]:
+        client.api.start(kept["Id"])
+    return (f"{journal.name} is {kept_words} ({kept['Id'][:12]})" + (", running" if journal.running else "")
+            + (f"; {dropped_words}" if dropped is not None else ""))
 
 
 def _recover_refill(client: Any, journal: RecreateJournal) -> Recovery:
