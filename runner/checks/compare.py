@@ -72,6 +72,15 @@ def built_at(attrs: dict[str, Any], client: Any) -> dt.datetime:
     return dt.datetime.fromtimestamp(engine_time - offset(client), dt.timezone.utc)
 
 
+def content_made_at(attrs: dict[str, Any], client: Any) -> dt.datetime:
+    """When the image's content was made, on this machine's clock: its `Created`, which an
+    all-cached rebuild keeps (the tag's time moves; the layers are the first build's)."""
+    created = parse_time_or_none(attrs.get("Created"))
+    if created is None:
+        return built_at(attrs, client)
+    return dt.datetime.fromtimestamp(created - offset(client), dt.timezone.utc)
+
+
 # A folder with more verbatim files than this is read in one archive (a `COPY public ./public`);
 # fewer are read one by one, since their folder may hold far more (a package.json beside dist/).
 FOLDER_READ_FROM = 16
@@ -205,9 +214,11 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     deployed = deployed_at(client, args.container)
     evidence["deployed_at"] = deployed.isoformat() if deployed else None
     # An excluded file never reaches the image, so a rebuild after its change is all cached and
-    # moves the tag's time: what counts for it is the change since the running container was
-    # made (the deploy), when there is one.
-    changed = changes if deployed is None else changed_since(context, deployed)
+    # moves the tag's time, not the content's: what counts for it is the change since the
+    # running container was made (the deploy), when there is one, else since the content was
+    # (the lab's change-excluded: edit, rebuild, diagnose with no container said ok).
+    since = deployed if deployed is not None else content_made_at(tagged.attrs, client)
+    changed = changed_since(context, since, revision=labels.get(REVISION_LABEL) if deployed is None else None)
     excluded_changes = []
     for relpath in changed or ():
         excluded, pattern = ignore.excluded(relpath)
