@@ -10,10 +10,15 @@ import sys
 import time
 from pathlib import Path
 
+from runner.engine.usage import build_cache_records
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # A small project: a COPY, a cache-mount step that says whether its cache was warm, a volume
 # and a container. Claim statuses are filled in per test.
+# The touch experiment compares what a cached rebuild keeps (its COPY step, the file, the running
+# container's image) and not the rebuilt image's ID: with the containerd image store that ID
+# changes on every build (buildkit-stale's lab records it as claim cached-rebuild-image-id).
 MINI = """\
 id: mini
 title: Mini lab
@@ -56,7 +61,6 @@ lab:
           as: running
       assert:
         - {{of: second, step: COPY src ./src, cached: true}}
-        - {{value: second.image_id, same_as: first.image_id}}
         - {{value: file.content, equals: "hello\\n"}}
         - {{value: running.image_id, same_as: first.image_id}}
     - id: prune-mount
@@ -140,21 +144,8 @@ def engine_state() -> dict[str, set]:
         "containers": {c["Id"] for c in api.containers(all=True)},
         "volumes": {v["Name"] for v in api.volumes().get("Volumes") or []},
         "networks": {n["Id"] for n in api.networks()},
-        "build_cache": {r["ID"] for r in _df(api).get("BuildCache") or []},
+        "build_cache": {r["ID"] for r in build_cache_records(api)},
     }
-
-
-def _df(api) -> dict:  # noqa: ANN001
-    from docker.errors import APIError
-
-    for _ in range(100):
-        try:
-            return api.df()
-        except APIError as exc:  # another client's disk-usage computation is running
-            if "already running" not in str(exc):
-                raise
-            time.sleep(0.1)
-    return api.df()
 
 
 def lab_objects(run_id: str) -> list[str]:

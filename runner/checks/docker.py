@@ -27,7 +27,7 @@ from runner.checks.kinds import (
 from runner.checks.result import CheckContext, CheckResult
 from runner.engine.clients import docker_clients
 from runner.engine.endpoints import client_for, other_endpoints, resolve_endpoint
-from runner.engine.usage import disk_usage
+from runner.engine.usage import build_cache_records
 from runner.errors import EngineUnavailable
 
 INSPECT_LABEL = "runner.diagnose"
@@ -172,7 +172,7 @@ def _find_container_elsewhere(name: str, ctx: CheckContext) -> list[dict[str, st
 
 def build_cache(args: NoArgs, ctx: CheckContext) -> CheckResult:
     try:
-        records = disk_usage(engine_client(ctx)).get("BuildCache") or []
+        records = build_cache_records(engine_client(ctx))
     except EngineUnavailable as exc:
         return CheckResult("error", str(exc))
     by_type: dict[str, dict[str, int]] = {}

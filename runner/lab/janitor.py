@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 import threading
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.engine.clock import offset, parse_time
-from runner.engine.usage import disk_usage
+from runner.engine.usage import build_cache_records
 from runner.lab import EXPERIMENT_LABEL, NAME_PREFIX, RUN_LABEL
 from runner.lab.results import Cleanup
 
@@ -66,7 +67,7 @@ class Janitor:
         self._lock = threading.Lock()
 
     def records(self) -> dict[str, dict[str, Any]]:
-        return {r["ID"]: r for r in (disk_usage(self.client).get("BuildCache") or [])}
+        return {r["ID"]: r for r in build_cache_records(self.client)}
 
     @contextlib.contextmanager
     def window(self, roots: bool = False) -> Iterator[list[str]]:
@@ -132,7 +133,8 @@ class Janitor:
             # left to whichever ends last (its ledger then names it alone).
             others = claimed_build_cache(but=self.run_id)
             targets = [rid for rid in (only if only is not None else self.owned)
-                       if rid in present and rid in self.owned and rid not in others]
+                       if rid in present and rid in self.owned and rid not in others
+                       and _type_may_match(present[rid], extra)]
             # Records without children first (they can go at once; a `until=` filter is about
             # time), then the deepest: a parent goes once its children have.
             parents = {parent for record in present.values() for parent in parents_of(record)}
@@ -259,6 +261,19 @@ def parents_of(record: dict[str, Any]) -> list[str]:
     if record.get("Parent"):
         return [record["Parent"]]
     return list(record.get("Parents") or record.get(" Parents") or [])
+
+
+def _type_may_match(record: dict[str, Any], extra: dict[str, str] | None) -> bool:
+    """Whether the engine's `type=` filter could take the record: each engine call costs
+    0.06-0.2 s, and a record of another type would only be asked about in vain. (The engine
+    matches the value as a regular expression: `type~=VALUE`.)"""
+    wanted = (extra or {}).get("type")
+    if not wanted:
+        return True
+    try:
+        return re.search(wanted, str(record.get("Type") or "")) is not None
+    except re.error:
+        return True  # the engine will say what it makes of it
 
 
 def _depth(rid: str, records: dict[str, dict[str, Any]]) -> int:

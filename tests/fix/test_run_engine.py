@@ -21,6 +21,8 @@ import dockerlab
 import pytest
 from dockerlab import AUTH_V2, LABEL, SESSION, docker
 
+from runner.engine.clock import parse_time
+
 pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,7 +113,7 @@ def engine_state() -> dict[str, object]:
 
 def build_cache_created() -> dict[str, dt.datetime]:
     """Build-cache record ID -> when it was created."""
-    return {r["ID"]: dt.datetime.strptime(r["CreatedAt"][:19], "%Y-%m-%d %H:%M:%S")
+    return {r["ID"]: dt.datetime.fromtimestamp(parse_time(r["CreatedAt"]), dt.timezone.utc)
             for r in dockerlab.build_cache_records()}
 
 

@@ -20,3 +20,15 @@ def test_running_labs_claim_their_records_for_other_cleaners(tmp_path, monkeypat
     (folder / "gone.json").write_text(json.dumps({"pid": dead.pid, "owned": ["ccc"]}))
     (folder / "broken.json").write_text("{")
     assert janitor.claimed_build_cache() == {"aaa", "bbb"}
+
+
+def test_a_type_filtered_prune_asks_only_about_records_the_engine_could_match():
+    from runner.lab.janitor import _type_may_match
+
+    context = {"Type": "source.local"}
+    layer = {"Type": "regular"}
+    assert _type_may_match(context, {"type": "source.local"}) and not _type_may_match(layer, {"type": "source.local"})
+    assert _type_may_match(layer, None) and _type_may_match(layer, {"until": "4s"})
+    # the engine's match is a regular expression: exec.* takes exec.cachemount
+    assert _type_may_match({"Type": "exec.cachemount"}, {"type": "exec.*"})
+    assert _type_may_match(layer, {"type": "("})  # not ours to judge: the engine answers it
