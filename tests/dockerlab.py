@@ -91,22 +91,24 @@ def diagnose(playbook: str, *params: str, cwd: Path | None = None, env: dict | N
 
 
 def build_cache_records() -> list[dict]:
-    """The build-cache records as `docker system df -v` lists them (ID, Description, CreatedAt...)."""
-    for _ in range(100):
-        done = docker("system", "df", "-v", "--format", "{{json .BuildCache}}", check=False)
-        # The engine computes disk usage for one client at a time; another one (a lab, a
-        # second test session) may be at it.
-        if done.returncode == 0 or "already running" not in done.stderr:
-            break
-        time.sleep(0.1)
-    if done.returncode != 0:
-        raise AssertionError(f"docker system df failed ({done.returncode}): {done.stderr}")
-    out = done.stdout.strip()
-    import json
+    """The engine's build-cache records (ID, Description, CreatedAt...), asked of the API for
+    the build cache alone: `docker system df` counts every image too, seconds on the
+    containerd image store."""
+    from runner.engine.usage import build_cache_records as records
 
-    # The CLI marks a record in use with a trailing "*" (gone once it is not): the ID is
-    # without it, and an `id=` filter with it matches nothing.
-    return [{**record, "ID": record["ID"].rstrip("*")} for record in json.loads(out or "[]") or []]
+    return records(engine_api())
+
+
+_API: list = []
+
+
+def engine_api():  # noqa: ANN201 - docker.APIClient, imported late
+    """The session engine's API client, made once."""
+    if not _API:
+        import docker as docker_sdk
+
+        _API.append(docker_sdk.APIClient(base_url=os.environ["DOCKER_HOST"], version="auto", timeout=120))
+    return _API[0]
 
 
 def build_cache_ids() -> set[str]:
@@ -125,7 +127,7 @@ def prune_records(records: set[str], all_: bool = True, max_passes: int = 10) ->
     left = set(records) - claimed_build_cache()
     for _ in range(max_passes):
         for record in sorted(left):
-            docker("builder", "prune", "-f", *(["--all"] if all_ else []), "--filter", f"id={record}", check=False)
+            engine_api().prune_builds(filters={"id": record}, all=all_ or None)
         remaining = left & build_cache_ids()
         if remaining == left:
             break
@@ -135,6 +137,8 @@ def prune_records(records: set[str], all_: bool = True, max_passes: int = 10) ->
 
 ENGINE_LOCK = Path(os.environ.get("RUNNER_TEST_ENGINE_LOCK", f"/tmp/runner-engine-tests-{ENGINE.name}.lock"))
 ENGINE_LOCK_WAIT = 20 * 60
+# The sessions that started on this engine and have not cleaned up yet, one empty file each.
+SESSIONS = ENGINE_LOCK.with_suffix(".sessions")
 
 
 @dataclass
@@ -150,30 +154,45 @@ class Janitor:
     lock: object = None
 
     def start(self) -> None:
-        self.lock = _take_engine_lock()
+        self.lock, alone = _take_engine_lock()
+        SESSIONS.mkdir(exist_ok=True)
+        if alone:
+            # Holding the lock, no other session runs on this engine: a session still listed
+            # was killed before its clean-up (a machine stopped mid-run). Only what carries
+            # its own label goes; other users of the label are not ours to touch.
+            for killed in SESSIONS.iterdir():
+                remove_labelled(f"label={LABEL}={killed.name}")
+                killed.unlink()
+        (SESSIONS / SESSION).touch()
         self.cache_before = build_cache_ids()
 
     def clean(self) -> None:
-        label = f"label={LABEL}={SESSION}"
-        containers = docker("ps", "-aq", "--filter", label).stdout.split()
-        if containers:
-            docker("rm", "-f", "-v", *containers, check=False)
-        networks = docker("network", "ls", "-q", "--filter", label).stdout.split()
-        if networks:
-            docker("network", "rm", *networks, check=False)
-        volumes = docker("volume", "ls", "-q", "--filter", label).stdout.split()
-        if volumes:
-            docker("volume", "rm", "-f", *volumes, check=False)
-        images = docker("images", "-aq", "--filter", label).stdout.split()
-        if images:
-            docker("rmi", "-f", *dict.fromkeys(images), check=False)
+        remove_labelled(f"label={LABEL}={SESSION}")
         # Build-cache records cannot carry labels: remove the ones that appeared during the session.
         try:
             prune_records(build_cache_ids() - self.cache_before)
+            (SESSIONS / SESSION).unlink(missing_ok=True)
         finally:
             if self.lock is not None:
                 self.lock.close()  # releases the flock
                 self.lock = None
+
+
+def remove_labelled(label: str) -> None:
+    """Remove the containers (with their anonymous volumes), networks, volumes and images that
+    match the label filter."""
+    containers = docker("ps", "-aq", "--filter", label).stdout.split()
+    if containers:
+        docker("rm", "-f", "-v", *containers, check=False)
+    networks = docker("network", "ls", "-q", "--filter", label).stdout.split()
+    if networks:
+        docker("network", "rm", *networks, check=False)
+    volumes = docker("volume", "ls", "-q", "--filter", label).stdout.split()
+    if volumes:
+        docker("volume", "rm", "-f", *volumes, check=False)
+    images = docker("images", "-aq", "--filter", label).stdout.split()
+    if images:
+        docker("rmi", "-f", *dict.fromkeys(images), check=False)
 
 
 def _take_engine_lock():  # noqa: ANN202
@@ -185,11 +204,11 @@ def _take_engine_lock():  # noqa: ANN202
     while True:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return handle
+            return handle, True
         except BlockingIOError:
             if time.monotonic() > deadline:
                 warnings.warn(f"another test session holds {ENGINE_LOCK}; going on beside it", stacklevel=2)
-                return handle
+                return handle, False
             time.sleep(1)
 
 
