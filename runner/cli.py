@@ -102,10 +102,25 @@ def main() -> None:
         # `runner list | head`: the reader left; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(exitcodes.OK)
-    except Exception:  # noqa: BLE001 - the one place that turns a bug into a report
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into a report
+        lost = _engine_connection_lost(exc)
+        if lost:
+            click.echo(f"runner: the Docker Engine stopped answering mid-command ({lost}); "
+                       "nothing more was done", err=True)
+            sys.exit(exitcodes.CANNOT)
         import traceback
 
         traceback.print_exc()
         click.echo("runner: internal error (a bug): please report it with the traceback above", err=True)
         sys.exit(exitcodes.INTERNAL)
     sys.exit(code if isinstance(code, int) else exitcodes.OK)
+
+
+def _engine_connection_lost(exc: BaseException) -> str:
+    """The connection error's words when `exc` is the engine's socket or connection going away
+    (a daemon restarted or stopped while a command ran), else ''. Checked by class name: the
+    transport libraries are imported only by commands that talk to an engine."""
+    names = {cls.__module__.split(".")[0] + "." + cls.__name__ for cls in type(exc).__mro__}
+    if not names & {"requests.ConnectionError", "urllib3.ProtocolError"}:
+        return ""
+    return str(exc.args[0] if exc.args else exc)[:200]

@@ -83,3 +83,20 @@ def test_a_playbook_error_exits_3_with_its_problems_unprefixed(monkeypatch, caps
     assert code == exitcodes.INVALID_PLAYBOOK
     assert err == "playbooks/app.yaml:1:1: first\nplaybooks/app.yaml:2:1: second\n"
 
+
+
+def test_an_engine_that_goes_away_mid_command_is_one_line_and_exit_2(monkeypatch, capsys):
+    # What docker-py raises when a daemon restarts under a running lab (its socket is gone).
+    import requests
+
+    lost = requests.exceptions.ConnectionError(("Connection aborted.", FileNotFoundError(2, "No such file")))
+    code, err = exit_of(monkeypatch, capsys, lost)
+    assert code == exitcodes.CANNOT
+    assert err.startswith("runner: the Docker Engine stopped answering mid-command (")
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_any_other_exception_is_a_bug_with_its_traceback(monkeypatch, capsys):
+    code, err = exit_of(monkeypatch, capsys, ValueError("oops"))
+    assert code == exitcodes.INTERNAL
+    assert "Traceback" in err and "internal error (a bug)" in err
