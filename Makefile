@@ -58,20 +58,15 @@ serve: site
 
 run: serve
 
-# Every test once, with the real-engine ones on 20.10; the real-engine tests again on each other
-# engine; every lab on every engine.
+# Every test once, with the real-engine ones on 20.10; the real-engine tests again on 26.1, and
+# those of buildkit-stale and the image store on the containerd store; every lab on every
+# engine. The engines' lanes run side by side (.ci/lanes says what runs where).
 test: install system-deps engines
+	@echo "== set up by $$(date -u +%H:%M:%S)"
 	$(BIN)/runner validate playbooks
 	$(BIN)/runner schema --check
-	$(BIN)/pytest --engine $(firstword $(ENGINES))
-	@set -e; for engine in $(wordlist 2,9,$(ENGINES)); do \
-	  echo "== real-engine tests on $$engine"; \
-	  $(BIN)/pytest -q -m engine --engine $$engine; \
-	done
-	@set -e; for engine in $(ENGINES); do \
-	  echo "== runner lab --all on $$engine"; \
-	  eval "$$(python3 tests/engines.py env $$engine)"; $(BIN)/runner lab --all; \
-	done
+	BIN=$(BIN) .ci/lanes $(ENGINES)
+	@echo "== done at $$(date -u +%H:%M:%S)"
 
 bench: install engines
 	$(BIN)/python bench/diagnose.py
