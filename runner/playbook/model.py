@@ -598,6 +598,9 @@ class Lab(Frozen):
 class Playbook(Frozen):
     id: Id
     title: Text
+    reported_title: Text | None = Field(
+        default=None, description="the incident report's own title, kept as the report's when the title names "
+                                  "the symptom instead (a report's title often names its wrong diagnosis)")
     summary: Text
     occurred: dt.date | None = None
     project: Text | None = None

@@ -70,6 +70,7 @@ WORD = {
     "timeout": Label("제한 시간", "timeout"),
     "signatures": Label("로그에서 찾을 패턴", "Log patterns"),
     "project": Label("프로젝트", "Project"),
+    "reported_title": Label("보고서의 제목", "The report's title"),
     "applies": Label("적용 대상", "Applies to"),
     "refuted_here": Label("랩이 반박한 주장에 기대는 항목", "The lab refuted what this rests on"),
     "refuted_kept": Label("보고서의 말은 보고서의 것으로 그대로 둔다. 대신", "The report's words are kept as the report's. Do instead"),

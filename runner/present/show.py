@@ -22,7 +22,7 @@ from runner.playbook.model import (
     Verdict,
     localize,
 )
-from runner.present.labels import TERMINAL_HEADINGS, VERDICT_LABEL
+from runner.present.labels import TERMINAL_HEADINGS, VERDICT_LABEL, WORD
 from runner.present.terminal import SafeConsole
 
 SEVERITY_STYLE = {"low": "green", "medium": "yellow", "high": "red", "critical": "bold red"}
@@ -86,6 +86,9 @@ def playbook_renderables(playbook: Playbook, lang: str) -> list[RenderableType]:
     out: list[RenderableType] = []
     header = Text(localize(playbook.title, lang), style="bold")
     header.append(f"  ({playbook.id})", style="dim")
+    if playbook.reported_title:
+        header.append(f"\n{WORD['reported_title'].text(lang)}: \"{localize(playbook.reported_title, lang)}\"",
+                      style="dim")
     meta = [Text(playbook.severity.value, style=SEVERITY_STYLE[playbook.severity.value])]
     if playbook.occurred:
         meta.append(Text(playbook.occurred.isoformat()))

@@ -53,7 +53,7 @@ from runner.site.markdown_parts import (
 # Fields of Playbook that have a section of their own; anything else (a field added to the
 # model later) still reaches the page through `_data_sections`, so no content is dropped.
 HANDLED_FIELDS = frozenset({
-    "id", "title", "summary", "occurred", "project", "tags", "severity", "applies_to", "params",
+    "id", "title", "reported_title", "summary", "occurred", "project", "tags", "severity", "applies_to", "params",
     "symptoms", "situation", "reported_cause", "checks", "causes", "wrong_attempts", "fixes",
     "alternatives", "prevention", "lessons", "references", "claims", "notes",
 })
@@ -507,6 +507,8 @@ def playbook_markdown(pb: Playbook) -> str:
     def summary(lang: str) -> str:
         parts = [text_of(pb.summary, lang)]
         facts = []
+        if pb.reported_title:
+            facts.append(f"{word(lang, 'reported_title')}: \"{one_line(text_of(pb.reported_title, lang))}\"")
         if pb.project:
             facts.append(f"{word(lang, 'project')}: {one_line(text_of(pb.project, lang))}")
         for tool in pb.applies_to:

@@ -93,6 +93,8 @@ def fields(playbook: Playbook) -> list[Field]:
                 found.append(Field(f"{path}.{lang}", kind, lang, value, symptom))
 
     add("title", "title", playbook.title)
+    if playbook.reported_title:  # what the team called it when it happened: still searched for
+        add("title", "reported_title", playbook.reported_title)
     add("summary", "summary", playbook.summary)
     if playbook.tags:
         found.append(Field("tags", "tags", None, " ".join(playbook.tags)))

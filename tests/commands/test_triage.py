@@ -52,7 +52,7 @@ def test_triage_text_names_the_lines_and_their_symptom():
     result = invoke("triage", "--lang", "en", stdin=SEED_EXCERPT)
     assert result.exit_code == exitcodes.OK
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("1. buildkit-stale  Docker BuildKit cache problem")
+    assert lines[0].startswith("1. buildkit-stale  Old code in the container after git pull")
     assert "build-all-cached: After `git pull`, a Docker build does not pick up the changes (2 lines)" in lines[1]
     assert re.search(r"^\s+2  #14 CACHED$", result.stdout, re.M)
     assert re.search(r"^\s+5  #19 CACHED$", result.stdout, re.M)
@@ -137,7 +137,7 @@ def test_search_text_and_no_match():
     result = invoke("search", "--lang", "en", "builder", "prune")
     assert result.exit_code == exitcodes.OK
     assert result.stdout.startswith("1. ")
-    assert re.search(r"^\d+\. buildkit-stale  Docker BuildKit cache problem", result.stdout, re.M)
+    assert re.search(r"^\d+\. buildkit-stale  Old code in the container after git pull", result.stdout, re.M)
     assert "docker builder prune -f" in result.stdout
     result = invoke("search", "xyzzy")
     assert result.exit_code == exitcodes.PROBLEM

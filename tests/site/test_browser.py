@@ -149,7 +149,7 @@ def test_mobile_navigation(real_site, serve, browser, output_dir) -> None:
     page.wait_for_timeout(300)
     drawer = page.locator(".md-sidebar--primary")
     assert drawer.is_visible()
-    assert drawer.get_by_text("Docker BuildKit 캐시 문제").count() >= 1
+    assert drawer.get_by_text("git pull 후 재빌드해도 컨테이너에 이전 코드가 남음", exact=False).count() >= 1
     page.screenshot(path=str(output_dir / "mobile-nav.png"))
     context.close()
 

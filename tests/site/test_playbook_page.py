@@ -125,6 +125,14 @@ def test_a_missing_translation_falls_back_to_the_other_language() -> None:
     assert "로그에서 찾을 패턴 · Log patterns:" in page and "**조건 · When:** ‘engine’ 검사 실패 · ‘engine’ fails" in page
 
 
+def test_the_title_names_the_symptom_and_the_reports_title_stays_the_reports() -> None:
+    page = playbook_page.playbook_markdown(load_file(ROOT / "playbooks/buildkit-stale.yaml"))
+    assert page.splitlines()[page.splitlines().index("---", 1) + 2].startswith(
+        "# git pull 후 재빌드해도 컨테이너에 이전 코드가 남음")
+    assert '- 보고서의 제목: "Docker BuildKit 캐시 문제"' in page
+    assert '- The report\'s title: "Docker BuildKit cache problem"' in page
+
+
 def test_code_is_written_once_outside_the_language_tabs() -> None:
     page = playbook_page.playbook_markdown(load_file(ROOT / "playbooks/buildkit-stale.yaml"))
     tabs_text = "\n".join(block for block in re.split(r"(?m)^(?=\S)", page) if block.startswith("==="))
