@@ -336,6 +336,9 @@ class Fix(Frozen):
     benefits: tuple[Text, ...] = ()
     cost: Text | None = None
     claims: tuple[Id, ...] = ()
+    instead: Text | None = Field(
+        default=None, description="what to do instead, where the lab refuted a claim this item rests on "
+                                  "(the item's own words stay the report's)")
 
 
 class WrongAttempt(Frozen):
@@ -353,12 +356,18 @@ class Prevention(Frozen):
     description: Text | None = None
     code: tuple[CodeBlock, ...] = ()
     claims: tuple[Id, ...] = ()
+    instead: Text | None = Field(
+        default=None, description="what to do instead, where the lab refuted a claim this item rests on "
+                                  "(the item's own words stay the report's)")
 
 
 class Lesson(Frozen):
     title: Text
     points: tuple[Text, ...] = ()
     claims: tuple[Id, ...] = ()
+    instead: Text | None = Field(
+        default=None, description="what to do instead, where the lab refuted a claim this item rests on "
+                                  "(the item's own words stay the report's)")
 
 
 class Reference(Frozen):

@@ -15,6 +15,7 @@ from runner.playbook.model import (
     LAB_BUILTINS,
     AllCondition,
     AnyCondition,
+    ClaimStatus,
     FieldCondition,
     NotCondition,
     Playbook,
@@ -127,6 +128,7 @@ def cross_reference_problems(playbook: Playbook, data: dict) -> list[Finding]:
         for i, item in enumerate(getattr(playbook, section)):
             for j, name in enumerate(item.claims):
                 refer((section, i, "claims", j), name, claims, "claim")
+    found.extend(_refuted_without_instead(playbook))
     if playbook.reported_cause is not None:
         for j, name in enumerate(playbook.reported_cause.claims):
             refer(("reported_cause", "claims", j), name, claims, "claim")
@@ -172,6 +174,19 @@ def _args_problems(args_model: type, args: dict, loc: tuple) -> list[Finding]:
 def _lab_refs(value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
     """(location, head name) of each `{{name.field}}` inside a lab value."""
     return ((where, path.split(".", 1)[0]) for where, path in located_paths(value, loc))
+
+
+def _refuted_without_instead(playbook: Playbook) -> Iterator[Finding]:
+    """A recommendation (a fix, an alternative, a prevention, a lesson) resting on a claim the
+    lab refuted says what to do instead: a page must never recommend what its own lab refuted
+    without saying so where it stands."""
+    refuted = {claim.id for claim in playbook.claims if claim.status is ClaimStatus.refuted}
+    for section in ("fixes", "alternatives", "prevention", "lessons"):
+        for i, item in enumerate(getattr(playbook, section)):
+            against = [name for name in item.claims if name in refuted]
+            if against and item.instead is None:
+                yield ((section, i, "claims"), f"rests on refuted claim {against[0]!r} and says nothing instead",
+                       "add instead: {ko: ..., en: ...}, what to do in its place (keep the report's words)", True)
 
 
 def lab_problems(playbook: Playbook, claims: dict[str, int], fixes: dict[str, int],

@@ -88,16 +88,18 @@ def _refuted(pb: Playbook, ids: Iterable[str]) -> list[tuple[Any, list[str]]]:
     return found
 
 
-def _refuted_note(pb: Playbook, ids: Iterable[str], lang: str) -> str | None:
+def _refuted_note(pb: Playbook, ids: Iterable[str], lang: str, instead: Any = None) -> str | None:
     """At the item itself, not only in the claims table: what the lab refuted of what this item
-    recommends, and where to go instead. The item's own (the report's) words stay as they are."""
+    recommends, and what to do instead (the item's `instead`, else the fixes). The item's own
+    (the report's) words stay as they are."""
     found = _refuted(pb, ids)
     if not found:
         return None
     lines = [f"- {one_line(text_of(claim.statement, lang))} ([`{claim.id}`](#claim-{claim.id})"
              + (f": {', '.join(engines)}" if engines else "") + ")" for claim, engines in found]
+    do = text_of(instead, lang) if instead is not None else f"[{word(lang, 'fixes')}](#fixes)."
     return (f'!!! failure "{word(lang, "refuted_here")}"\n\n'
-            + indent("\n".join(lines) + f"\n\n{word(lang, 'refuted_kept')}: [{word(lang, 'fixes')}](#fixes)."))
+            + indent("\n".join(lines) + f"\n\n{word(lang, 'refuted_kept')}: {do}"))
 
 
 def _check_links(ids: Iterable[str]) -> str:
@@ -267,7 +269,7 @@ def _fix(pb: Playbook, fix: Fix) -> str:
     ko, en = both_texts(fix.title)
     parts = [heading(3, ko, en, f"fix-{fix.id}")]
     if _refuted(pb, fix.claims):
-        parts.append(per_lang(lambda lang: _refuted_note(pb, fix.claims, lang) or ""))
+        parts.append(per_lang(lambda lang: _refuted_note(pb, fix.claims, lang, fix.instead) or ""))
     if fix.description:
         parts.append(per_lang(lambda lang: text_of(fix.description, lang)))
     parts += [_step(pb, step, n) for n, step in enumerate(fix.steps, 1)]
@@ -313,7 +315,7 @@ def _titled(pb: Playbook, items: Iterable[Any], body: Callable[[Any, str], str |
             parts.append(text)
         if item.claims:
             parts.append(f"{word(lang, 'claims')}: {_claim_links(pb, item.claims, lang)}")
-            parts.append(_refuted_note(pb, item.claims, lang) or "")
+            parts.append(_refuted_note(pb, item.claims, lang, item.instead) or "")
         return parts
 
     return _numbered(list(items), render)

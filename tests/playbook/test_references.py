@@ -94,3 +94,16 @@ def test_a_lab_experiment_must_be_tied_to_something_and_have_a_unique_id():
     assert found == [(("lab", "experiments", 0, "id"), "the experiment is tied to nothing", tied),
                      (("lab", "experiments", 1, "id"), "duplicate id 'e'", "also lab.experiments[0]"),
                      (("lab", "experiments", 1, "id"), "the experiment is tied to nothing", tied)]
+
+
+def test_a_recommendation_resting_on_a_refuted_claim_must_say_what_to_do_instead():
+    claims = [{"id": "prune-keeps-mounts", "statement": "s", "status": "refuted"},
+              {"id": "held", "statement": "s", "status": "confirmed"}]
+    lesson = {"title": "prune, it is cheap", "claims": ["held", "prune-keeps-mounts"]}
+    found = problems(claims=claims, lessons=[lesson])
+    assert found == [(("lessons", 0, "claims"), "rests on refuted claim 'prune-keeps-mounts' and says nothing instead",
+                      "add instead: {ko: ..., en: ...}, what to do in its place (keep the report's words)")]
+    assert problems(claims=claims, lessons=[{**lesson, "instead": "find the cause first"}]) == []
+    # a wrong attempt is no recommendation: it may rest on a refuted claim as it stands
+    attempt = {"id": "w", "title": "t", "why": ["y"], "verdict": "fails", "claims": ["prune-keeps-mounts"]}
+    assert problems(claims=claims, wrong_attempts=[attempt]) == []

@@ -179,6 +179,9 @@ def test_an_item_resting_on_a_refuted_claim_says_so_where_it_stands() -> None:
     alternative = alternative[:alternative.index("\n### ")]
     assert '!!! failure "The lab refuted what this rests on"' in alternative
     assert "[`prune-keeps-cache-mounts`](#claim-prune-keeps-cache-mounts)" in alternative
+    # what to do instead is the item's own `instead`, and the report's words stay
+    assert "Do instead: Before deleting any cache, find the real cause with `runner diagnose" in alternative
+    assert "**Advantage**: much faster than `--no-cache` (cache mounts are used)" in page
     # a fix whose claims all held brings no note
     refuted = {c.id for c in pb.claims if c.status.value in ("refuted", "depends")}
     for fix in pb.fixes:
