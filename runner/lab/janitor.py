@@ -186,7 +186,9 @@ class Janitor:
         for cid in containers:
             remove("container", cid, lambda cid=cid: api.remove_container(cid, v=True, force=True))
         images = {i["Id"] for i in api.images(all=True, filters={"label": label})}
-        images |= {i["Id"] for i in api.images(all=True)
+        # Named by the reference filter, not by listing every image: the containerd image store
+        # measures each image it lists.
+        images |= {i["Id"] for i in api.images(all=True, filters={"reference": f"{prefix}*"})
                    if any(tag.startswith(prefix) for tag in i.get("RepoTags") or [])}
         for _ in range(3):  # an image FROM another one holds it: children go first, or next round
             images = {iid for iid in sorted(images)
