@@ -156,7 +156,7 @@ def test_mobile_navigation(real_site, serve, browser, output_dir) -> None:
 
 def test_what_the_lab_refuted_is_said_at_the_item_that_recommends_it(real_site, serve, page, output_dir) -> None:
     """The report's "Delete the build cache (recommended)" stays, and right under its heading
-    the reader sees which of its claims the lab refuted, on which engines, and where to go."""
+    the reader sees which of its claims the lab refuted, on which engines, and what to do instead."""
     page.goto(serve(real_site.site) + "playbooks/buildkit-stale/")
     heading = page.locator("h3#fix-prune-all-and-rebuild")
     assert "(recommended)" in heading.inner_text()  # the report's words are kept
@@ -165,8 +165,55 @@ def test_what_the_lab_refuted_is_said_at_the_item_that_recommends_it(real_site, 
     text = note.inner_text()
     assert "랩이 반박한 주장에 기대는 항목" in text and "prune-keeps-cache-mounts" in text
     assert "Docker Engine 26.1.5+dfsg1 (containerd)" in text
-    assert note.locator("a[href='#fixes']").count() == 1
+    # what to do instead: the item's own `instead`, in the page's language
+    assert "runner diagnose buildkit-stale" in text and "대신" in text
     page.screenshot(path=str(output_dir / "playbook-refuted-at-the-item.png"))
     # the lesson "--no-cache is the last resort ... prune is much more efficient" says so too
     lessons = page.locator("h2#lessons ~ .tabbed-set .admonition.failure:visible", has_text="no-cache-much-slower-than-prune")
     assert lessons.count() >= 1
+
+
+# Elements that stick out of the content column on the right, outside any box that scrolls or
+# clips inside the column (a wide code block that scrolls in place is fine; one that pushes
+# the page wider is not), and how much wider than the window the page is.
+OVERFLOW_JS = """() => {
+  const column = document.querySelector('.md-content');
+  const right = column.getBoundingClientRect().right + 1;
+  const out = [];
+  for (const el of column.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.right <= right) continue;
+    let parent = el.parentElement, held = false;
+    while (parent && parent !== column) {
+      const style = getComputedStyle(parent);
+      if (/(auto|scroll|hidden|clip)/.test(style.overflowX) && parent.getBoundingClientRect().right <= right) {
+        held = true; break;
+      }
+      parent = parent.parentElement;
+    }
+    if (!held) out.push(el.tagName.toLowerCase() + ' "' + (el.textContent || '').trim().slice(0, 50) + '"');
+  }
+  return {wider: document.documentElement.scrollWidth - window.innerWidth, out: out.slice(0, 5)};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_page_is_wider_than_the_window(real_site, serve, browser, width: int) -> None:
+    base = serve(real_site.site)
+    pages = sorted(path.relative_to(real_site.site).parent.as_posix()
+                   for path in Path(real_site.site).rglob("index.html") if "assets" not in path.parts)
+    assert len(pages) >= 10, pages
+    context = browser.new_context(viewport={"width": width, "height": 900}, is_mobile=width < 600)
+    page = context.new_page()
+    found = {}
+    for path in pages:
+        page.goto(base + ("" if path == "." else path + "/"))
+        measured = page.evaluate(OVERFLOW_JS)
+        if measured["wider"] > 0 or measured["out"]:
+            found[path] = measured
+    # The measure itself sees an element that is too wide (so that an empty result means something).
+    page.evaluate("document.querySelector('.md-content').insertAdjacentHTML('beforeend', "
+                  "'<p style=\"width: 3000px\">too wide</p>')")
+    assert page.evaluate(OVERFLOW_JS)["out"], "the overflow measure missed a 3000 px paragraph"
+    context.close()
+    assert found == {}, found
