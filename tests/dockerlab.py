@@ -216,9 +216,15 @@ def build_base_image(workdir: Path) -> str:
     busybox = shutil.which("busybox") or "/bin/busybox"
     workdir.mkdir(parents=True, exist_ok=True)
     shutil.copy(busybox, workdir / "busybox")
+    # A first layer of the session's own (a LABEL changes no cache key): the busybox layer's
+    # cache record is then this session's, made and pruned by it, and never one shared with
+    # every other build of the same busybox on the engine (on 26.1 such a shared record lost
+    # its layer once, and every later base build failed "layer does not exist").
+    (workdir / "session").write_text(SESSION + "\n")
     (workdir / "Dockerfile").write_text(
         "FROM scratch\n"
         f"LABEL {LABEL}={SESSION}\n"
+        "COPY session /.runner-test-session\n"
         "COPY busybox /bin/busybox\n"
         'RUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
     )
