@@ -13,8 +13,27 @@ from runner.playbook.placeholders import NAME_PLACEHOLDER, paths
 from runner.site.markdown_parts import one_line, text_of
 
 
+# `{{evidence.CHECK.FIELD}}`: what the runner fills in from a check's evidence when it runs
+# the step; a reader running it by hand fills it in: `<FIELD from the CHECK check>`.
+_EVIDENCE = re.compile(r"\{\{\s*evidence\.([\w-]+)\.([\w.-]+)\s*\}\}")
+
+
+def _evidence_in_words(match: re.Match[str]) -> str:
+    return f"<{match.group(2).replace('_', ' ').replace('.', ' ')} from the {match.group(1)} check>"
+
+
+def evidence_fill_in(text: str) -> str:
+    """`text` with each `{{evidence.CHECK.FIELD}}` as the reader's `<FIELD from the CHECK check>`."""
+    return _EVIDENCE.sub(_evidence_in_words, text)
+
+
 def shell_word(arg: str) -> str:
-    """One argv element as a shell word; `{{name}}` becomes the shell variable `$name`."""
+    """One argv element as a shell word; `{{name}}` becomes the shell variable `$name`, and
+    `{{evidence.check.field}}` a `<field from the check check>` to fill in."""
+    if _EVIDENCE.search(arg):
+        arg = evidence_fill_in(arg)
+        if not NAME_PLACEHOLDER.search(arg):
+            return '"' + re.sub(r'([\\"$`])', r"\\\1", arg) + '"'
     if not NAME_PLACEHOLDER.search(arg):
         return shlex.quote(arg)
     out, last = [], 0

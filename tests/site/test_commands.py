@@ -44,3 +44,11 @@ def test_the_run_box_command_leaves_the_values_to_the_reader_and_wraps_at_option
     wrapped = wrap_command(line, width=40)
     assert wrapped.replace(" \\\n    ", " ") == line
     assert all(part.startswith("--") for part in wrapped.split(" \\\n    ")[1:])
+
+
+def test_evidence_in_a_command_is_a_fill_in_not_the_runners_placeholder():
+    from runner.site.commands import shell_word
+
+    assert shell_word("{{evidence.port.holder_names}}") == '"<holder names from the port check>"'
+    assert shell_word("{{evidence.port.process_pid}}:{{image}}") == '"<process pid from the port check>:${image}"'
+    assert shell_word("it's") == "'it'\"'\"'s'"  # everything else as before

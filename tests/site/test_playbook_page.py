@@ -12,6 +12,7 @@ import yaml
 from runner.playbook.loader import load_file
 from runner.playbook.placeholders import NAME_PLACEHOLDER
 from runner.site import playbook_page
+from runner.site.commands import evidence_fill_in
 from runner.site.markdown_parts import in_words
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,8 +49,9 @@ def test_every_value_of_the_playbook_is_on_its_page(path: Path) -> None:
         pieces = [p for p in NAME_PLACEHOLDER.split(text) if p.strip()] if NAME_PLACEHOLDER.search(text) else [text]
         for piece in pieces:
             probe = piece.strip()
-            # outside code, `{{evidence.CHECK.field}}` is said in words (markdown_parts.in_words)
-            worded = {in_words(probe, lang) for lang in ("ko", "en")}
+            # outside code, `{{evidence.CHECK.field}}` is said in words (markdown_parts.in_words);
+            # in a command, it is a `<field from the CHECK check>` to fill in
+            worded = {in_words(probe, lang) for lang in ("ko", "en")} | {evidence_fill_in(probe)}
             if probe not in page and shlex.quote(probe) not in page and _loose(probe) not in _loose(page) \
                     and not any(_loose(text) in _loose(page) for text in worded):
                 missing.append((".".join(map(str, key_path)), probe[:80]))
