@@ -61,24 +61,24 @@ def deployed_at(client: Any, container: str | None) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(created - offset(client), dt.timezone.utc)
 
 
-def built_at(attrs: dict[str, Any], client: Any) -> dt.datetime:
-    """When the tag was last built, on this machine's clock. `Created` alone is not it: a build
-    of inputs built before is all cached and keeps the first build's `Created` (a rollback, a
-    fresh clone, a rebuild). The engine sets `LastTagTime` whenever a build (or a tag) points
-    the tag at the image, cached or not."""
-    times = [parse_time_or_none(attrs.get("Created")),
-             parse_time_or_none((attrs.get("Metadata") or {}).get("LastTagTime"))]
-    engine_time = max(moment for moment in times if moment is not None) if any(times) else time.time()
-    return dt.datetime.fromtimestamp(engine_time - offset(client), dt.timezone.utc)
+def image_times(attrs: dict[str, Any], client: Any) -> tuple[dt.datetime, dt.datetime]:
+    """(built, made) on this machine's clock: when the tag was last built, and when the image's
+    content was made.
 
-
-def content_made_at(attrs: dict[str, Any], client: Any) -> dt.datetime:
-    """When the image's content was made, on this machine's clock: its `Created`, which an
-    all-cached rebuild keeps (the tag's time moves; the layers are the first build's)."""
+    `Created` alone is not the build: a build of inputs built before is all cached and keeps
+    the first build's `Created` (a rollback, a fresh clone, a rebuild), while the engine sets
+    `LastTagTime` whenever a build (or a tag) points the tag at the image, cached or not. The
+    content, though, is as old as `Created`: an all-cached rebuild brought nothing in."""
     created = parse_time_or_none(attrs.get("Created"))
-    if created is None:
-        return built_at(attrs, client)
-    return dt.datetime.fromtimestamp(created - offset(client), dt.timezone.utc)
+    tagged = parse_time_or_none((attrs.get("Metadata") or {}).get("LastTagTime"))
+    known = [moment for moment in (created, tagged) if moment is not None]
+    built = max(known) if known else time.time()
+    ahead = offset(client)  # one reading of the engine's clock for both
+
+    def ours(engine_time: float) -> dt.datetime:
+        return dt.datetime.fromtimestamp(engine_time - ahead, dt.timezone.utc)
+
+    return ours(built), ours(created if created is not None else built)
 
 
 # A folder with more verbatim files than this is read in one archive (a `COPY public ./public`);
@@ -193,7 +193,7 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     if isinstance(looked_up, CheckResult):
         return looked_up
     client, tagged = looked_up
-    built = built_at(tagged.attrs, client)
+    built, made = image_times(tagged.attrs, client)
     evidence: dict[str, Any] = {"image": args.image, "image_id": tagged.id, "image_created": tagged.attrs["Created"],
                                 "image_tagged": (tagged.attrs.get("Metadata") or {}).get("LastTagTime"),
                                 "built_at": built.isoformat()}
@@ -217,7 +217,7 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     # moves the tag's time, not the content's: what counts for it is the change since the
     # running container was made (the deploy), when there is one, else since the content was
     # (the lab's change-excluded: edit, rebuild, diagnose with no container said ok).
-    since = deployed if deployed is not None else content_made_at(tagged.attrs, client)
+    since = deployed if deployed is not None else made
     changed = changed_since(context, since, revision=labels.get(REVISION_LABEL) if deployed is None else None)
     excluded_changes = []
     for relpath in changed or ():

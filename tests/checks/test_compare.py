@@ -16,7 +16,7 @@ from runner.checks.compare import (
     _config_sans_labels,
     _layers,
     _non_cacheable,
-    built_at,
+    image_times,
     compare_verbatim,
     image_vs_context,
 )
@@ -38,13 +38,15 @@ BUILD_LOG = """\
 """
 
 
-def test_the_build_moment_is_the_last_tagging_not_the_first_build():
+def test_the_build_moment_is_the_last_tagging_and_the_content_is_as_old_as_created():
     local = SimpleNamespace(api=SimpleNamespace(base_url="http+docker://localhost"))
     cached_rebuild = {"Created": "2024-05-01T12:34:56.123456789Z",
                       "Metadata": {"LastTagTime": "2024-06-01T08:00:00.5Z"}}
-    assert built_at(cached_rebuild, local) == dt.datetime(2024, 6, 1, 8, 0, 0, 500000, tzinfo=dt.timezone.utc)
+    assert image_times(cached_rebuild, local) == (dt.datetime(2024, 6, 1, 8, 0, 0, 500000, tzinfo=dt.timezone.utc),
+                                                  dt.datetime(2024, 5, 1, 12, 34, 56, 123457, tzinfo=dt.timezone.utc))
     never_tagged = {"Created": "2024-05-01T12:34:56Z", "Metadata": {"LastTagTime": "0001-01-01T00:00:00Z"}}
-    assert built_at(never_tagged, local) == dt.datetime(2024, 5, 1, 12, 34, 56, tzinfo=dt.timezone.utc)
+    moment = dt.datetime(2024, 5, 1, 12, 34, 56, tzinfo=dt.timezone.utc)
+    assert image_times(never_tagged, local) == (moment, moment)
 
 
 def test_internal_steps_and_from_are_never_counted_as_cacheable():
