@@ -242,7 +242,10 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     evidence["image_builder"] = builder
     legacy = builder == "legacy"
     if args.build and not legacy:
-        known = {image.id for image in client.images.list(all=True)}
+        # IDs only, from the low-level API: docker-py's images.list() inspects every image it
+        # lists, one call each, and fails when another client removes one in between (seen
+        # on 26.1: "No such image" made the whole check an error).
+        known = set(client.api.images(all=True, quiet=True))
         build = build_now(context, args.dockerfile, host, known, timeout=ctx.timeout, target=args.target)
         if not build.get("failed"):
             # Same files and settings, other labels (a `--label` given at build time, say): the
