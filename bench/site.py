@@ -99,7 +99,9 @@ def synthetic(index: int, rng: random.Random) -> dict:
                          "effect": "read"},
                         {"title": text(rng, mode, 1), "run": ["docker", "builder", "prune", "--force"],
                          "effect": "destructive", "loses": text(rng, mode, 1)}],
-              "verify": ["c0"], "claims": ["claim-0"]} for i in range(2)]
+              "verify": ["c0"], "claims": ["claim-0"],
+              # a fix resting on a refuted claim says what to do instead (runner validate)
+              "instead": text(rng, mode, 1)} for i in range(2)]
     return {
         "id": f"synthetic-{index:04d}",
         "title": text(rng, mode, 1),
