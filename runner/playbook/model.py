@@ -327,6 +327,12 @@ class FixStep(Frozen):
         return self
 
 
+def instead_field() -> Any:
+    """The `instead` of a recommendation (fix, alternative, prevention, lesson)."""
+    return Field(default=None, description="what to do instead, where the lab refuted a claim this item rests on "
+                                           "(the item's own words stay the report's)")
+
+
 class Fix(Frozen):
     id: Id
     title: Text
@@ -336,9 +342,7 @@ class Fix(Frozen):
     benefits: tuple[Text, ...] = ()
     cost: Text | None = None
     claims: tuple[Id, ...] = ()
-    instead: Text | None = Field(
-        default=None, description="what to do instead, where the lab refuted a claim this item rests on "
-                                  "(the item's own words stay the report's)")
+    instead: Text | None = instead_field()
 
 
 class WrongAttempt(Frozen):
@@ -356,18 +360,14 @@ class Prevention(Frozen):
     description: Text | None = None
     code: tuple[CodeBlock, ...] = ()
     claims: tuple[Id, ...] = ()
-    instead: Text | None = Field(
-        default=None, description="what to do instead, where the lab refuted a claim this item rests on "
-                                  "(the item's own words stay the report's)")
+    instead: Text | None = instead_field()
 
 
 class Lesson(Frozen):
     title: Text
     points: tuple[Text, ...] = ()
     claims: tuple[Id, ...] = ()
-    instead: Text | None = Field(
-        default=None, description="what to do instead, where the lab refuted a claim this item rests on "
-                                  "(the item's own words stay the report's)")
+    instead: Text | None = instead_field()
 
 
 class Reference(Frozen):
