@@ -18,8 +18,7 @@ also after a failure or Ctrl-C.
 The modules: run.py (a whole run), experiment.py (one experiment), context.py (what its steps
 receive), steps.py (the registry of step kinds), assertions.py, buildlog.py (BuildKit's
 output), engine.py (the engine and docker CLI, labelled), janitor.py (what a run created, and
-its removal), lock.py (one lab at a time per engine), interrupts.py (Ctrl-C and SIGTERM),
-leftovers.py (what ended runs left), verdicts.py (claims decided), record.py (verdicts written
+its removal), lock.py (one lab at a time per engine), leftovers.py (what ended runs left), verdicts.py (claims decided), record.py (verdicts written
 into the YAML), results.py; the exceptions (LabError stops a run, StepFailed an experiment) are
 here. Placeholders and comparisons are the playbook's own language
 (runner/playbook/placeholders.py, comparisons.py).

@@ -14,7 +14,7 @@ from runner.lab import NAME_PREFIX, StepFailed
 from runner.lab.assertions import check_assertion
 from runner.lab.context import Context, inside
 from runner.lab.engine import Engine, build_base_image
-from runner.lab.interrupts import deferred_interrupts
+from runner.interrupts import deferred_interrupts
 from runner.lab.janitor import Janitor
 from runner.lab.results import (
     AssertionResult,

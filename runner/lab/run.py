@@ -14,7 +14,7 @@ from pathlib import Path
 from runner.lab import NAME_PREFIX, LabError, StepFailed
 from runner.lab.engine import Engine, build_base_image
 from runner.lab.experiment import one_experiment
-from runner.lab.interrupts import deferred_interrupts, terminate_as_interrupt
+from runner.interrupts import deferred_interrupts, terminate_as_interrupt
 from runner.lab.janitor import Janitor
 from runner.lab.lock import engine_lock
 from runner.lab.results import Cleanup, ExperimentResult, LabEvent, LabReport, Progress

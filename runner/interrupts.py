@@ -1,4 +1,4 @@
-"""Signals during a lab run: SIGTERM unwinds like Ctrl-C, and both wait while a cleanup runs."""
+"""Signals: SIGTERM unwinds like Ctrl-C (a lab run, a diagnosis), and both can wait while a cleanup runs."""
 
 from __future__ import annotations
 
