@@ -22,6 +22,9 @@ class Kind:
     args: type[BaseModel]
     impl: str  # "module:function"
     summary: str
+    # "module:function" started with the same arguments before anything else runs, its result
+    # handed to the implementation (a check's slow engine work, begun early); None: nothing.
+    ahead: str | None = None
 
     def implementation(self) -> Callable[..., Any]:
         return resolve(self.impl)

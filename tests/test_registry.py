@@ -28,6 +28,9 @@ def test_every_kind_resolves_to_a_function_of_its_arguments(what, kind):
     # wrong function of the right module fails here.
     assert parameters[0].annotation in (kind.args, kind.args.__name__), what
     assert kind.summary.strip(), what
+    if getattr(kind, "ahead", None):  # started before the checks it waits for, with the same arguments
+        started_ahead = [p.name for p in inspect.signature(resolve(kind.ahead)).parameters.values()]
+        assert started_ahead == ["args", "ctx"], what
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))

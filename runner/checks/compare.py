@@ -36,7 +36,8 @@ from runner.checks.kinds import ImageVsContextArgs
 from runner.checks.result import CheckContext, CheckResult
 from runner.engine.clients import buildkit_client
 from runner.engine.clock import offset, parse_time_or_none
-from runner.engine.endpoints import resolve_endpoint
+from runner.engine.endpoints import client_for, resolve_endpoint
+from runner.errors import EngineUnavailable
 
 BUILD_TIMEOUT = 600
 _STEP = re.compile(r"^#(\d+) \[(?P<name>[^\]]+)\] (?P<instruction>\S+)")
@@ -122,33 +123,112 @@ def compare_verbatim(target: Any, pairs: list[tuple[str, str]], context: Path) -
     return mismatched
 
 
-def build_now(context: Path, dockerfile: str, host: str, known_ids: set[str],
-              timeout: float = BUILD_TIMEOUT, target: str | None = None) -> dict[str, Any]:
-    """Build the context with the cache, tagging nothing; report the image ID it yields."""
-    client = buildkit_client()
-    with tempfile.TemporaryDirectory(prefix="runner-build-") as tmp:
-        iidfile = Path(tmp) / "iid"
-        argv = [client.path, "build", "--progress=plain", "--iidfile", str(iidfile),
+class StartedBuild:
+    """A cached, untagged build of the context, running in the background: started before the
+    checks it waits for, so the daemon builds while the runner imports, inspects and reads git.
+
+    `finish` waits for it; `discard` stops a build nobody will read (the image is missing, the
+    tag was made by the legacy builder, a check failed) and removes the image it made, if it
+    made one that was not on the engine before."""
+
+    def __init__(self, engine: Any, context: Path, dockerfile: str, host: str, dangling_before: set[str],
+                 target: str | None) -> None:
+        self.engine = engine
+        self.client = buildkit_client()
+        self.host = host
+        self.dangling_before = dangling_before
+        self.folder = tempfile.TemporaryDirectory(prefix="runner-build-")
+        self.iidfile = Path(self.folder.name) / "iid"
+        argv = [self.client.path, "build", "--progress=plain", "--iidfile", str(self.iidfile),
                 "-f", str(context / dockerfile), *(["--target", target] if target else []), str(context)]
         env = {**os.environ, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": host}
-        started = time.monotonic()
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, text=True, env=env)
+        self.finished = False
+
+    def finish(self, timeout: float = BUILD_TIMEOUT) -> dict[str, Any]:
+        """Wait for the build; the image ID it yields, how long it took, which steps were cached."""
+        self.finished = True
         try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
+            log, _ = self.process.communicate(timeout=max(0.0, timeout - (time.monotonic() - self.started)))
         except subprocess.TimeoutExpired:
+            self._stop()
             return {"ran": True, "failed": True, "error": f"build timed out after {timeout:g} s"}
-        seconds = round(time.monotonic() - started, 2)
-        log = done.stdout + done.stderr
-        steps = {m.group(1) for line in log.splitlines() if (m := _STEP.match(line))}
-        cached = {m.group(1) for line in log.splitlines() if (m := _CACHED.match(line))}
-        if done.returncode != 0 or not iidfile.exists():
-            tail = [line for line in log.splitlines() if line.strip()][-6:]
-            return {"ran": True, "failed": True, "seconds": seconds, "client": client.path,
-                    "error": "\n".join(tail)}
-        image_id = iidfile.read_text().strip()
-    countable = steps - _non_cacheable(log, steps)
-    return {"ran": True, "failed": False, "image_id": image_id, "seconds": seconds, "client": client.path,
-            "steps": len(countable), "cached_steps": len(cached & countable),
-            "all_cached": countable <= cached, "created_new_image": image_id not in known_ids}
+        try:
+            seconds = round(time.monotonic() - self.started, 2)
+            steps = {m.group(1) for line in log.splitlines() if (m := _STEP.match(line))}
+            cached = {m.group(1) for line in log.splitlines() if (m := _CACHED.match(line))}
+            if self.process.returncode != 0 or not self.iidfile.exists():
+                tail = [line for line in log.splitlines() if line.strip()][-6:]
+                return {"ran": True, "failed": True, "seconds": seconds, "client": self.client.path,
+                        "error": "\n".join(tail)}
+            image_id = self.iidfile.read_text().strip()
+        finally:
+            self.folder.cleanup()
+        countable = steps - _non_cacheable(log, steps)
+        return {"ran": True, "failed": False, "image_id": image_id, "seconds": seconds, "client": self.client.path,
+                "steps": len(countable), "cached_steps": len(cached & countable),
+                "all_cached": countable <= cached}
+
+    def discard(self) -> None:
+        read = self.finished
+        self.finished = True
+        self._stop(drain=not read)  # still building here: the diagnosis was interrupted
+        if read:
+            return  # its check read it, and removes what it made
+        try:
+            image_id = self.iidfile.read_text().strip() if self.iidfile.exists() else None
+        finally:
+            self.folder.cleanup()
+        if image_id and self.made(image_id, _attrs(self.engine, image_id)):
+            try:
+                self.engine.images.remove(image_id)
+            except Exception:  # noqa: BLE001 - gone already, or used by a container we did not make
+                pass
+
+    def made(self, image_id: str, attrs: dict[str, Any] | None) -> bool:
+        """Whether this build made the image: no untagged image had its ID before, and it has no
+        tag now (the build tags nothing, so a tagged image with its ID was there before)."""
+        tags = [tag for tag in (attrs or {}).get("RepoTags") or () if tag != "<none>:<none>"]
+        return attrs is not None and image_id not in self.dangling_before and not tags
+
+    def _stop(self, drain: bool = True) -> None:
+        """Stop the build if it still runs (the CLI cancels its build session on SIGTERM).
+        drain: read its output here; else another thread's finish() is reading it."""
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.communicate(timeout=10) if drain else self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def untagged_image_ids(client: Any) -> set[str]:
+    """The engine's untagged images. A build's image that has no tag either and is not among
+    these was made by the build; a tagged one was there before. Dangling ones only: listing
+    every image costs 3-4x as much on the containerd store. IDs from the low-level API:
+    docker-py's images.list() inspects every image it lists, and failed with "No such image"
+    when another client removed one in between (seen on 26.1)."""
+    return set(client.api.images(all=True, quiet=True, filters={"dangling": True}))
+
+
+def start_build(client: Any, context: Path, dockerfile: str, host: str, target: str | None = None) -> StartedBuild:
+    """A cached, untagged build of the context, started now; the untagged images already on
+    the engine are listed first, so that only an image this build made is ever removed."""
+    return StartedBuild(client, context, dockerfile, host, untagged_image_ids(client), target)
+
+
+def start_ahead(args: ImageVsContextArgs, ctx: CheckContext) -> StartedBuild | None:
+    """The build this check compares with, started before the checks it waits for have run
+    (diagnose calls it first): the daemon builds while the runner does everything else."""
+    context = Path(args.context)
+    if not args.build or not (context / args.dockerfile).is_file():
+        return None
+    host = ctx.docker_host or resolve_endpoint().host
+    return start_build(client_for(host), context, args.dockerfile, host, args.target)
 
 
 def _non_cacheable(log: str, steps: set[str]) -> set[str]:
@@ -179,10 +259,6 @@ def _config_sans_labels(attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult:
-    from runner.buildctx import ContextError
-    from runner.buildctx.copies import analyze_context
-    from runner.checks.git import changed_since
-
     context = Path(args.context)
     if not context.is_dir():
         return CheckResult("error", f"build context {context} is not a directory")
@@ -193,6 +269,39 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     if isinstance(looked_up, CheckResult):
         return looked_up
     client, tagged = looked_up
+    started, no_build = _build_started(args, ctx, client, context, host)
+    try:
+        return _compare(args, ctx, client, tagged, context, started, no_build)
+    finally:
+        if started is not None:
+            started.discard()  # a build the comparison did not read: stopped, its image removed
+
+
+def _build_started(args: ImageVsContextArgs, ctx: CheckContext, client: Any, context: Path,
+                   host: str) -> tuple[StartedBuild | None, str | None]:
+    """(the build diagnose started ahead (ctx.ahead), else one started now, before the reads and
+    git below, which run while the daemon builds; why there is none)."""
+    if not args.build:
+        return None, None
+    if ctx.ahead is not None:
+        try:
+            ahead = ctx.ahead.result()
+        except Exception:  # noqa: BLE001 - it is started again below, where the reason shows
+            ahead = None
+        if ahead is not None:
+            return ahead, None
+    try:
+        return start_build(client, context, args.dockerfile, host, args.target), None
+    except EngineUnavailable as exc:  # no client can do BuildKit builds: the engine check names it
+        return None, str(exc)
+
+
+def _compare(args: ImageVsContextArgs, ctx: CheckContext, client: Any, tagged: Any, context: Path,
+             started: StartedBuild | None, no_build: str | None) -> CheckResult:
+    from runner.buildctx import ContextError
+    from runner.buildctx.copies import analyze_context
+    from runner.checks.git import changed_since
+
     built, made = image_times(tagged.attrs, client)
     evidence: dict[str, Any] = {"image": args.image, "image_id": tagged.id, "image_created": tagged.attrs["Created"],
                                 "image_tagged": (tagged.attrs.get("Metadata") or {}).get("LastTagTime"),
@@ -241,16 +350,13 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     builder = builder_of(client, tagged.id)
     evidence["image_builder"] = builder
     legacy = builder == "legacy"
-    if args.build and not legacy:
-        # IDs only, from the low-level API: docker-py's images.list() inspects every image it
-        # lists, one call each, and fails when another client removes one in between (seen
-        # on 26.1: "No such image" made the whole check an error).
-        known = set(client.api.images(all=True, quiet=True))
-        build = build_now(context, args.dockerfile, host, known, timeout=ctx.timeout, target=args.target)
+    if started is not None and not legacy:
+        build = started.finish(timeout=ctx.timeout)
         if not build.get("failed"):
             # Same files and settings, other labels (a `--label` given at build time, say): the
             # image still holds the current sources, which is what matters here.
             built = _attrs(client, build["image_id"])
+            build["created_new_image"] = started.made(build["image_id"], built)
             if built is None:
                 # Untagged, it can be gone already (another client's `docker image prune` in
                 # between, seen on a shared engine): only the ID can be compared.
@@ -270,8 +376,10 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
                 build["removed"] = False
     else:
         build = {"ran": False, "same_as_image": None}
-        if args.build:
+        if legacy and args.build:
             build["skipped"] = "the tag was made by the legacy builder: a BuildKit build never has its ID"
+        elif no_build:
+            build["skipped"] = no_build
     evidence["build"] = build
     evidence["built_image_id"] = build.get("image_id")
 

@@ -25,3 +25,6 @@ class CheckContext:
     cwd: Path = field(default_factory=Path.cwd)
     results: dict[str, CheckResult] = field(default_factory=dict)  # earlier checks of this run
     timeout: float = 30.0  # the check's own budget, for checks that start processes
+    # Work diagnose started for this check before the checks it waits for had run (a Future of
+    # the check kind's `ahead`): the image-vs-context check's cached build.
+    ahead: Any = None

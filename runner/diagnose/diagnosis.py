@@ -9,7 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,10 @@ from pydantic import ValidationError
 from runner.checks.kinds import CHECK_KINDS
 from runner.checks.result import CheckContext, CheckResult
 from runner.diagnose.conditions import evaluate
+from runner.interrupts import terminate_as_interrupt
 from runner.playbook.model import Check, Playbook, localize
 from runner.playbook.params import substitute, unresolved, unset_reference
+from runner.registry import resolve
 
 
 @dataclass(frozen=True)
@@ -69,31 +71,52 @@ def _required(kind: str) -> set[str]:
     return {name for name, field in CHECK_KINDS[kind].args.model_fields.items() if field.is_required()}
 
 
-def run_check(check: Check, ctx: CheckContext, unset: frozenset[str] = frozenset()) -> CheckResult:
-    """One check with its arguments substituted and validated, bounded by its timeout.
-    An argument that is just an `unset` optional param is dropped, so it takes its default."""
+def prepared_args(check: Check, ctx: CheckContext, unset: frozenset[str] = frozenset()) -> Any:
+    """The check's arguments substituted and validated, or the skip/error result that says why
+    it cannot run. An argument that is just an `unset` optional param is dropped, so it takes
+    its default."""
     dropped = {key: name for key, value in check.args.items() if (name := unset_reference(value, unset))}
     raw_args = substitute({key: value for key, value in check.args.items() if key not in dropped}, ctx.params)
     missing = unresolved(raw_args) + [name for key, name in dropped.items() if key in _required(check.kind)]
     if missing:
         return CheckResult("skip", f"needs param {', '.join(missing)} (give --param {missing[0]}=...)")
     try:
-        args = CHECK_KINDS[check.kind].args.model_validate(raw_args)
+        return CHECK_KINDS[check.kind].args.model_validate(raw_args)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         return CheckResult("error", f"bad argument {'.'.join(map(str, first['loc']))}: {first['msg']}")
+
+
+def run_check(check: Check, ctx: CheckContext, unset: frozenset[str] = frozenset(), *,
+              inline: bool = False) -> CheckResult:
+    """One check with its arguments substituted and validated, bounded by its timeout (inline:
+    in this thread and unbounded, so that a profile shows it)."""
+    args = prepared_args(check, ctx, unset)
+    if isinstance(args, CheckResult):
+        return args
     function = implementation(check.kind)
+    if inline:
+        try:
+            return function(args, ctx)
+        except Exception as exc:  # noqa: BLE001 - as below
+            return _bug(check, exc)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"check-{check.id}")
+    running = pool.submit(function, args, ctx)
     try:
         # Checks that start processes stop them at ctx.timeout; the grace lets them report it.
-        return pool.submit(function, args, ctx).result(timeout=check.timeout + GRACE)
+        return running.result(timeout=check.timeout + GRACE)
     except concurrent.futures.TimeoutError:
         return CheckResult("error", f"timed out after {check.timeout:g} s")
     except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others' evidence
-        return CheckResult("error", f"the {check.kind} check failed unexpectedly (a bug): "
-                                    f"{type(exc).__name__}: {exc}", {"bug": True})
+        return _bug(check, exc)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Joined when done (at once), so that no idle thread holds the process's exit back.
+        pool.shutdown(wait=running.done(), cancel_futures=True)
+
+
+def _bug(check: Check, exc: Exception) -> CheckResult:
+    return CheckResult("error", f"the {check.kind} check failed unexpectedly (a bug): "
+                                f"{type(exc).__name__}: {exc}", {"bug": True})
 
 
 GRACE = 5.0
@@ -101,27 +124,122 @@ GRACE = 5.0
 Progress = Callable[[Check, "CheckOutcome | None"], None]
 
 
-def diagnose(playbook: Playbook, params: dict[str, str], *, docker_host: str | None = None,
-             cwd: Path | None = None, progress: Progress | None = None, lang: str = "en") -> Diagnosis:
+def run_checks(checks: tuple[Check, ...], base: CheckContext, unset: frozenset[str] = frozenset(),
+               progress: Progress | None = None, serial: bool = False) -> dict[str, CheckOutcome]:
+    """Every check, each as soon as the checks it requires have passed or warned, side by side:
+    they wait on the engine, git and the daemon's build, not on this process's CPU. Work a
+    check kind starts `ahead` (the cached build) begins first, before any check. Progress hears
+    of the checks in the playbook's order, from this thread. serial: one after another in this
+    thread, so that a profile shows them (`runner diagnose --profile`)."""
+    outcomes: dict[str, CheckOutcome] = {}
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, 2 * len(checks)), thread_name_prefix="check")
+    ahead: dict[str, concurrent.futures.Future] = {}
+    reported = Reporter(checks, outcomes, progress)
+    waiting: list[Check] = list(checks)
+    running: dict[concurrent.futures.Future, Check] = {}
+    # SIGTERM unwinds like Ctrl-C, through the `finally` that stops the build started ahead.
+    with terminate_as_interrupt():
+        try:
+            ahead.update(_start_ahead(checks, base, unset, pool, serial))
+            if serial:
+                for check in checks:
+                    reported.flush()
+                    outcomes[check.id] = _run_when_ready(check, base, outcomes, unset, ahead, inline=True)
+                reported.flush()
+                return outcomes
+            while waiting or running:
+                pending = {c.id for c in waiting} | {c.id for c in running.values()}
+                for check in [c for c in waiting if not pending.intersection(c.requires)]:
+                    waiting.remove(check)
+                    running[pool.submit(_run_when_ready, check, base, outcomes, unset, ahead)] = check
+                if not running:  # the rest require each other: none of them can run
+                    for check in waiting:
+                        outcomes[check.id] = CheckOutcome(check.id, check.kind, "skip",
+                                                          f"skipped: requires {', '.join(check.requires)}, which "
+                                                          "require it in turn", {}, 0)
+                    waiting = []
+                reported.flush()
+                if running:
+                    finished, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+                    for future in finished:
+                        outcomes[running.pop(future).id] = future.result()
+            reported.flush()
+            return outcomes
+        finally:
+            for future in ahead.values():
+                try:
+                    future.result().discard()  # a no-op when its check used it
+                except Exception:  # noqa: BLE001 - never started; its check reported why
+                    pass
+            pool.shutdown(wait=all(f.done() for f in [*ahead.values(), *running]), cancel_futures=True)
+
+
+def _start_ahead(checks: tuple[Check, ...], base: CheckContext, unset: frozenset[str],
+                 pool: concurrent.futures.Executor, serial: bool) -> dict[str, concurrent.futures.Future]:
+    started = {}
+    for check in checks:
+        hook = CHECK_KINDS[check.kind].ahead if check.kind in CHECK_KINDS else None
+        args = prepared_args(check, base, unset) if hook else None
+        if hook and not isinstance(args, CheckResult):
+            ctx = replace(base, timeout=check.timeout)
+            if serial:
+                future: concurrent.futures.Future = concurrent.futures.Future()
+                try:
+                    future.set_result(resolve(hook)(args, ctx))
+                except Exception as exc:  # noqa: BLE001 - the check starts it again and says why
+                    future.set_exception(exc)
+            else:
+                future = pool.submit(resolve(hook), args, ctx)
+            started[check.id] = future
+    return started
+
+
+def _run_when_ready(check: Check, base: CheckContext, outcomes: dict[str, CheckOutcome], unset: frozenset[str],
+                    ahead: dict[str, concurrent.futures.Future], inline: bool = False) -> CheckOutcome:
     started = time.monotonic()
-    results: dict[str, CheckResult] = {}
-    outcomes: list[CheckOutcome] = []
-    for check in playbook.checks:
-        blocked = [r for r in check.requires if results.get(r) is None or results[r].status not in ("pass", "warn")]
-        if progress:
-            progress(check, None)
-        check_started = time.monotonic()
-        if blocked:
-            result = CheckResult("skip", f"skipped: {', '.join(blocked)} did not pass")
-        else:
-            ctx = CheckContext(params=params, docker_host=docker_host, cwd=cwd or Path.cwd(),
-                               results=dict(results), timeout=check.timeout)
-            result = run_check(check, ctx, frozenset(playbook.params) - set(params))
-        ms = round((time.monotonic() - check_started) * 1000)
-        results[check.id] = result
-        outcomes.append(CheckOutcome(check.id, check.kind, result.status, result.summary, result.evidence, ms))
-        if progress:
-            progress(check, outcomes[-1])
+    blocked = [r for r in check.requires if outcomes.get(r) is None or outcomes[r].status not in ("pass", "warn")]
+    if blocked:
+        result = CheckResult("skip", f"skipped: {', '.join(blocked)} did not pass")
+    else:
+        results = {id_: CheckResult(o.status, o.summary, o.evidence) for id_, o in list(outcomes.items())}
+        ctx = replace(base, results=results, timeout=check.timeout, ahead=ahead.get(check.id))
+        result = run_check(check, ctx, unset, inline=inline)
+    ms = round((time.monotonic() - started) * 1000)
+    return CheckOutcome(check.id, check.kind, result.status, result.summary, result.evidence, ms)
+
+
+class Reporter:
+    """Tells progress of the checks in the playbook's order, whatever order they finish in:
+    the one the run waits for next is announced, and each is reported once its turn comes."""
+
+    def __init__(self, checks: tuple[Check, ...], outcomes: dict[str, CheckOutcome], progress: Progress | None):
+        self.checks, self.outcomes, self.progress = checks, outcomes, progress
+        self.next = 0
+        self.announced = False
+
+    def flush(self) -> None:
+        if self.progress is None:
+            return
+        while self.next < len(self.checks):
+            check = self.checks[self.next]
+            if not self.announced:
+                self.progress(check, None)
+                self.announced = True
+            if check.id not in self.outcomes:
+                return
+            self.progress(check, self.outcomes[check.id])
+            self.next += 1
+            self.announced = False
+
+
+def diagnose(playbook: Playbook, params: dict[str, str], *, docker_host: str | None = None,
+             cwd: Path | None = None, progress: Progress | None = None, lang: str = "en",
+             serial: bool = False) -> Diagnosis:
+    started = time.monotonic()
+    base = CheckContext(params=params, docker_host=docker_host, cwd=cwd or Path.cwd())
+    ran = run_checks(playbook.checks, base, frozenset(playbook.params) - set(params), progress, serial)
+    outcomes = [ran[check.id] for check in playbook.checks]
+    results = {o.id: CheckResult(o.status, o.summary, o.evidence) for o in outcomes}
 
     interrupted = _interrupted_fixes(docker_host, params.get("container"))
     cause = next((c for c in playbook.causes if evaluate(c.when, results) is True), None)

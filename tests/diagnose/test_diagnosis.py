@@ -181,3 +181,109 @@ def test_a_fix_of_the_container_cut_off_half_way_is_never_ok(tmp_path, monkeypat
     assert "runner fix --recover --param container=app" in found.interrupted_fixes[0]
     assert diagnose(book, {"container": "db"}, docker_host="tcp://h:2375").status == "ok"
     assert diagnose(book, {"container": "app"}, docker_host="tcp://other:2375").status == "ok"
+
+
+# --- side by side -------------------------------------------------------------------------
+
+
+class MeetArgs(Args):
+    name: str
+    meets: str = ""  # waits until the check of that name has started: only side by side can it pass
+    delay: float = 0.0
+
+
+STARTED: dict[str, threading.Event] = {}
+THREADS: dict[str, str] = {}
+
+
+def _meet(args: MeetArgs, ctx: CheckContext) -> CheckResult:
+    THREADS[args.name] = threading.current_thread().name
+    STARTED.setdefault(args.name, threading.Event()).set()
+    if args.meets and not STARTED.setdefault(args.meets, threading.Event()).wait(5):
+        return CheckResult("fail", f"{args.meets} never ran beside {args.name}")
+    threading.Event().wait(args.delay)
+    return CheckResult("pass", args.name, {"ahead": ctx.ahead.result() if ctx.ahead else None})
+
+
+class Ahead:
+    """What a check kind starts ahead: records whether its check read it, and its discard."""
+
+    made: list[Ahead] = []
+
+    def __init__(self, args: MeetArgs) -> None:
+        self.name, self.discarded, self.before_any_check = args.name, False, not STARTED
+        Ahead.made.append(self)
+
+    def discard(self) -> None:
+        self.discarded = True
+
+
+FAKES.meet = _meet
+FAKES.start_ahead = lambda args, ctx: Ahead(args)
+
+
+@pytest.fixture
+def meet_kinds(monkeypatch):
+    monkeypatch.setitem(CHECK_KINDS, "meet", CheckKind("meet", MeetArgs, "fake_checks:meet", "meets another"))
+    monkeypatch.setitem(CHECK_KINDS, "early", CheckKind("early", MeetArgs, "fake_checks:meet", "starts ahead",
+                                                        ahead="fake_checks:start_ahead"))
+    STARTED.clear()
+    THREADS.clear()
+    Ahead.made.clear()
+
+
+def test_checks_that_do_not_require_each_other_run_side_by_side(meet_kinds):
+    found = diagnose(playbook([{"id": "a", "kind": "meet", "args": {"name": "a", "meets": "b"}},
+                               {"id": "b", "kind": "meet", "args": {"name": "b", "meets": "a"}}]), {})
+    assert [(c.id, c.status) for c in found.checks] == [("a", "pass"), ("b", "pass")], found.checks
+
+
+def test_progress_hears_of_the_checks_in_the_playbooks_order_whatever_order_they_finish_in(meet_kinds):
+    heard = []
+    diagnose(playbook([{"id": "slow", "kind": "meet", "args": {"name": "slow", "meets": "quick", "delay": 0.3}},
+                       {"id": "quick", "kind": "meet", "args": {"name": "quick"}},
+                       {"id": "after", "kind": "meet", "args": {"name": "after"}, "requires": ["quick"]}]), {},
+             progress=lambda check, outcome: heard.append((check.id, outcome and outcome.status)))
+    assert heard == [("slow", None), ("slow", "pass"), ("quick", None), ("quick", "pass"),
+                     ("after", None), ("after", "pass")]
+
+
+def test_checks_that_require_each_other_are_skipped_not_waited_for(meet_kinds):
+    found = diagnose(playbook([{"id": "a", "kind": "meet", "args": {"name": "a"}, "requires": ["b"]},
+                               {"id": "b", "kind": "meet", "args": {"name": "b"}, "requires": ["a"]},
+                               {"id": "c", "kind": "meet", "args": {"name": "c"}}]), {})
+    statuses = {c.id: (c.status, c.summary) for c in found.checks}
+    assert statuses["a"] == ("skip", "skipped: requires b, which require it in turn")
+    assert statuses["c"] == ("pass", "c")
+
+
+def test_work_a_kind_starts_ahead_begins_before_any_check_and_reaches_its_own_check(meet_kinds):
+    found = diagnose(playbook([{"id": "first", "kind": "meet", "args": {"name": "first", "delay": 0.2}},
+                               {"id": "late", "kind": "early", "args": {"name": "late"}, "requires": ["first"]}]), {})
+    [ahead] = Ahead.made
+    assert ahead.before_any_check and ahead.name == "late"
+    assert found.checks[1].evidence["ahead"] is ahead, "the check reads what was started for it"
+    assert ahead.discarded, "discarded once the run ends (a no-op for a build its check read)"
+
+
+def test_work_started_ahead_for_a_check_that_never_runs_is_discarded(meet_kinds):
+    found = diagnose(playbook([{"id": "first", "kind": "fake", "args": {"status": "fail"}},
+                               {"id": "late", "kind": "early", "args": {"name": "late"}, "requires": ["first"]}]), {})
+    assert found.checks[1].status == "skip"
+    [ahead] = Ahead.made
+    assert ahead.discarded
+
+
+def test_nothing_is_started_ahead_for_a_check_whose_params_are_missing(meet_kinds):
+    found = diagnose(playbook([{"id": "late", "kind": "early", "args": {"name": "{{who}}"}}],
+                              params={"who": {"description": "d"}}), {})
+    assert found.checks[0].status == "skip" and Ahead.made == []
+
+
+def test_serial_runs_every_check_in_this_thread_for_a_profile(meet_kinds):
+    found = diagnose(playbook([{"id": "a", "kind": "meet", "args": {"name": "a"}},
+                               {"id": "b", "kind": "early", "args": {"name": "b"}, "requires": ["a"]}]), {},
+                     serial=True)
+    assert [c.status for c in found.checks] == ["pass", "pass"]
+    assert set(THREADS.values()) == {threading.current_thread().name}
+    assert found.checks[1].evidence["ahead"] is Ahead.made[0]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import dockerlab
 import pytest
@@ -159,7 +161,20 @@ def test_stale_context_transfer(project):
     assert stale[0]["path"] == "public/index.html" and stale[0]["same_size"] is True
 
 
+def untagged_images() -> set[str]:
+    return set(docker("images", "-a", "-q", "--no-trunc", "--filter", "dangling=true").stdout.split())
+
+
+def builds_running(project: dockerlab.Project) -> list[str]:
+    """The docker CLI builds of this project's context still running (a build diagnose started)."""
+    found = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True).stdout.splitlines()
+    return [line for line in found if "--iidfile" in line and str(project.root) in line]
+
+
 def test_missing_image_is_exit_2_with_one_line(project):
+    """Also: the build diagnose starts ahead of the checks, for an image that turns out not to
+    exist, is stopped or its image removed: nothing is left behind."""
+    before = untagged_images()
     done = subprocess.run(
         [sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), "diagnose", "buildkit-stale",
          "--param", "image=runner-test-absent:nope", "--param", f"context={project.root}"],
@@ -167,6 +182,30 @@ def test_missing_image_is_exit_2_with_one_line(project):
     assert done.returncode == 2
     assert "no image 'runner-test-absent:nope'" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
+    assert untagged_images() - before == set() and builds_running(project) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_diagnosis_interrupted_while_it_builds_stops_the_build_and_leaves_nothing(project, signum):
+    project.build()
+    project.run_container()
+    project.write("server/routes/authRoutes.ts", AUTH_V2)  # not all cached: the build takes a while
+    before = untagged_images()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), "diagnose", "buildkit-stale",
+         "--json", "--param", f"image={project.image}", "--param", f"context={project.root}",
+         "--param", f"container={project.container}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=project.root)
+    deadline = time.monotonic() + 60
+    while not builds_running(project) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process.poll() is None, "the diagnosis ended before its build could be seen"
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, out + err
+    assert "interrupted" in err and "Traceback" not in err
+    assert builds_running(project) == []
+    assert untagged_images() - before == set()
 
 
 def test_text_output_names_cause_evidence_and_fix(project):
