@@ -11,9 +11,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # the CLI reads this module on every command: pydantic is ~80 ms
+    from pydantic import BaseModel
 
 
 @dataclass(frozen=True)

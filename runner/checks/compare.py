@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
-import subprocess
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -34,14 +31,11 @@ from runner.checks.container_image import builder_of
 from runner.checks.docker import find_or_error, read_tree, readable
 from runner.checks.kinds import ImageVsContextArgs
 from runner.checks.result import CheckContext, CheckResult
-from runner.engine.clients import buildkit_client
+from runner.engine.building import BuildSpec, StartedBuild, image_attrs, start_build
 from runner.engine.clock import offset, parse_time_or_none
 from runner.engine.endpoints import client_for, resolve_endpoint
 from runner.errors import EngineUnavailable
 
-BUILD_TIMEOUT = 600
-_STEP = re.compile(r"^#(\d+) \[(?P<name>[^\]]+)\] (?P<instruction>\S+)")
-_CACHED = re.compile(r"^#(\d+) CACHED$")
 
 
 REVISION_LABEL = "org.opencontainers.image.revision"
@@ -85,140 +79,51 @@ def image_times(attrs: dict[str, Any], client: Any) -> tuple[dt.datetime, dt.dat
 # A folder with more verbatim files than this is read in one archive (a `COPY public ./public`);
 # fewer are read one by one, since their folder may hold far more (a package.json beside dist/).
 FOLDER_READ_FROM = 16
+READS_AT_ONCE = 8
 
 
 def compare_verbatim(target: Any, pairs: list[tuple[str, str]], context: Path) -> list[dict[str, Any]]:
     """Files whose bytes in the image differ from the context's, reading from the image only
-    what is compared: each file alone, or its folder when the folder holds many of them."""
+    what is compared: each file alone, or its folder when the folder holds many of them. The
+    reads run side by side: each one mounts the container's files anew in the daemon
+    (~50-100 ms however small the file)."""
     by_folder: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for relpath, image_path in pairs:
         by_folder[os.path.dirname(image_path) or "/"].append((relpath, image_path))
-    import hashlib
-
-    mismatched = []
+    reads: list[tuple[str, set[str] | None]] = []
     for folder, members in sorted(by_folder.items()):
         wanted = {image_path for _relpath, image_path in members}
         if len(members) >= FOLDER_READ_FROM:
-            tree = read_tree(target, folder, wanted=wanted) or {}
+            reads.append((folder, wanted))
         else:
-            tree = {}
-            for image_path in sorted(wanted):
-                tree.update(read_tree(target, image_path) or {})
-        for relpath, image_path in members:
-            entry = tree.get(image_path)
-            local = context / relpath
-            try:
-                data = local.read_bytes()
-                stat = local.stat()
-            except OSError:
-                continue
-            local_sha = hashlib.sha256(data).hexdigest()
-            if entry is None or entry.sha256 != local_sha:
-                mismatched.append({
-                    "path": relpath, "image_path": image_path,
-                    "context_sha256": local_sha[:16], "image_sha256": (entry.sha256 or "")[:16] if entry else None,
-                    "context_size": stat.st_size, "image_size": entry.size if entry else None,
-                    "same_size": bool(entry and entry.size == stat.st_size),
-                })
-    return mismatched
+            reads.extend((image_path, None) for image_path in sorted(wanted))
+    tree: dict[str, Any] = {}
+    if reads:
+        from concurrent.futures import ThreadPoolExecutor
 
+        with ThreadPoolExecutor(max_workers=min(READS_AT_ONCE, len(reads))) as pool:
+            for found in pool.map(lambda read: read_tree(target, read[0], wanted=read[1]), reads):
+                tree.update(found or {})
+    import hashlib
 
-class StartedBuild:
-    """A cached, untagged build of the context, running in the background: started before the
-    checks it waits for, so the daemon builds while the runner imports, inspects and reads git.
-
-    `finish` waits for it; `discard` stops a build nobody will read (the image is missing, the
-    tag was made by the legacy builder, a check failed) and removes the image it made, if it
-    made one that was not on the engine before."""
-
-    def __init__(self, engine: Any, context: Path, dockerfile: str, host: str, dangling_before: set[str],
-                 target: str | None) -> None:
-        self.engine = engine
-        self.client = buildkit_client()
-        self.host = host
-        self.dangling_before = dangling_before
-        self.folder = tempfile.TemporaryDirectory(prefix="runner-build-")
-        self.iidfile = Path(self.folder.name) / "iid"
-        argv = [self.client.path, "build", "--progress=plain", "--iidfile", str(self.iidfile),
-                "-f", str(context / dockerfile), *(["--target", target] if target else []), str(context)]
-        env = {**os.environ, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": host}
-        self.started = time.monotonic()
-        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, text=True, env=env)
-        self.finished = False
-
-    def finish(self, timeout: float = BUILD_TIMEOUT) -> dict[str, Any]:
-        """Wait for the build; the image ID it yields, how long it took, which steps were cached."""
-        self.finished = True
+    mismatched = []
+    for relpath, image_path in pairs:
+        entry = tree.get(image_path)
+        local = context / relpath
         try:
-            log, _ = self.process.communicate(timeout=max(0.0, timeout - (time.monotonic() - self.started)))
-        except subprocess.TimeoutExpired:
-            self._stop()
-            return {"ran": True, "failed": True, "error": f"build timed out after {timeout:g} s"}
-        try:
-            seconds = round(time.monotonic() - self.started, 2)
-            steps = {m.group(1) for line in log.splitlines() if (m := _STEP.match(line))}
-            cached = {m.group(1) for line in log.splitlines() if (m := _CACHED.match(line))}
-            if self.process.returncode != 0 or not self.iidfile.exists():
-                tail = [line for line in log.splitlines() if line.strip()][-6:]
-                return {"ran": True, "failed": True, "seconds": seconds, "client": self.client.path,
-                        "error": "\n".join(tail)}
-            image_id = self.iidfile.read_text().strip()
-        finally:
-            self.folder.cleanup()
-        countable = steps - _non_cacheable(log, steps)
-        return {"ran": True, "failed": False, "image_id": image_id, "seconds": seconds, "client": self.client.path,
-                "steps": len(countable), "cached_steps": len(cached & countable),
-                "all_cached": countable <= cached}
-
-    def discard(self) -> None:
-        read = self.finished
-        self.finished = True
-        self._stop(drain=not read)  # still building here: the diagnosis was interrupted
-        if read:
-            return  # its check read it, and removes what it made
-        try:
-            image_id = self.iidfile.read_text().strip() if self.iidfile.exists() else None
-        finally:
-            self.folder.cleanup()
-        if image_id and self.made(image_id, _attrs(self.engine, image_id)):
-            try:
-                self.engine.images.remove(image_id)
-            except Exception:  # noqa: BLE001 - gone already, or used by a container we did not make
-                pass
-
-    def made(self, image_id: str, attrs: dict[str, Any] | None) -> bool:
-        """Whether this build made the image: no untagged image had its ID before, and it has no
-        tag now (the build tags nothing, so a tagged image with its ID was there before)."""
-        tags = [tag for tag in (attrs or {}).get("RepoTags") or () if tag != "<none>:<none>"]
-        return attrs is not None and image_id not in self.dangling_before and not tags
-
-    def _stop(self, drain: bool = True) -> None:
-        """Stop the build if it still runs (the CLI cancels its build session on SIGTERM).
-        drain: read its output here; else another thread's finish() is reading it."""
-        if self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.communicate(timeout=10) if drain else self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def untagged_image_ids(client: Any) -> set[str]:
-    """The engine's untagged images. A build's image that has no tag either and is not among
-    these was made by the build; a tagged one was there before. Dangling ones only: listing
-    every image costs 3-4x as much on the containerd store. IDs from the low-level API:
-    docker-py's images.list() inspects every image it lists, and failed with "No such image"
-    when another client removed one in between (seen on 26.1)."""
-    return set(client.api.images(all=True, quiet=True, filters={"dangling": True}))
-
-
-def start_build(client: Any, context: Path, dockerfile: str, host: str, target: str | None = None) -> StartedBuild:
-    """A cached, untagged build of the context, started now; the untagged images already on
-    the engine are listed first, so that only an image this build made is ever removed."""
-    return StartedBuild(client, context, dockerfile, host, untagged_image_ids(client), target)
+            with local.open("rb") as handle:  # hashed as it is read: memory stays flat
+                local_sha = hashlib.file_digest(handle, "sha256").hexdigest()
+            size = local.stat().st_size
+        except OSError:
+            continue
+        if entry is None or entry.sha256 != local_sha:
+            mismatched.append({
+                "path": relpath, "image_path": image_path,
+                "context_sha256": local_sha[:16], "image_sha256": (entry.sha256 or "")[:16] if entry else None,
+                "context_size": size, "image_size": entry.size if entry else None,
+                "same_size": bool(entry and entry.size == size),
+            })
+    return sorted(mismatched, key=lambda m: m["image_path"])
 
 
 def start_ahead(args: ImageVsContextArgs, ctx: CheckContext) -> StartedBuild | None:
@@ -228,26 +133,7 @@ def start_ahead(args: ImageVsContextArgs, ctx: CheckContext) -> StartedBuild | N
     if not args.build or not (context / args.dockerfile).is_file():
         return None
     host = ctx.docker_host or resolve_endpoint().host
-    return start_build(client_for(host), context, args.dockerfile, host, args.target)
-
-
-def _non_cacheable(log: str, steps: set[str]) -> set[str]:
-    """Steps BuildKit never reports as CACHED: loading the Dockerfile, context, metadata, FROM."""
-    skipped = set()
-    for line in log.splitlines():
-        m = _STEP.match(line)
-        if m and (m.group("name") == "internal" or m.group("instruction").upper() == "FROM"):
-            skipped.add(m.group(1))
-    return skipped
-
-
-def _attrs(client: Any, image_id: str) -> dict[str, Any] | None:
-    from docker.errors import ImageNotFound
-
-    try:
-        return client.images.get(image_id).attrs
-    except ImageNotFound:
-        return None
+    return start_build(client_for(host), BuildSpec.of(context, args.dockerfile, args.target, host))
 
 
 def _layers(attrs: dict[str, Any]) -> list[str] | None:
@@ -291,7 +177,7 @@ def _build_started(args: ImageVsContextArgs, ctx: CheckContext, client: Any, con
         if ahead is not None:
             return ahead, None
     try:
-        return start_build(client, context, args.dockerfile, host, args.target), None
+        return start_build(client, BuildSpec.of(context, args.dockerfile, args.target, host)), None
     except EngineUnavailable as exc:  # no client can do BuildKit builds: the engine check names it
         return None, str(exc)
 
@@ -355,7 +241,7 @@ def _compare(args: ImageVsContextArgs, ctx: CheckContext, client: Any, tagged: A
         if not build.get("failed"):
             # Same files and settings, other labels (a `--label` given at build time, say): the
             # image still holds the current sources, which is what matters here.
-            built = _attrs(client, build["image_id"])
+            built = image_attrs(client, build["image_id"])
             build["created_new_image"] = started.made(build["image_id"], built)
             if built is None:
                 # Untagged, it can be gone already (another client's `docker image prune` in

@@ -10,7 +10,7 @@ import click
 
 from runner import exitcodes
 from runner.commands.options import json_option, lang_option, param_option, parse_params
-from runner.playbook.catalogue import load_playbook, playbook_dir
+from runner.playbook.folders import playbook_dir
 
 docker_host_option = click.option(
     "--docker-host", "-H", metavar="URL", envvar="RUNNER_DOCKER_HOST",
@@ -82,14 +82,41 @@ def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docke
       "interrupted_fixes": [...]}: a fix of the container killed half way
       (SIGKILL, a reboot) makes the status "problem" until `runner fix --recover`.
     """
-    from runner.diagnose.diagnosis import diagnose
-    from runner.playbook.model import localize
-    from runner.playbook.params import resolve_params
-    from runner.present.report import check_line, print_verdict, to_json
+    from runner.diagnose import early
+    from runner.engine.building import builds_asked, discard_early
+    from runner.interrupts import terminate_as_interrupt
+
+    folder, given, cwd = playbook_dir(obj["playbooks_dir"]), parse_params(params), Path.cwd()
+    # SIGTERM unwinds like Ctrl-C from here: a build started early is stopped, what it made removed.
+    with terminate_as_interrupt():
+        try:
+            # Before the heavy imports and the playbook's validation: the daemon builds meanwhile.
+            early.start_remembered(folder, playbook_id, given, docker_host, cwd)
+            diagnosis, playbook = _diagnose(playbook_id, folder, given, docker_host, as_json, lang, profile)
+        finally:
+            discard_early()
+    early.remember(folder, playbook_id, given, docker_host, cwd, builds_asked())
+    from runner.present.report import print_verdict, to_json
     from runner.present.terminal import SafeConsole
 
-    playbook = load_playbook(playbook_id, playbook_dir(obj["playbooks_dir"]))
-    values = resolve_params(playbook, parse_params(params), Path.cwd())
+    if as_json:
+        click.echo(to_json(diagnosis))
+    else:
+        print_verdict(SafeConsole(highlight=False), playbook, diagnosis, lang, docker_host)
+    sys.exit(EXIT_FOR_STATUS[diagnosis.status])
+
+
+def _diagnose(playbook_id: str, folder: Path, given: dict[str, str], docker_host: str | None, as_json: bool,
+              lang: str, profile: str | None):  # noqa: ANN202 - (Diagnosis, Playbook), imported late
+    from runner.diagnose.diagnosis import diagnose
+    from runner.playbook.catalogue import load_playbook
+    from runner.playbook.model import localize
+    from runner.playbook.params import resolve_params
+    from runner.present.report import check_line
+    from runner.present.terminal import SafeConsole
+
+    playbook = load_playbook(playbook_id, folder)
+    values = resolve_params(playbook, given, Path.cwd())
     out = SafeConsole(highlight=False)
     err = SafeConsole(stderr=True, highlight=False)
     spinner = Spinner(err)
@@ -119,9 +146,5 @@ def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docke
             profiler.disable()
             profiler.dump_stats(profile)
             err.print(f"profile written to {profile}: python -m pstats {profile}")
-    if as_json:
-        click.echo(to_json(diagnosis))
-    else:
-        print_verdict(out, playbook, diagnosis, lang, docker_host)
-    sys.exit(EXIT_FOR_STATUS[diagnosis.status])
+    return diagnosis, playbook
 

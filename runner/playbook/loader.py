@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from runner.errors import PlaybookError, Problem
+from runner.playbook.folders import SUFFIXES
 from runner.playbook.model import ID_PATTERN, PARAM_PATTERN, TAG_PATTERN, Playbook
 from runner.playbook.references import cross_reference_problems
 
@@ -29,7 +30,6 @@ _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when bui
 MAX_NODES = 50_000  # more than any real playbook; stops "billion laughs" alias expansion
 MAX_DEPTH = 64
 MAX_BYTES = 2_000_000
-SUFFIXES = (".yaml", ".yml")
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:map",

@@ -12,10 +12,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from runner.engine.building import _non_cacheable
 from runner.checks.compare import (
     _config_sans_labels,
     _layers,
-    _non_cacheable,
     image_times,
     compare_verbatim,
     image_vs_context,

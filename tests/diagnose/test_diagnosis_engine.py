@@ -345,3 +345,62 @@ def test_a_context_that_does_not_build_is_never_ok(project):
                            "--param", f"container={project.container}"], capture_output=True, text=True,
                           timeout=300, cwd=project.root)
     assert done.returncode == 1 and "Every check passed" not in done.stdout, done.stdout
+
+
+def test_a_repeated_diagnosis_starts_its_build_before_loading_the_playbook_and_leaves_nothing(project, tmp_path):
+    """runner/diagnose/early.py: the second run of the same command starts the build the first
+    one asked for, first; the check adopts it (one build, not two); an edited playbook, or other
+    params, start nothing early; and a build started early that no check adopts is removed."""
+    from runner.engine.building import BuildSpec
+    from runner.engine.endpoints import resolve_endpoint
+
+    project.build()
+    project.run_container()
+    playbooks = tmp_path / "playbooks"
+    playbooks.mkdir()
+    book = playbooks / "buildkit-stale.yaml"
+    book.write_text((ROOT / "playbooks" / "buildkit-stale.yaml").read_text())
+    state = tmp_path / "state"
+    env = {**os.environ, "XDG_STATE_HOME": str(state)}
+
+    def run(*extra: str) -> dict:
+        argv = [sys.executable, "-m", "runner", "--playbooks", str(playbooks), "diagnose", "buildkit-stale", "--json",
+                "--param", f"image={project.image}", "--param", f"context={project.root}",
+                "--param", f"container={project.container}", *extra]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=project.root, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return json.loads(done.stdout)
+
+    def early_starts() -> int:
+        from runner.diagnose import early
+
+        os.environ["XDG_STATE_HOME"] = str(state)
+        try:
+            from runner.engine import building
+
+            started = early.start_remembered(playbooks, "buildkit-stale", given, None, project.root)
+            building.discard_early()  # nobody adopts it here: it is stopped, its image removed
+            return started
+        finally:
+            del os.environ["XDG_STATE_HOME"]
+
+    given = {"image": project.image, "context": str(project.root), "container": project.container}
+    assert checks(run())["source"]["evidence"]["build"]["same_as_image"] is True
+    [record] = (state / "runner" / "cache" / "early-builds").iterdir()
+    spec = BuildSpec.of(project.root, "Dockerfile", None, resolve_endpoint().host)
+    assert json.loads(record.read_text())["builds"] == [spec.__dict__]
+    before = untagged_images()
+    second = run()
+    assert second["status"] == "ok" and checks(second)["source"]["evidence"]["build"]["same_as_image"] is True
+    assert untagged_images() - before == set() and builds_running(project) == []
+    old = os.getcwd()
+    os.chdir(project.root)
+    try:
+        assert early_starts() == 1
+        assert untagged_images() - before == set() and builds_running(project) == []
+        book.write_text(book.read_text() + "\n# edited\n")
+        assert early_starts() == 0, "an edited playbook starts nothing early"
+        given["container"] = "another"
+        assert early_starts() == 0, "other params start nothing early"
+    finally:
+        os.chdir(old)
