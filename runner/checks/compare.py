@@ -20,6 +20,7 @@ uses changed after it (git), or when its verbatim copies hold other bytes than t
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import os
 import time
@@ -182,16 +183,56 @@ def _build_started(args: ImageVsContextArgs, ctx: CheckContext, client: Any, con
         return None, str(exc)
 
 
+def _settle_build(started: StartedBuild, client: Any, tagged: Any, timeout: float) -> dict[str, Any]:
+    """Wait for the build, compare the image it yields with the tag, and remove that image when
+    the build made it: all as soon as the build ends, while the check reads files and git."""
+    build = started.finish(timeout=timeout)
+    if not build.get("failed"):
+        # Same files and settings, other labels (a `--label` given at build time, say): the
+        # image still holds the current sources, which is what matters here.
+        built = image_attrs(client, build["image_id"])
+        build["created_new_image"] = started.made(build["image_id"], built)
+        if built is None:
+            # Untagged, it can be gone already (another client's `docker image prune` in
+            # between, seen on a shared engine): only the ID can be compared.
+            build["same_layers"] = None
+            build["same_as_image"] = build["image_id"] == tagged.id
+        else:
+            build["same_layers"] = _layers(built) == _layers(tagged.attrs)
+            build["same_as_image"] = build["image_id"] == tagged.id or (
+                build["same_layers"] and _config_sans_labels(built) == _config_sans_labels(tagged.attrs))
+    else:
+        build["same_as_image"] = None
+    if build.get("created_new_image") and build.get("same_layers") is not None:
+        try:
+            client.images.remove(build["image_id"])
+            build["removed"] = True
+        except Exception:  # noqa: BLE001 - still used by a container the build did not make
+            build["removed"] = False
+    return build
+
+
 def _compare(args: ImageVsContextArgs, ctx: CheckContext, client: Any, tagged: Any, context: Path,
              started: StartedBuild | None, no_build: str | None) -> CheckResult:
+    builder = builder_of(client, tagged.id)
+    legacy = builder == "legacy"
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="settle-build") as pool:
+        settling = pool.submit(_settle_build, started, client, tagged, ctx.timeout) \
+            if started is not None and not legacy else None
+        return _compare_with(args, client, tagged, context, builder, settling, no_build)
+
+
+def _compare_with(args: ImageVsContextArgs, client: Any, tagged: Any, context: Path, builder: str | None,
+                  settling: concurrent.futures.Future | None, no_build: str | None) -> CheckResult:
     from runner.buildctx import ContextError
     from runner.buildctx.copies import analyze_context
     from runner.checks.git import changed_since
 
+    legacy = builder == "legacy"
     built, made = image_times(tagged.attrs, client)
     evidence: dict[str, Any] = {"image": args.image, "image_id": tagged.id, "image_created": tagged.attrs["Created"],
                                 "image_tagged": (tagged.attrs.get("Metadata") or {}).get("LastTagTime"),
-                                "built_at": built.isoformat()}
+                                "built_at": built.isoformat(), "image_builder": builder}
 
     try:
         analysis = analyze_context(context, args.dockerfile, target=args.target)
@@ -233,33 +274,8 @@ def _compare(args: ImageVsContextArgs, ctx: CheckContext, client: Any, tagged: A
     relevant = None if changes is None else [path for path in changes if sent(path)]
     evidence["relevant_changes"] = relevant[:50] if relevant is not None else None
 
-    builder = builder_of(client, tagged.id)
-    evidence["image_builder"] = builder
-    legacy = builder == "legacy"
-    if started is not None and not legacy:
-        build = started.finish(timeout=ctx.timeout)
-        if not build.get("failed"):
-            # Same files and settings, other labels (a `--label` given at build time, say): the
-            # image still holds the current sources, which is what matters here.
-            built = image_attrs(client, build["image_id"])
-            build["created_new_image"] = started.made(build["image_id"], built)
-            if built is None:
-                # Untagged, it can be gone already (another client's `docker image prune` in
-                # between, seen on a shared engine): only the ID can be compared.
-                build["same_layers"] = None
-                build["same_as_image"] = build["image_id"] == tagged.id
-            else:
-                build["same_layers"] = _layers(built) == _layers(tagged.attrs)
-                build["same_as_image"] = build["image_id"] == tagged.id or (
-                    build["same_layers"] and _config_sans_labels(built) == _config_sans_labels(tagged.attrs))
-        else:
-            build["same_as_image"] = None
-        if build.get("created_new_image") and build.get("same_layers") is not None:
-            try:
-                client.images.remove(build["image_id"])
-                build["removed"] = True
-            except Exception:  # noqa: BLE001 - still used by a container the build did not make
-                build["removed"] = False
+    if settling is not None:
+        build = settling.result()
     else:
         build = {"ran": False, "same_as_image": None}
         if legacy and args.build:
