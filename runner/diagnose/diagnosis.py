@@ -168,9 +168,11 @@ def run_checks(checks: tuple[Check, ...], base: CheckContext, unset: frozenset[s
         finally:
             for future in ahead.values():
                 try:
-                    future.result().discard()  # a no-op when its check used it
-                except Exception:  # noqa: BLE001 - never started; its check reported why
-                    pass
+                    started = future.result()
+                except Exception:  # noqa: BLE001 - never started; its check says why
+                    continue
+                if started is not None:
+                    started.discard()  # a no-op when its check read it
             pool.shutdown(wait=all(f.done() for f in [*ahead.values(), *running]), cancel_futures=True)
 
 
