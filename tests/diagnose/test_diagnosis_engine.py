@@ -404,3 +404,22 @@ def test_a_repeated_diagnosis_starts_its_build_before_loading_the_playbook_and_l
         assert early_starts() == 0, "other params start nothing early"
     finally:
         os.chdir(old)
+
+
+def test_two_diagnoses_of_one_command_at_once_both_say_ok_and_leave_nothing(project):
+    """A second run at once (a deploy script and a person, say): both start the same remembered
+    build early; neither removes what the other reads, and nothing is left behind."""
+    project.build()
+    project.run_container()
+    diagnose(project)  # remembers the build: the next two start it early
+    before = untagged_images()
+    argv = [sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), "diagnose", "buildkit-stale",
+            "--json", "--param", f"image={project.image}", "--param", f"context={project.root}",
+            "--param", f"container={project.container}"]
+    runs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=project.root)
+            for _ in range(2)]
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, out + err
+        assert json.loads(out)["status"] == "ok"
+    assert untagged_images() - before == set() and builds_running(project) == []
