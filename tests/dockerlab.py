@@ -116,18 +116,19 @@ def build_cache_ids() -> set[str]:
 
 
 def prune_records(records: set[str], all_: bool = True, max_passes: int = 10) -> set[str]:
-    """`docker builder prune` of exactly these records (one `id=` filter each); returns those left.
-
-    A record with children is not deleted while they exist, so one pass in any order leaves
-    parents behind (measured on 20.10: 11 of 24 after two builds): repeat until nothing goes.
-    `all_`: also records an image still shares, as `--all` does. Records a running `runner lab`
-    owns (it lists them in its ledger) are its own to remove: they are left alone."""
+    """`docker builder prune` of exactly these records (runner.engine.usage: one engine call
+    names them all); returns those left. Repeated while more go: a record in use a moment ago
+    goes on a later pass. `all_`: also records an image still shares, as `--all` does. Records
+    a running `runner lab` owns (it lists them in its ledger) are its own to remove: they are
+    left alone."""
+    from runner.engine.usage import prune_build_cache_records
     from runner.lab.janitor import claimed_build_cache
 
     left = set(records) - claimed_build_cache()
     for _ in range(max_passes):
-        for record in sorted(left):
-            engine_api().prune_builds(filters={"id": record}, all=all_ or None)
+        if not left:
+            break
+        prune_build_cache_records(engine_api(), left, all_=all_)
         remaining = left & build_cache_ids()
         if remaining == left:
             break

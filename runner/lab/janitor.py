@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.engine.clock import offset, parse_time
-from runner.engine.usage import build_cache_records
+from runner.engine.usage import build_cache_records, prune_build_cache_records
 from runner.lab import EXPERIMENT_LABEL, NAME_PREFIX, RUN_LABEL
 from runner.lab.results import Cleanup
 
@@ -122,12 +122,12 @@ class Janitor:
 
     def prune(self, extra: dict[str, str] | None = None, all_: bool = False,
               only: list[str] | None = None) -> list[dict[str, Any]]:
-        """`docker builder prune` of the owned records only (one `id=` filter each; `only`
-        narrows them further), leaves first and again until nothing more goes, as the
-        engine's own prune loops."""
+        """`docker builder prune` of the owned records only (`only` narrows them further), in
+        one engine call (runner.engine.usage.prune_build_cache_records), again while more go:
+        a record the engine listed late, or a parent whose child went in the same call."""
         deleted: list[dict[str, Any]] = []
         self.sweep()
-        for _ in range(64):
+        for _ in range(8):
             present = self.records()
             # A record another running lab claims too appeared during both labs' steps: it is
             # left to whichever ends last (its ledger then names it alone).
@@ -135,24 +135,17 @@ class Janitor:
             targets = [rid for rid in (only if only is not None else self.owned)
                        if rid in present and rid in self.owned and rid not in others
                        and _type_may_match(present[rid], extra)]
-            # Records without children first (they can go at once; a `until=` filter is about
-            # time), then the deepest: a parent goes once its children have.
-            parents = {parent for record in present.values() for parent in parents_of(record)}
-            targets.sort(key=lambda rid: (rid in parents, -_depth(rid, present)))
-            progress = False
-            for rid in targets:
-                filters = {"id": rid, **(extra or {})}
-                answer = self.client.api.prune_builds(filters=filters, all=all_ or None) or {}
-                for gone in answer.get("CachesDeleted") or []:
-                    if gone not in self.owned:  # an `id=` filter matches substrings: never happens with full IDs
-                        continue
-                    record = present.get(gone, {})
-                    deleted.append({"id": gone, "type": self.owned[gone]["type"],
-                                    "description": record.get("Description"), "created": record.get("CreatedAt"),
-                                    "last_used": record.get("LastUsedAt")})
-                    self.deleted.append(("build-cache", gone))
-                    progress = True
-            if not progress:
+            if not targets:
+                break
+            gone = [rid for rid in prune_build_cache_records(self.client, targets, extra, all_=all_)
+                    if rid in self.owned]
+            for rid in gone:
+                record = present.get(rid, {})
+                deleted.append({"id": rid, "type": self.owned[rid]["type"],
+                                "description": record.get("Description"), "created": record.get("CreatedAt"),
+                                "last_used": record.get("LastUsedAt")})
+                self.deleted.append(("build-cache", rid))
+            if not gone:
                 break
         return deleted
 
