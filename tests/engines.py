@@ -256,6 +256,8 @@ def bench_engines(default: tuple[str, ...] = ALL) -> str:
     parser.add_argument("--engines", default=",".join(default))
     known, rest = parser.parse_known_args()
     names = [name for name in known.engines.split(",") if name]
+    if {"-h", "--help"} & set(rest):
+        return (names or list(default))[0]  # the bench's own parser answers, once, and exits
     if len(names) == 1:
         ensure(names, say=lambda line: None)
         os.environ.update(engine(names[0]).env())
