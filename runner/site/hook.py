@@ -74,10 +74,24 @@ def on_startup(command: str, dirty: bool) -> None:
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
-    from runner.site.search_index import tokenise_index
-
     speed.index_sections_faster(config)
-    speed.rewrite_search_index(config, tokenise_index)
+    site_dir = Path(config.site_dir)
+    speed.rewrite_search_index(config, lambda index: _split_compounds(index, site_dir))
+
+
+def _split_compounds(index: dict[str, Any], site_dir: Path) -> dict[str, Any]:
+    """The index with Hangul compounds split, and beside it the words they were split with, for
+    the query in the browser (docs/javascripts/search-query.js)."""
+    import json
+
+    from runner.site.search_index import index_vocabulary, query_vocabulary, tokenise_index
+
+    _title_in_both_languages(index)
+    words = index_vocabulary(index)
+    target = site_dir / "search" / "vocabulary.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(query_vocabulary(words, index), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    return tokenise_index(index, words)
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -128,6 +142,23 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 def on_build_error(error: Exception) -> None:
     speed.stop()
     speed.finish_writing(abandon=True)
+
+
+def _title_in_both_languages(index: dict[str, Any]) -> None:
+    """A playbook page's heading is its Korean title, the English one stands below it as text:
+    both count as the page's title in search ("old code after rebuild" is the English title's)."""
+    from runner.site.catalogue_pages import page_path
+    from runner.site.markdown_parts import both_texts, one_line
+
+    alternates = {}
+    for pb in _playbooks:
+        title_ko, title_en = (one_line(text) for text in both_texts(pb.title))
+        if title_ko and title_en and title_en != title_ko:
+            alternates[page_path(pb.id).removesuffix(".md") + "/"] = title_en
+    for doc in index.get("docs", []):
+        alternate = alternates.get(doc.get("location", ""))
+        if alternate and alternate not in doc.get("title", ""):
+            doc["title"] = f"{doc.get('title', '')} · {alternate}"
 
 
 @event_priority(100)  # before any plugin reads the built site

@@ -492,10 +492,14 @@ SECTION_BODIES: dict[str, tuple[str, Callable[[Playbook], str]]] = {
 }
 
 
+SEARCH_BOOST = 2
+
+
 def playbook_markdown(pb: Playbook) -> str:
     """The whole playbook as one Markdown page (front matter included)."""
     title_ko, title_en = both_texts(pb.title)
-    front = {"title": title_ko or title_en, "tags": list(pb.tags),
+    # search.boost: a playbook answers a reader's query before a list or a guide that names it
+    front = {"title": title_ko or title_en, "tags": list(pb.tags), "search": {"boost": SEARCH_BOOST},
              "description": one_line(text_of(pb.summary, "en") or text_of(pb.summary, "ko"))[:300]}
     lines = ["---", *(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()), "---", ""]
     lines.append(f"# {one_line(title_ko or title_en)} {{#top}}")

@@ -24,22 +24,81 @@ out the labels of content tabs (the language tabs' `한국어` and `English`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import escape, unescape
 from itertools import islice
 from typing import Any
 
-from runner.triage.korean import HANGUL, ZWSP, Splitter, plain_text, vocabulary
+from runner.triage.korean import (
+    ENDINGS,
+    HANGUL,
+    LOANWORDS,
+    MIN_PART,
+    PREFIXES,
+    ZWSP,
+    Splitter,
+    plain_text,
+    vocabulary,
+)
 
 # The separator mkdocs.yml sets; U+200B is what makes the index-time splits count.
 SEPARATOR = r"[\s\u200b\-,:;!=\[\]()\"'/|`·、。]+|\.(?!\d)"
 
 
-def tokenise_index(index: dict[str, Any]) -> dict[str, Any]:
-    """Material's search_index.json with Hangul compounds split (see the module's docstring)."""
+def index_vocabulary(index: dict[str, Any]) -> frozenset[str]:
+    """The Hangul words the indexed pages use (runner/triage/korean.py's vocabulary)."""
+    return vocabulary(f"{d.get('title', '')} {d.get('text', '')}" for d in index.get("docs", []))
+
+
+def query_vocabulary(words: frozenset[str], index: dict[str, Any] | None = None,
+                     pages: str = "playbooks/") -> dict[str, Any]:
+    """search/vocabulary.json: what docs/javascripts/search-query.js splits a query's Hangul
+    compounds with in the browser (the same words and endings the index was split with), and
+    the words a query is better without: stop words, and the Latin words every page under
+    `pages` uses, which tell no page from another."""
+    return {"words": sorted(words), "endings": list(ENDINGS), "prefixes": sorted(PREFIXES), "min_part": MIN_PART,
+            "loanwords": LOANWORDS, "stop_words": sorted(QUERY_STOP_WORDS),
+            "common": sorted(common_words(index, pages)) if index else []}
+
+
+def common_words(index: dict[str, Any], pages: str, share: float = 0.5) -> set[str]:
+    """Latin words (lower case) on every page under `pages` (there are several) and in at least
+    `share` of their sections: `docker`, `build`, `image` on this site. A word every page uses
+    only somewhere (`buildx`, in a lab's output) still tells pages apart by where it stands."""
+    on_page: dict[str, set[str]] = {}
+    sections: Counter[str] = Counter()
+    for doc in index.get("docs", []):
+        location = doc.get("location", "")
+        page = location.split("#")[0]
+        if not location.startswith(pages) or page == pages:
+            continue
+        words = set(_LATIN_WORD.findall(plain_text(f"{doc.get('title', '')} {doc.get('text', '')}").lower()))
+        on_page.setdefault(page, set()).update(words)
+        sections.update(words)
+    if len(on_page) < 3:
+        return set()  # two pages share words by chance
+    total = sum(1 for doc in index.get("docs", []) if doc.get("location", "").startswith(pages)
+                and doc.get("location", "").split("#")[0] != pages)
+    return {word for word in set.intersection(*on_page.values()) if sections[word] >= share * total}
+
+
+_LATIN_WORD = re.compile(r"[a-z0-9]{2,}")
+
+
+# English words that name nothing a page is about: in a sentence typed or pasted as a query
+# they match every page, and Material ranks by the share of the query's terms a page matches.
+QUERY_STOP_WORDS = frozenset(
+    "a an the and or but of in on at to for from by with as is are was were be been it its this that "
+    "has have had do does did so".split())
+
+
+def tokenise_index(index: dict[str, Any], words: frozenset[str] | None = None) -> dict[str, Any]:
+    """Material's search_index.json with Hangul compounds split (see the module's docstring);
+    `words`: the vocabulary, if already learnt from this index."""
     docs = index.get("docs", [])
-    splitter = Splitter(vocabulary(f"{d.get('title', '')} {d.get('text', '')}" for d in docs))
+    splitter = Splitter(index_vocabulary(index) if words is None else words)
     for doc in docs:
         compounds: list[str] = []
         for field in ("title", "text"):

@@ -30,6 +30,12 @@ ENDINGS = sorted({
     "하여", "하기", "할", "한", "함", "했고", "했는데", "했지만", "합니다", "했습니다", "하려면", "하므로", "하며",
     "된다", "되는", "되면", "되고", "되지", "되어", "됐다", "되었다", "된", "될", "됨", "시킨다", "시키는", "해",
 }, key=len, reverse=True)
+# Tool names written in Hangul, as readers type them, and how the pages write them.
+LOANWORDS = {
+    "도커": "docker", "빌드킷": "buildkit", "빌드엑스": "buildx", "컴포즈": "compose", "깃": "git",
+    "타입스크립트": "typescript", "자바스크립트": "javascript", "노드": "node", "엔진엑스": "nginx",
+    "도커파일": "dockerfile", "도커이그노어": "dockerignore", "쿠버네티스": "kubernetes",
+}
 # One-syllable prefixes that may start a compound: 재빌드 = 재 + 빌드.
 PREFIXES = frozenset("재비미무역탈초총")
 MIN_PART = 2

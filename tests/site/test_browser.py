@@ -11,23 +11,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from sitekit import assert_local
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 QUERIES = ["BuildKit", "CACHED", "builder prune", "캐시", "빌드 캐시", "이미지 삭제"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (make test installs it)")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -54,13 +42,6 @@ def search(page, query: str) -> list[str]:
 
 def slug(query: str) -> str:
     return re.sub(r"\W+", "-", query).strip("-")
-
-
-def assert_local(page, base: str) -> None:
-    host = urlsplit(base).netloc
-    outside = [url for url in page.requests if urlsplit(url).scheme in ("http", "https")
-               and urlsplit(url).netloc != host]
-    assert outside == []
 
 
 @pytest.mark.parametrize("query", QUERIES)

@@ -171,3 +171,20 @@ def test_sections_of_the_real_pages_are_materials() -> None:
         if number < playbook_pages:
             assert fast is not None  # a generated page never needs Material's parser
         assert fast is None or fast == material_sections(html)
+
+
+def test_common_words_are_on_every_page_and_in_most_sections():
+    from runner.site.search_index import common_words, query_vocabulary
+
+    def doc(location: str, text: str) -> dict:
+        return {"location": location, "title": "", "text": text}
+
+    index = {"docs": [doc("", "docker everywhere"), doc("playbooks/", "docker list page")]}
+    for page in ("a", "b", "c"):
+        index["docs"] += [doc(f"playbooks/{page}/", "<p>Docker image here</p>"),
+                          doc(f"playbooks/{page}/#x", "docker again"),
+                          doc(f"playbooks/{page}/#y", f"the {page} buildx output")]
+    # image: on every page but in a third of the sections; buildx: not on every page
+    assert common_words(index, "playbooks/") == {"docker"}
+    assert common_words({"docs": index["docs"][:5]}, "playbooks/") == set()  # too few pages to tell
+    assert query_vocabulary(frozenset({"빌드"}), index)["common"] == ["docker"]

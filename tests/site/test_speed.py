@@ -33,15 +33,17 @@ def test_the_hook_builds_the_pages_plain_mkdocs_builds_from_the_export(tmp_path:
     """All the hook does for speed (worker processes, the search sections, the template parts
     rendered once) leaves every page byte for byte as plain MkDocs builds it from the exported
     Markdown, and the search index as Material writes it, less the Korean splitting and the
-    labels of the language tabs."""
+    labels of the language tabs, and a playbook page's title in both languages."""
     from runner.playbook.loader import load_all
+    from runner.site.markdown_parts import text_of
     from runner.site.pages import export_site
     from runner.triage.korean import ZWSP
 
     folder = synthetic_playbooks(tmp_path / "playbooks", 40, "full")  # over 30: pages outside the nav
     hooked = build_site(tmp_path / "hooked", playbooks=folder, jobs=jobs)
     assert hooked.returncode == 0, hooked.log
-    export_site(ROOT, tmp_path / "export", load_all([folder])[0])
+    playbooks = load_all([folder])[0]
+    export_site(ROOT, tmp_path / "export", playbooks)
     plain = build_site(tmp_path / "plain", config=tmp_path / "export" / "mkdocs.yml")
     assert plain.returncode == 0, plain.log
     pages = sorted(p.relative_to(plain.site) for p in plain.site.rglob("*.html"))
@@ -62,6 +64,14 @@ def test_the_hook_builds_the_pages_plain_mkdocs_builds_from_the_export(tmp_path:
     hooked_entries, plain_entries = entries(hooked), entries(plain)
     assert sum(LABELS in d["text"] for d in plain_entries) > 40  # what Material indexes
     assert not any(LABELS in d["text"] for d in hooked_entries)
+    # a playbook page's English title counts as its title too (runner/site/hook.py)
+    english = {f"playbooks/{pb.id}/": text_of(pb.title, "en") for pb in playbooks}
+    titled = 0
+    for doc in hooked_entries:
+        if doc["location"] in english and doc["title"].endswith(" · " + english[doc["location"]]):
+            doc["title"] = doc["title"].removesuffix(" · " + english[doc["location"]])
+            titled += 1
+    assert titled > len(playbooks) // 3  # those with a title of their own in each language
     assert without_tab_labels(hooked_entries) == without_tab_labels(plain_entries)
 
 
