@@ -1,4 +1,4 @@
-// The query a reader types, made into one Material's search (lunr) reads as meant. Two things
+// The query a reader types, made into one Material's search (lunr) reads as meant. Three things
 // go wrong otherwise:
 //
 // - Korean written without spaces: `빌드캐시` or `포트사용중` is one term, and lunr matches a
@@ -11,13 +11,13 @@
 //   `--progress` hid every page that names the flag), a leading `+`, a trailing `~` or `^` as
 //   operators, and `word:` as a field name (`docker-buildx: exec format error` found nothing:
 //   the query did not parse). They are plain characters in a log line.
-//
 // - Words that name nothing: English stop words, one-letter flags, and the words every playbook
 //   uses (`docker`, `image`: search/vocabulary.json's `common`) match every page, and as a
 //   prefix they match headings weighed a thousand times (`docker` finds `.dockerignore`);
 //   Material also ranks a page by the share of the query's terms it matches. They are left out
-//   while other terms remain. Tool names written in
-//   Hangul (`빌드킷`) also search as the pages write them (`buildkit`).
+//   while other terms remain.
+//
+// Tool names written in Hangul (`빌드킷`) also search as the pages write them (`buildkit`).
 //
 // The rewrite happens where the query leaves for Material's search worker, so the search box
 // keeps what the reader typed.
@@ -95,10 +95,11 @@
     if (!vocabulary)
       return query
     const terms = query.split(/\s+/).filter(term => term)
-    const telling = terms.filter(term => !vocabulary.common.has(term.toLowerCase()))
-    return (telling.length ? telling : terms)
+    const telling = terms
+      .filter(term => !vocabulary.common.has(term.toLowerCase()))
       .filter(term => !vocabulary.stopWords.has(term.toLowerCase()))
       .filter(term => !/^[\x21-\x7e]$/.test(term))  // `-d` of `up -d`: a prefix of every d-word
+    return (telling.length ? telling : terms)
       .map(term => term.replace(HANGUL, word => {
         const terms = splitWord(word)
         const loan = vocabulary.loanwords[stripEnding(word)]

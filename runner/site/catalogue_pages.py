@@ -35,7 +35,7 @@ def playbook_table(playbooks: Iterable[Playbook], from_dir: str = PLAYBOOK_DIR, 
     rest = len(ordered) - limit if limit is not None and len(ordered) > limit else 0
     for pb in ordered[:len(ordered) - rest]:
         title = table_cell(pb.title)
-        tags = " ".join(f"`{t}`" for t in pb.tags)
+        tags = " ".join(f"`{t}`{{: .pb-tag }}" for t in pb.tags)
         rows.append(f"| [{title}]({prefix}{pb.id}.md) | {severity_badge(pb.severity.value)} | {tags} |")
     if len(rows) == 2:
         rows.append("| (아직 없음 · none yet) | | |")

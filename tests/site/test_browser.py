@@ -198,3 +198,48 @@ def test_no_page_is_wider_than_the_window(real_site, serve, browser, width: int)
     assert page.evaluate(OVERFLOW_JS)["out"], "the overflow measure missed a 3000 px paragraph"
     context.close()
     assert found == {}, found
+
+
+def test_tags_stay_whole_on_a_phone(real_site, serve, browser, output_dir) -> None:
+    """At 390 px no tag breaks across lines, neither a chip on a playbook page nor a tag in the
+    playbook list, and no Korean word of a playbook's title is cut in two there."""
+    base = serve(real_site.site)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    pages = sorted(f"playbooks/{path.parent.name}/" for path in Path(real_site.site, "playbooks").glob("*/index.html"))
+    assert len(pages) >= 7
+    broken = {}
+    for path in [*pages, "playbooks/"]:
+        page.goto(base + path)
+        tags = page.eval_on_selector_all(
+            ".md-typeset .md-tag, .md-typeset code.pb-tag",
+            "els => els.map(e => [e.innerText, e.getClientRects().length, e.getBoundingClientRect().height])")
+        assert tags, path
+        line = min(height for _text, _lines, height in tags)
+        broken.update({f"{path}: {text}": (lines, height) for text, lines, height in tags
+                       if lines > 1 or height > line * 1.5})
+    page.goto(base + "playbooks/")
+    page.screenshot(path=str(output_dir / "playbook-list-390.png"))
+    # A Korean title in the list's narrow column breaks between words only: each of its words
+    # starts a line or follows a space on the same line.
+    cut = page.evaluate("""() => {
+      const cut = []
+      for (const link of document.querySelectorAll('.md-typeset table td:first-child a')) {
+        const text = link.firstChild
+        if (!text || text.nodeType !== Node.TEXT_NODE) continue
+        const range = document.createRange()
+        let top = null
+        for (let i = 0; i < text.length; i++) {
+          range.setStart(text, i); range.setEnd(text, i + 1)
+          const rect = range.getBoundingClientRect()
+          if (top !== null && rect.top > top + 2 && i > 0 && text.data[i - 1] !== ' ' && text.data[i] !== ' '
+              && /[가-힣]/.test(text.data[i - 1]) && /[가-힣]/.test(text.data[i]))
+            cut.push(text.data)
+          top = rect.top
+        }
+      }
+      return cut
+    }""")
+    context.close()
+    assert broken == {}
+    assert cut == []

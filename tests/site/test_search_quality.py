@@ -121,5 +121,6 @@ def test_the_query_is_rewritten_as_the_index_was_split(real_site, serve, browser
         assert ":" not in rewrite("docker-buildx: exec format error")
         assert rewrite("docker compose up -d").split() == ["compose", "up"]  # every page says docker
         assert rewrite("docker").split() == ["docker"]  # ...unless nothing else is asked
+        assert rewrite("the image").split() == ["the", "image"]
     finally:
         page.close()
