@@ -41,6 +41,7 @@ def build_cache_records(client: Any) -> list[dict[str, Any]]:
 
 
 PRUNE_BATCH = 200  # IDs per engine call: ~5 kB of query string, far under any server's limit
+PRUNE_ROUNDS = 64  # levels of parents: a lab's deepest chain is about a dozen
 
 
 def prune_build_cache_records(client: Any, ids: list[str] | set[str], filters: dict[str, str] | None = None,
@@ -55,7 +56,7 @@ def prune_build_cache_records(client: Any, ids: list[str] | set[str], filters: d
     cost 0.06-1 s each: minutes for a lab's few hundred records on the containerd store. IDs
     must be plain words: a filter built from them can never match a record not named."""
     api = getattr(client, "api", client)
-    left = sorted({rid for rid in ids})
+    left = sorted(set(ids))
     unsafe = [rid for rid in left if not rid.isalnum()]
     if unsafe:
         raise ValueError(f"not a build-cache record ID: {unsafe[0]!r}")
@@ -73,5 +74,3 @@ def prune_build_cache_records(client: Any, ids: list[str] | set[str], filters: d
             break
     return deleted
 
-
-PRUNE_ROUNDS = 64  # levels of parents: a lab's deepest chain is about a dozen

@@ -90,7 +90,8 @@ def _split_compounds(index: dict[str, Any], site_dir: Path) -> dict[str, Any]:
     words = index_vocabulary(index)
     target = site_dir / "search" / "vocabulary.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(query_vocabulary(words, index), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    vocabulary = json.dumps(query_vocabulary(words, index), ensure_ascii=False, separators=(",", ":"))
+    target.write_text(vocabulary, encoding="utf-8")
     return tokenise_index(index, words)
 
 
