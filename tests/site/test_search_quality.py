@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 QUERIES = Path(__file__).with_name("search_queries.yaml")
 TOP3_GOAL = 0.95
-# Issue 17 asks for 0.85: measured 0.829 (README); this floor keeps what was reached from
+# Issue 17 asks for 0.85: measured 0.821 (README); this floor keeps what was reached from
 # slipping while the rest is worked on.
 MRR_FLOOR = 0.80
 LIST_PAGES = {"/", "/tags/", "/playbooks/", "/onboarding/"}  # the tags, and the sections' index pages
@@ -43,20 +43,24 @@ def test_the_judged_set_is_large_and_names_real_playbooks() -> None:
     assert {kind for _query, _playbook, kind in queries} == {"error", "compound", "words"}
 
 
-def ranked_pages(page, query: str) -> list[str]:
+META = ".md-search-result__meta"
+
+
+def ranked_pages(page, query: str, placeholder: str) -> list[str]:
     """The site paths of the pages the search lists for `query`, best first (a page's sections
-    count once, under their page). The box is emptied first, so the listing waited for is the
-    answer to this query, not the last one."""
+    count once, under their page). The box is emptied first, and its `placeholder` text waited
+    for, so the listing read is the answer to this query, not the last one (two queries with as
+    many results show the same count)."""
     box = page.locator("input.md-search__input")
     box.click()
     box.fill("")
     box.press("End")  # Material reacts to key events; fill() alone fires none
-    meta = page.locator(".md-search-result__meta")
-    empty = meta.inner_text()
+    page.wait_for_function(f"text => document.querySelector('{META}').innerText === text",
+                           arg=placeholder, timeout=10_000)
     box.fill(query)
     box.press("End")
-    page.wait_for_function("text => document.querySelector('.md-search-result__meta').innerText !== text",
-                           arg=empty, timeout=10_000)
+    page.wait_for_function(f"text => document.querySelector('{META}').innerText !== text",
+                           arg=placeholder, timeout=10_000)
     page.wait_for_timeout(50)  # the list is rendered in one go after the worker answers
     hrefs = page.eval_on_selector_all(
         ".md-search-result__item > .md-search-result__link", "els => els.map(e => e.href)")
@@ -77,8 +81,11 @@ def test_search_finds_the_right_playbook(real_site, serve, browser, output_dir) 
     results = []
     try:
         page.goto(base)
+        # what the result list says with an empty box, once the index is loaded
+        placeholder = page.evaluate("() => JSON.parse(document.getElementById('__config').textContent)"
+                                    ".translations['search.result.placeholder']")
         for query, playbook, kind in judged():
-            pages = ranked_pages(page, query)
+            pages = ranked_pages(page, query, placeholder)
             wanted = f"/playbooks/{playbook}/"
             rank = pages.index(wanted) + 1 if wanted in pages else None
             # a tag or index page above the answer: the reader has to look past it
