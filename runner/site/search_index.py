@@ -49,7 +49,12 @@ SEPARATOR = r"[\s\u200b\-,:;!=\[\]()\"'/|`·、。]+|\.(?!\d)"
 
 def index_vocabulary(index: dict[str, Any]) -> frozenset[str]:
     """The Hangul words the indexed pages use (runner/triage/korean.py's vocabulary)."""
-    return vocabulary(f"{d.get('title', '')} {d.get('text', '')}" for d in index.get("docs", []))
+    return vocabulary(_searched_text(d) for d in index.get("docs", []))
+
+
+def _searched_text(doc: dict[str, Any]) -> str:
+    """An index entry's title and text, as searched (the text still holds HTML)."""
+    return f"{doc.get('title', '')} {doc.get('text', '')}"
 
 
 def query_vocabulary(words: frozenset[str], index: dict[str, Any] | None = None,
@@ -76,7 +81,7 @@ def common_words(index: dict[str, Any], pages: str, share: float = 0.5, sample: 
         page = location.split("#")[0]
         if not location.startswith(pages) or page == pages or (page not in on_page and len(on_page) >= sample):
             continue
-        words = set(_LATIN_WORD.findall(plain_text(f"{doc.get('title', '')} {doc.get('text', '')}").lower()))
+        words = set(_LATIN_WORD.findall(plain_text(_searched_text(doc)).lower()))
         on_page.setdefault(page, set()).update(words)
         sections.update(words)
         counted += 1
@@ -325,7 +330,7 @@ class Score:
 def is_relevant(doc: Mapping[str, Any], glosses: Iterable[str]) -> bool:
     """Judged by the English side: a bilingual section is about `캐시` when its English says
     `cache...`. Independent of how Korean is tokenised, so it can judge every tokeniser."""
-    words = re.findall(r"[a-z]+", plain_text(f"{doc.get('title', '')} {doc.get('text', '')}").lower())
+    words = re.findall(r"[a-z]+", plain_text(_searched_text(doc)).lower())
     return any(word.startswith(gloss) for gloss in glosses for word in words)
 
 
