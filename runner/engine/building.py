@@ -64,11 +64,22 @@ class StartedBuild:
         self.started = time.monotonic()
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, text=True, env=env)
+        # Exactly one thread reads the build's output: the check's finish() or an interrupted
+        # diagnosis's discard(). Two readers race on the pipe (one closes it: EBADF in the other).
+        self._claim = threading.Lock()
         self.finished = False
+
+    def _claimed(self) -> bool:
+        """Whether this caller is the first to claim the build's output."""
+        with self._claim:
+            first = not self.finished
+            self.finished = True
+            return first
 
     def finish(self, timeout: float = BUILD_TIMEOUT) -> dict[str, Any]:
         """Wait for the build; the image ID it yields, how long it took, which steps were cached."""
-        self.finished = True
+        if not self._claimed():
+            return {"ran": True, "failed": True, "error": "the build was stopped: the diagnosis was interrupted"}
         try:
             log, _ = self.process.communicate(timeout=max(0.0, timeout - (time.monotonic() - self.started)))
         except subprocess.TimeoutExpired:
@@ -91,8 +102,7 @@ class StartedBuild:
                 "all_cached": countable <= cached}
 
     def discard(self) -> None:
-        read = self.finished
-        self.finished = True
+        read = not self._claimed()
         self._stop(drain=not read)  # still building here: the diagnosis was interrupted
         if read:
             return  # its check read it, and removes what it made
