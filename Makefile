@@ -50,7 +50,7 @@ site: install
 
 serve: site
 	@echo ""
-	@echo "  Knowledge base: http://$(HOST):$(PORT)/"
+	@echo "  Knowledge base: http://$(HOST):$(PORT)/ (한국어), http://$(HOST):$(PORT)/en/ (English)"
 	@echo "  Try the runner: $(BIN)/runner diagnose buildkit-stale --param image=app:staging --param context=. --param container=app"
 	@echo "                  $(BIN)/runner list ; $(BIN)/runner show buildkit-stale --lang en"
 	@echo ""

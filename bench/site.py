@@ -3,15 +3,18 @@
 Generates N synthetic playbooks (default 1,000; Korean, English and bilingual mixed), then, in
 one run, builds:
 
-  A  the playbook site: mkdocs.yml with its hook, pages generated from the YAML at build time
-     (loading + validating every playbook, Markdown generation, Korean index tokenisation);
-     the hook renders the generated pages in worker processes, one per CPU (--jobs);
-  B  the same pages written out as Markdown by hand (`runner site export`), same config and
-     theme features, no hook: what generation costs is A against B;
+  A  the playbook site: mkdocs.yml with its hooks, pages generated from the YAML at build time
+     (loading + validating every playbook, Markdown generation, Korean index tokenisation),
+     in Korean and then in English (under en/), in one `mkdocs build`; the hook renders the
+     generated pages in worker processes, one per CPU (--jobs);
+  B  the same pages written out as Markdown by hand (`runner site export`: a Korean and an
+     English site), same config and theme features, no hook, one build per language: what
+     generation costs is A against B;
   C  B with Material's default navigation (MkDocs' nav from the files, every page in it, no
      `navigation.prune`, no `not_in_nav`): what a default Material site of this size costs.
 
-Each build is a fresh `mkdocs build` process; wall time, CPU time (user + system, the worker
+Each build is a fresh `mkdocs build` process (B and C: one per language, their figures
+summed; peak memory the larger); wall time, CPU time (user + system, the worker
 processes included), peak memory (max RSS of the build process or of its largest worker) and
 search index size are reported. Goals: A/B - 1 <= 30%, C/A >= 4 (wall time). The CPU-time ratios
 say what the build costs without the workers, and do not move with the machine's other load.
@@ -159,10 +162,17 @@ def build(config: Path, dest: Path, playbooks: Path | None = None, jobs: int | N
     log.close()
     if proc.returncode != 0:
         raise SystemExit(f"build of {config} failed: see {dest.parent / (dest.name + '.log')}")
-    index = dest / "search" / "search_index.json"
+    indexes = dest.rglob("search_index.json")  # one per language
     return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-            "rss_mb": usage.ru_maxrss / 1024, "index_mb": index.stat().st_size / 1e6,
+            "rss_mb": usage.ru_maxrss / 1024, "index_mb": sum(index.stat().st_size for index in indexes) / 1e6,
             "pages": sum(1 for _ in dest.rglob("index.html"))}
+
+
+def build_each(configs: list[Path], dest: Path) -> dict:
+    """One build per language's config (the first at dest, the others under dest/en), summed."""
+    results = [build(config, dest / config.parent.relative_to(configs[0].parent)) for config in configs]
+    total = {key: sum(r[key] for r in results) for key in ("seconds", "cpu_seconds", "index_mb", "pages")}
+    return {**total, "rss_mb": max(r["rss_mb"] for r in results)}
 
 
 def default_navigation(exported: Path) -> Path:
@@ -175,7 +185,7 @@ def default_navigation(exported: Path) -> Path:
     config.pop("nav", None)
     config.pop("not_in_nav", None)  # every page in the nav, as MkDocs lists them
     config.setdefault("validation", {})["omitted_files"] = "info"
-    path = exported / "mkdocs-default-nav.yml"
+    path = exported / "mkdocs-default-nav.yml"  # beside its mkdocs.yml: docs_dir and site_dir hold
     path.write_text(yaml.dump(config, Dumper=ConfigDumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
@@ -201,7 +211,8 @@ def main() -> None:
     exported = OUT / "export"
     if exported.exists():
         shutil.rmtree(exported)
-    export_site(ROOT, exported, playbooks)
+    configs = sorted((p for p in export_site(ROOT, exported, playbooks) if p.name == "mkdocs.yml"),
+                     key=lambda p: len(p.parts))  # the first language's, then en/
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"{len(playbooks)} synthetic playbooks ({args.size}; ko, en, bilingual) in {folder}")
     print(f"A renders its generated pages in {args.jobs or cpus} process(es); load average {os.getloadavg()[0]:.1f} on {cpus} CPUs")
@@ -211,9 +222,9 @@ def main() -> None:
     runs: dict[str, list[dict]] = {"A": [], "B": []} if args.skip_default else {"A": [], "B": [], "C": []}
     for round_number in range(1, args.repeat + 1):
         runs["A"].append(build(ROOT / "mkdocs.yml", OUT / "A", playbooks=folder, jobs=args.jobs))
-        runs["B"].append(build(exported / "mkdocs.yml", OUT / "B"))
+        runs["B"].append(build_each(configs, OUT / "B"))
         if "C" in runs:
-            runs["C"].append(build(default_navigation(exported), OUT / "C"))
+            runs["C"].append(build_each([default_navigation(config.parent) for config in configs], OUT / "C"))
         print(f"round {round_number}: " + ", ".join(f"{name} {results[-1]['seconds']:.1f} s"
                                                      for name, results in runs.items()), flush=True)
     best = {name: min(results, key=lambda r: r["seconds"]) for name, results in runs.items()}

@@ -20,12 +20,15 @@ def site_group() -> None:
               default=None, help="The site's mkdocs.yml [default: the repository's own].")
 @click.pass_obj
 def export_command(obj: dict, out: Path, config_file: Path | None) -> None:
-    """Write every page of the site to DIR: DIR/mkdocs.yml and DIR/docs/.
+    """Write every page of the site to DIR, once per language: DIR/mkdocs.yml and DIR/docs/ in
+    Korean, DIR/en/mkdocs.yml and DIR/en/docs/ in English (built into DIR/site/en/).
 
     The hand-written pages have their generated parts filled in, each playbook gets its page
-    (docs/playbooks/<id>.md), and mkdocs.yml loses its hook, so DIR builds as it is with
-    `mkdocs build -f DIR/mkdocs.yml` or with Zensical, which runs no MkDocs hooks. Korean
-    compound splitting in search is done by the hook and is not part of the export.
+    (docs/playbooks/<id>.md), and each mkdocs.yml loses the hooks, so DIR builds as it is with
+    `mkdocs build -f DIR/mkdocs.yml` and `mkdocs build -f DIR/en/mkdocs.yml`, or with Zensical,
+    which runs no MkDocs hooks. Not part of the export (the hooks do it): Korean compound
+    splitting in search, and language links from each page to its counterpart (the exported
+    sites link each other's home page).
     """
     from runner.playbook.catalogue import load_catalogue, playbook_dir
     from runner.site.pages import export_site
@@ -38,8 +41,10 @@ def export_command(obj: dict, out: Path, config_file: Path | None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     written = export_site(root, out, playbooks)
     pages = sum(1 for p in written if p.suffix == ".md")
-    click.echo(f"wrote {pages} pages for {len(playbooks)} playbooks to {out}/docs and {out}/mkdocs.yml")
-    click.echo(f"build it: mkdocs build -f {out}/mkdocs.yml   (or: cd {out} && zensical build)")
+    click.echo(f"wrote {pages} pages for {len(playbooks)} playbooks, in Korean and in English: "
+               f"{out}/docs, {out}/en/docs and their mkdocs.yml")
+    click.echo(f"build it: mkdocs build -f {out}/mkdocs.yml && mkdocs build -f {out}/en/mkdocs.yml   "
+               f"(or: cd {out} && zensical build, and in {out}/en)")
 
 
 def _default_folder(root: Path) -> Path:

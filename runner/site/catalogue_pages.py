@@ -7,9 +7,11 @@ from collections.abc import Iterable
 
 from runner.playbook.model import Playbook
 from runner.site.markdown_parts import (
+    bilingual,
     claim_badge,
     severity_badge,
     table_cell,
+    table_head,
     verification_text,
 )
 
@@ -28,7 +30,7 @@ def sorted_playbooks(playbooks: Iterable[Playbook]) -> list[Playbook]:
 def playbook_table(playbooks: Iterable[Playbook], from_dir: str = PLAYBOOK_DIR, limit: int | None = None) -> str:
     """A table of playbooks with severity and tags; links relative to a page in `from_dir`.
     With `limit`, the most severe `limit` playbooks and a link to the whole list."""
-    rows = ["| 플레이북 · Playbook | 심각도 · Severity | 태그 · Tags |", "|---|---|---|"]
+    rows = [*table_head("플레이북 · Playbook", "심각도 · Severity", "태그 · Tags")]
     prefix = "" if from_dir == PLAYBOOK_DIR else f"{PLAYBOOK_DIR}/" if not from_dir else "../" * (
         from_dir.count("/") + 1) + f"{PLAYBOOK_DIR}/"
     ordered = sorted_playbooks(playbooks)
@@ -38,9 +40,10 @@ def playbook_table(playbooks: Iterable[Playbook], from_dir: str = PLAYBOOK_DIR, 
         tags = " ".join(f"`{t}`{{: .pb-tag }}" for t in pb.tags)
         rows.append(f"| [{title}]({prefix}{pb.id}.md) | {severity_badge(pb.severity.value)} | {tags} |")
     if len(rows) == 2:
-        rows.append("| (아직 없음 · none yet) | | |")
+        rows.append(f"| ({bilingual('아직 없음', 'none yet')}) | | |")
     if rest:
-        rows.append(f"| [… 나머지 {rest}개 · {rest} more: 전체 목록 · the whole list]({prefix}index.md) | | |")
+        more = bilingual(f"나머지 {rest}개: 전체 목록", f"{rest} more: the whole list")
+        rows.append(f"| [… {more}]({prefix}index.md) | | |")
     return "\n".join(rows)
 
 
@@ -48,7 +51,7 @@ def claims_table(playbooks: Iterable[Playbook], from_dir: str, *, tags: set[str]
                  statuses: set[str] | None = None) -> str:
     """Every claim of the selected playbooks, with its status and the engine it was verified on."""
     prefix = "../" * (from_dir.count("/") + 1) if from_dir else ""
-    rows = ["| 상태 · Status | 주장 · Claim | 검증 · Verified on | 플레이북 · Playbook |", "|---|---|---|---|"]
+    rows = [*table_head("상태 · Status", "주장 · Claim", "검증 · Verified on", "플레이북 · Playbook")]
     for pb in sorted_playbooks(playbooks):
         if tags and not tags & set(pb.tags):
             continue
@@ -59,5 +62,5 @@ def claims_table(playbooks: Iterable[Playbook], from_dir: str, *, tags: set[str]
             rows.append(f"| {claim_badge(claim.status)} | {statement} | {verification_text(claim)} "
                         f"| [`{pb.id}`]({prefix}{PLAYBOOK_DIR}/{pb.id}.md#claim-{claim.id}) |")
     if len(rows) == 2:
-        rows.append("| | (아직 없음 · none yet) | | |")
+        rows.append(f"| | ({bilingual('아직 없음', 'none yet')}) | | |")
     return "\n".join(rows)

@@ -10,6 +10,7 @@ from typing import Any
 
 from runner.playbook.model import Playbook
 from runner.playbook.placeholders import NAME_PLACEHOLDER, paths
+from runner.site.languages import current
 from runner.site.markdown_parts import one_line, text_of
 
 
@@ -80,7 +81,8 @@ def shell_preamble(playbook: Playbook, names: list[str]) -> str:
     for name in names:
         value = param_value(playbook, name)
         shown = f'"{value}"' if value.startswith("<") else shlex.quote(value)
-        note = text_of(playbook.params[name].description, "en") or text_of(playbook.params[name].description, "ko")
+        description = playbook.params[name].description
+        note = text_of(description, current() or "en") or text_of(description, "ko")
         lines.append(f"{name}={shown}  # {one_line(note).replace('<br>', ' ')}")
     return "\n".join(lines)
 

@@ -1,4 +1,10 @@
-"""MkDocs hook: adds one page per playbook at build time. Thin on purpose.
+"""MkDocs hook: adds one page per playbook at build time, and builds the site in each language.
+Thin on purpose.
+
+`mkdocs build` (and `serve`) builds the Korean site at the site's root; when it is done,
+runner/site/language_builds.py builds the English one under en/ from the same config: each
+language has its pages, its theme interface, its nav and its own search index, and each page
+links to its counterpart (Material's language selector and hreflang alternates).
 
 Everything it shows comes from runner/site/pages.py (the generated pages and their place in
 the nav; Playbook -> Markdown in runner/site/playbook_page.py), runner/site/markers.py (the
@@ -31,6 +37,16 @@ from mkdocs.structure.pages import Page
 from runner.playbook.model import Playbook
 from runner.site import speed
 from runner.site.catalogue_pages import PLAYBOOK_DIR
+from runner.site.languages import (
+    SITE_LANGS,
+    alternates,
+    building_other_languages,
+    label_in,
+    nav_in,
+    one_language,
+    page_language,
+    site_root,
+)
 from runner.site.markers import expand_markers
 from runner.site.pages import add_to_nav, static_files
 
@@ -40,6 +56,8 @@ _playbooks: list[Playbook] = []
 _generated: set[str] = set()
 _startup = {"command": "build", "dirty": False}
 _outside_nav: set[str] = set()  # generated pages that are not in the nav
+_lang = {"page": SITE_LANGS[0]}
+_reused: dict[str, list[Playbook]] = {}  # folder -> the playbooks the first language's build loaded
 
 
 def playbooks_folder(config: MkDocsConfig) -> Path:
@@ -49,24 +67,50 @@ def playbooks_folder(config: MkDocsConfig) -> Path:
     return Path(config.config_file_path).resolve().parent / "playbooks"
 
 
+def site_language(config: MkDocsConfig) -> str:
+    """The language this build's pages read in: the theme's (the first site language by default)."""
+    lang = config.theme["language"]
+    return lang if lang in SITE_LANGS else SITE_LANGS[0]
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     from runner.errors import PlaybookError
 
+    lang = _lang["page"] = site_language(config)
+    _in_language(config, lang)
     folder = playbooks_folder(config)
-    if folder.is_dir():
+    if building_other_languages() and str(folder) in _reused:
+        _playbooks[:] = _reused[str(folder)]
+    elif folder.is_dir():
         found, problems = speed.load_playbooks(folder, parallel=_forks_allowed())
         if problems:
             raise PluginError("invalid playbooks:\n" + PlaybookError(problems).args[0])
         _playbooks[:] = found
+        _reused.clear()
+        _reused[str(folder)] = found
         if str(folder) not in config.watch:
             config.watch.append(str(folder))  # `mkdocs serve` rebuilds on a playbook edit
     else:
         log.warning("no playbooks folder at %s: the site has no playbook pages", folder)
         _playbooks[:] = []
-    if config.nav is not None and not add_to_nav(config.nav, _playbooks):
+    if config.nav is not None and not add_to_nav(config.nav, _playbooks, lang=lang):
         raise PluginError(f"mkdocs.yml nav: no list holds {PLAYBOOK_DIR}/index.md, "
                           "so the playbook pages have no place")
     return config
+
+
+def _in_language(config: MkDocsConfig, lang: str) -> None:
+    """The config's "한국어 · English" labels in `lang`: site name, nav, the palette's toggles."""
+    config.site_name = label_in(config.site_name, lang)
+    if config.site_description:
+        config.site_description = label_in(config.site_description, lang)
+    if config.nav is not None:
+        config.nav = nav_in(config.nav, lang)
+    for scheme in config.theme["palette"] or ():
+        toggle = scheme.get("toggle") if isinstance(scheme, dict) else None
+        if toggle and toggle.get("name"):
+            toggle["name"] = label_in(toggle["name"], lang)
+    config.extra["alternate"] = alternates("", site_root(config.site_url, site_language(config)))
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -97,7 +141,7 @@ def _split_compounds(index: dict[str, Any], site_dir: Path) -> dict[str, Any]:
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     _generated.clear()
-    for path, text in {**speed.generated_markdown(_playbooks), **static_files()}.items():
+    for path, text in {**speed.generated_markdown(_playbooks, _lang["page"]), **static_files()}.items():
         _generated.add(path)
         if files.get_file_from_path(path) is not None:
             raise PluginError(f"docs/{path} exists and would hide the page generated for it: remove it")
@@ -134,10 +178,20 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     if page.file.src_uri in _generated:
         return markdown
+    lang = _lang["page"]
+    if isinstance(page.meta.get("title"), str):
+        page.meta["title"] = label_in(page.meta["title"], lang)
     try:
-        return expand_markers(markdown, _playbooks, page.file.src_uri)
+        with page_language(lang):
+            return expand_markers(one_language(markdown, lang), _playbooks, page.file.src_uri)
     except ValueError as exc:
         raise PluginError(str(exc)) from None
+
+
+def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    """The language selector and the hreflang links point at this page's counterparts."""
+    config.extra["alternate"] = alternates(page.url, site_root(config.site_url, site_language(config)))
+    return context
 
 
 def on_build_error(error: Exception) -> None:

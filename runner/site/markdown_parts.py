@@ -1,13 +1,12 @@
 """The pieces of Markdown the site's pages are made of: fences, content tabs, list items,
 badges, headings, and the choice between one text for both readers and a tab per language.
 
-Text fields hold Markdown as the team writes it. Every text that differs between Korean
-and English is shown in content tabs labelled "한국어" and "English"; the tabs are linked
-(`content.tabs.link`), so one click switches the language of every tab on every page, and
-both languages sit in the page's HTML, so search finds either. What reads the same in both
-languages is written once: code blocks, commands and log lines sit outside the tabs, and a
-text without a translation gets no tabs at all (its labels carry both languages). A page
-holds each code block once, which keeps it short to read and cheap to build.
+Text fields hold Markdown as the team writes it. The site's pages read in one language
+(runner/site/languages.py: `page_language`): every label, text and table cell below then yields
+that language alone. Without a page language (`runner site export`, for a generator that runs
+no hooks) a text that differs between Korean and English is shown in content tabs labelled
+"한국어" and "English", and labels carry both ("한국어 · English"). Either way what reads the same
+in both languages is written once: code blocks, commands and log lines sit outside any tabs.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from typing import Any
 
 from runner.playbook.model import LANGS, Claim, ClaimStatus, CodeBlock, Effect, localize
 from runner.present.labels import CLAIM_LABEL, EFFECT_LABEL, LANG_LABEL, WORD
+from runner.site.languages import current, label_in
 
 
 def indent(text: str, spaces: int = 4) -> str:
@@ -26,7 +26,11 @@ def indent(text: str, spaces: int = 4) -> str:
 
 
 def bilingual(ko: str, en: str) -> str:
-    """One label for both readers: 'ko · en', or one of them when they are the same."""
+    """One label for both readers: 'ko · en', or one of them when they are the same; the page's
+    language's alone on a page in one language."""
+    lang = current()
+    if lang is not None:
+        return ko if lang == "ko" else en
     return ko if ko == en else f"{ko} · {en}"
 
 
@@ -44,6 +48,8 @@ class _Differs(Exception):
 
 
 def text_of(value: Any, lang: str) -> str:
+    if lang == BOTH:
+        lang = current() or BOTH
     if lang == BOTH:
         ko, en = in_words(localize(value, "ko").strip(), "ko"), in_words(localize(value, "en").strip(), "en")
         if ko != en:
@@ -91,12 +97,23 @@ def one_line(text: str) -> str:
 def table_cell(value: Any) -> str:
     """A text in a table cell for both readers: the Korean, the English below it in small type;
     once when they read the same."""
+    if current() is not None:
+        return one_line(text_of(value, current()))
     ko, en = both_texts(value)
     return one_line(ko) if ko == en else f"{one_line(ko)}<br><small>{one_line(en)}</small>"
 
 
+def table_head(*labels: str) -> list[str]:
+    """A table's header row and rule; each label written "한국어 · English", in the page's language."""
+    lang = current()
+    cells = [label_in(label, lang) if lang else label for label in labels]
+    return ["| " + " | ".join(cells) + " |", "|---" * len(cells) + "|"]
+
+
 def tabs(by_lang: Mapping[str, str]) -> str:
-    """Content tabs, or the text alone when both languages read the same."""
+    """Content tabs, or the text alone when both languages read the same (or the page reads in one)."""
+    if current() is not None:
+        return by_lang[current()].strip()
     bodies = [by_lang[lang].strip() for lang in LANGS]
     if bodies[0] == bodies[1]:
         return bodies[0]
@@ -143,7 +160,7 @@ def severity_badge(severity: str) -> str:
 
 def claim_badge(status: ClaimStatus, lang: str | None = None) -> str:
     ko, en = CLAIM_LABEL[status]
-    label = {"ko": ko, "en": en}.get(lang or "", f"{ko} · {en}")
+    label = {"ko": ko, "en": en}.get(lang or "", bilingual(ko, en))
     return badge("claim", status.value, label)
 
 

@@ -10,26 +10,38 @@ reference_pages.py and markers.py (the hand-written pages' generated parts).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from runner.playbook.model import Playbook
 from runner.site.catalogue_pages import PLAYBOOK_DIR, page_path, sorted_playbooks
+from runner.site.languages import (
+    SITE_LANGS,
+    SUBSITE,
+    alternates,
+    label_in,
+    nav_in,
+    one_language,
+    page_language,
+    site_root,
+)
 from runner.site.markdown_parts import one_line, text_of
 from runner.site.markers import expand_markers
 from runner.site.playbook_page import playbook_markdown
 
 
-def generated_pages(playbooks: Iterable[Playbook]) -> dict[str, str]:
-    """docs-relative path -> Markdown, one page per playbook."""
-    return {page_path(pb.id): playbook_markdown(pb) for pb in playbooks}
+def generated_pages(playbooks: Iterable[Playbook], lang: str | None = None) -> dict[str, str]:
+    """docs-relative path -> Markdown, one page per playbook, in `lang` (None: both languages)."""
+    with page_language(lang):
+        return {page_path(pb.id): playbook_markdown(pb) for pb in playbooks}
 
 
 NAV_PLAYBOOKS_UP_TO = 30  # more playbooks than this: none of them is listed in the nav
 
 
-def nav_entries(playbooks: Iterable[Playbook]) -> list[dict[str, Any]]:
+def nav_entries(playbooks: Iterable[Playbook], lang: str = "ko") -> list[dict[str, Any]]:
     """Nav items for the playbook pages: one per playbook for a small catalogue, none for a large one.
 
     A large catalogue is read from the playbook list (severity and tags), the tags page and
@@ -39,34 +51,71 @@ def nav_entries(playbooks: Iterable[Playbook]) -> list[dict[str, Any]]:
     ordered = sorted_playbooks(playbooks)
     if len(ordered) > NAV_PLAYBOOKS_UP_TO:
         return []
-    return [{one_line(text_of(pb.title, "ko")) or pb.id: page_path(pb.id)} for pb in ordered]
+    return [{one_line(text_of(pb.title, lang) or text_of(pb.title, "ko")) or pb.id: page_path(pb.id)}
+            for pb in ordered]
 
 
-def add_to_nav(nav: Any, playbooks: list[Playbook], anchor: str = f"{PLAYBOOK_DIR}/index.md") -> bool:
+def add_to_nav(nav: Any, playbooks: list[Playbook], anchor: str = f"{PLAYBOOK_DIR}/index.md",
+               lang: str = "ko") -> bool:
     """Append the playbook pages to the nav list that holds `anchor`; False when no list does."""
     if isinstance(nav, list):
         if any(item == anchor or (isinstance(item, dict) and anchor in item.values()) for item in nav):
-            nav.extend(nav_entries(playbooks))
+            nav.extend(nav_entries(playbooks, lang))
             return True
-        return any(add_to_nav(item, playbooks, anchor) for item in nav)
+        return any(add_to_nav(item, playbooks, anchor, lang) for item in nav)
     if isinstance(nav, dict):
-        return any(add_to_nav(value, playbooks, anchor) for value in nav.values())
+        return any(add_to_nav(value, playbooks, anchor, lang) for value in nav.values())
     return False
 
 
 def export_site(root: Path, out: Path, playbooks: list[Playbook]) -> list[Path]:
-    """Write a hook-free copy of the site: out/mkdocs.yml and out/docs/ with every page generated.
+    """Write a hook-free copy of the site, one per language: out/mkdocs.yml and out/docs/ in the
+    first language, out/en/mkdocs.yml and out/en/docs/ in English (built into site/en/).
 
-    The copy builds with plain MkDocs or with Zensical, which reads mkdocs.yml but runs no hooks.
+    Each copy builds with plain MkDocs or with Zensical, which reads mkdocs.yml but runs no hooks.
+    Their language selectors link the two sites' home pages (the hook links each page to its
+    counterpart).
     """
-    import shutil
-
     import yaml
 
     config_path = root / "mkdocs.yml"
-    config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=ConfigLoader)
-    docs = root / config.get("docs_dir", "docs")
-    out_docs = out / "docs"
+    written: list[Path] = []
+    for lang in SITE_LANGS:
+        config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=ConfigLoader)
+        here = out / SUBSITE[lang]
+        written += _export_pages(root / config.get("docs_dir", "docs"), here / "docs", playbooks, lang)
+        config.pop("hooks", None)
+        config["docs_dir"] = "docs"
+        config["site_dir"] = "site" if not SUBSITE[lang] else "../site/" + SUBSITE[lang].rstrip("/")
+        config["site_name"] = label_in(config.get("site_name", ""), lang)
+        if config.get("site_description"):
+            config["site_description"] = label_in(config["site_description"], lang)
+        if config.get("site_url") and SUBSITE[lang]:
+            config["site_url"] += SUBSITE[lang]
+        theme = config.setdefault("theme", {})
+        theme["language"] = lang
+        for scheme in theme.get("palette") or ():
+            toggle = scheme.get("toggle") if isinstance(scheme, dict) else None
+            if toggle and toggle.get("name"):
+                toggle["name"] = label_in(toggle["name"], lang)
+        for plugin in config.get("plugins") or ():
+            if isinstance(plugin, dict) and isinstance(plugin.get("search"), dict):
+                plugin["search"]["lang"] = lang
+        config.setdefault("extra", {})["alternate"] = alternates("", site_root(config.get("site_url"), lang))
+        if "nav" in config:
+            config["nav"] = nav_in(config["nav"], lang)
+            add_to_nav(config["nav"], playbooks, lang=lang)
+        out_config = here / "mkdocs.yml"
+        out_config.write_text(yaml.dump(config, Dumper=ConfigDumper, allow_unicode=True, sort_keys=False),
+                              encoding="utf-8")
+        written.append(out_config)
+    return written
+
+
+def _export_pages(docs: Path, out_docs: Path, playbooks: list[Playbook], lang: str) -> list[Path]:
+    """docs/ in `lang`, with the generated pages: what the hook gives MkDocs."""
+    import shutil
+
     written: list[Path] = []
     if out_docs.exists():
         shutil.rmtree(out_docs)
@@ -77,25 +126,27 @@ def export_site(root: Path, out: Path, playbooks: list[Playbook]) -> list[Path]:
         target = out_docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.suffix == ".md":
-            target.write_text(expand_markers(source.read_text(encoding="utf-8"), playbooks, rel), encoding="utf-8")
+            target.write_text(page_in(source.read_text(encoding="utf-8"), playbooks, rel, lang), encoding="utf-8")
         else:
             shutil.copyfile(source, target)
         written.append(target)
-    for rel, text in {**generated_pages(playbooks), **static_files()}.items():
+    for rel, text in {**generated_pages(playbooks, lang), **static_files()}.items():
         target = out_docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         written.append(target)
-    config.pop("hooks", None)
-    config["docs_dir"] = "docs"
-    config["site_dir"] = "site"
-    if "nav" in config:
-        add_to_nav(config["nav"], playbooks)
-    out_config = out / "mkdocs.yml"
-    out_config.write_text(yaml.dump(config, Dumper=ConfigDumper, allow_unicode=True, sort_keys=False),
-                          encoding="utf-8")
-    written.append(out_config)
     return written
+
+
+def page_in(markdown: str, playbooks: list[Playbook], src_path: str, lang: str) -> str:
+    """A hand-written page (front matter and all) in `lang`, its generated parts filled in."""
+    front, body = "", markdown
+    if markdown.startswith("---\n") and "\n---\n" in markdown[4:]:
+        end = markdown.index("\n---\n", 4) + 5
+        front, body = markdown[:end], markdown[end:]
+        front = re.sub(r"^(title:\s*)(.+)$", lambda m: m.group(1) + label_in(m.group(2), lang), front, flags=re.M)
+    with page_language(lang):
+        return front + expand_markers(one_language(body, lang), playbooks, src_path)
 
 
 def static_files() -> dict[str, str]:

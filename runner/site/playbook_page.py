@@ -27,6 +27,7 @@ from runner.site.commands import (
     wrap_command,
 )
 from runner.site.conditions import condition_words
+from runner.site.languages import current
 from runner.site.markdown_parts import (
     BOTH,
     bilingual,
@@ -45,6 +46,7 @@ from runner.site.markdown_parts import (
     per_lang,
     severity_badge,
     table_cell,
+    table_head,
     text_of,
     verification_text,
     word,
@@ -151,8 +153,10 @@ def _checks(pb: Playbook) -> str:
         parts = [f'<span id="check-{check.id}"></span>**`{check.id}`** (`{check.kind}`){title}']
         if check.description:
             parts.append(per_lang(lambda lang: text_of(check.description, lang)))
-        if check.args:
-            parts.append(fence(json.dumps(check.args, ensure_ascii=False, indent=2), "json"))
+        if check.args:  # the runner's view: collapsed, for the reader who writes or debugs a check
+            arguments = fence(json.dumps(check.args, ensure_ascii=False, indent=2), "json")
+            label = bilingual("검사의 인자", "The check's arguments")
+            parts.append(f'??? note "{label} (JSON)"\n\n' + indent(arguments))
         extras = []
         if check.requires:
             extras.append(f"{word(BOTH, 'requires')}: {_check_links(check.requires)}")
@@ -349,7 +353,7 @@ def _references(pb: Playbook) -> str:
 def _claims(pb: Playbook) -> str:
     """One table for both languages (statement in Korean, English below), so that each claim's
     anchor exists once and links to it work whichever language tab is open."""
-    rows = ["| 상태 · Status | 주장 · Claim | 검증한 엔진 · 날짜 · Verified on | 출처 · Source |", "|---|---|---|---|"]
+    rows = [*table_head("상태 · Status", "주장 · Claim", "검증한 엔진과 날짜 · Verified on", "출처 · Source")]
     for claim in pb.claims:
         statement = table_cell(claim.statement)
         rows.append(f'| <span id="claim-{claim.id}"></span>{claim_badge(claim.status)} '
@@ -359,7 +363,8 @@ def _claims(pb: Playbook) -> str:
     def notes(lang: str) -> str:
         out = []
         for claim in pb.claims:
-            bits = [one_line(text_of(v.evidence, lang)) for v in claim.verified if v.evidence]
+            # the lab's own record of what it saw: text, never a tag (it quotes the files it wrote)
+            bits = [one_line(text_of(v.evidence, lang)).replace("<", "&lt;") for v in claim.verified if v.evidence]
             if claim.note:
                 bits.append(text_of(claim.note, lang))
             if bits:
@@ -368,7 +373,9 @@ def _claims(pb: Playbook) -> str:
 
     parts = [table, *filter(None, [_engine_table(pb)])]
     if any(v.evidence for c in pb.claims for v in c.verified) or any(c.note for c in pb.claims):
-        parts.append(per_lang(notes))
+        # collapsed: what the lab saw, for the reader who doubts a verdict
+        parts.append(f'??? info "{bilingual("랩이 본 것과 메모", "What the lab saw, and notes")}"\n\n'
+                     + indent(per_lang(notes)))
     return "\n\n".join(parts)
 
 
@@ -389,7 +396,7 @@ def _engine_table(pb: Playbook) -> str:
                      if v.by == "lab" and (v.engine, v.client or "", v.store or "overlay2") == key) for key in engines}
     heads = [f"{engine.removeprefix('Docker Engine ')} · {store}<br><small>{client}</small>"
              for engine, client, store in engines]
-    rows = ["| 주장 · Claim | " + " | ".join(heads) + " |", "|---|" + "---|" * len(engines)]
+    rows = [*table_head("주장 · Claim", *heads)]
     for claim in pb.claims:
         cells = []
         for key in engines:
@@ -408,8 +415,8 @@ def _engine_table(pb: Playbook) -> str:
 
 def _params(pb: Playbook) -> str:
     """One table for both languages (a description in Korean, its English below, as for claims)."""
-    rows = ["| 이름 · Name | 종류 · Type | 필수 · Required | 기본값 · Default | 예 · Example | 설명 · Description |",
-            "|---|---|---|---|---|---|"]
+    rows = [*table_head("이름 · Name", "종류 · Type", "필수 · Required", "기본값 · Default", "예 · Example",
+                       "설명 · Description")]
     for name, param in pb.params.items():
         default = "" if param.default is None else f"`{param.default}`"
         example = "" if param.example is None else f"`{param.example}`"
@@ -422,24 +429,29 @@ def _params(pb: Playbook) -> str:
 def _run_box(pb: Playbook) -> str:
     ko, en = SECTION["run"]
     if pb.checks:
-        intro = ("읽기 전용 검사로 원인을 찾는다. 고칠 때는 계획을 보여 주고 동의를 받아 적용한 뒤 다시 진단한다.<br>"
-                 "Find the cause with read-only checks; `fix` shows its plan, asks before it changes anything, "
-                 "then diagnoses again to prove it worked.")
+        intro = _paragraphs("읽기 전용 검사로 원인을 찾는다. 고칠 때는 계획을 보여 주고 동의를 받아 적용한 뒤 다시 진단한다.",
+                            "Find the cause with read-only checks; `fix` shows its plan, asks before it changes "
+                            "anything, then diagnoses again to prove it worked.")
         # one block, so one copy button, per command: a reader copies the diagnosis first
-        blocks = [f"{label}\n\n{fence(wrap_command(runner_command(verb, pb)), 'bash')}"
-                  for verb, label in (("diagnose", "**진단 · Diagnose**"), ("fix", "**고치기 · Fix**"))]
+        blocks = [f"**{bilingual(*label)}**\n\n{fence(wrap_command(runner_command(verb, pb)), 'bash')}"
+                  for verb, label in (("diagnose", ("진단", "Diagnose")), ("fix", ("고치기", "Fix")))]
         body = intro + "\n\n" + "\n\n".join(blocks)
         optional = [f"`--param {name}=...`" + (f" ({param.default})" if param.default is not None else "")
                     for name, param in pb.params.items() if not param.required]
         if any(p.required for p in pb.params.values()):
-            body += "\n\n`<...>`: 값을 채워 넣는다 · replace with your own value."
+            body += "\n\n`<...>`: " + bilingual("값을 채워 넣는다", "replace with your own value") + "."
         if optional:
-            body += "\n\n선택 · Optional: " + ", ".join(optional)
+            body += "\n\n" + bilingual("선택", "Optional") + ": " + ", ".join(optional)
     else:
-        intro = "이 플레이북에는 아직 검사가 없다 · This playbook has no checks yet."
+        intro = bilingual("이 플레이북에는 아직 검사가 없다", "This playbook has no checks yet") + "."
         commands = f"runner show {shlex.quote(pb.id)} --lang ko\nrunner show {shlex.quote(pb.id)} --lang en"
         body = f"{intro}\n\n{fence(commands, 'bash')}"
     return f'!!! tip "{bilingual(ko, en)}"\n\n' + indent(body)
+
+
+def _paragraphs(ko: str, en: str) -> str:
+    """A sentence in the page's language; both, one per line, on a page in both."""
+    return bilingual(ko, en) if current() is not None else f"{ko}<br>{en}"
 
 
 # Fields without a section are shown as data (YAML) under a heading of their own
@@ -498,9 +510,11 @@ SEARCH_BOOST = 2
 def playbook_markdown(pb: Playbook) -> str:
     """The whole playbook as one Markdown page (front matter included)."""
     title_ko, title_en = both_texts(pb.title)
+    if current() is not None:  # a page in one language: its title, and the other's only if it has none
+        title_ko = title_en = bilingual(title_ko, title_en) or title_ko or title_en
     # search.boost: a playbook answers a reader's query before a list or a guide that names it
     front = {"title": title_ko or title_en, "tags": list(pb.tags), "search": {"boost": SEARCH_BOOST},
-             "description": one_line(text_of(pb.summary, "en") or text_of(pb.summary, "ko"))[:300]}
+             "description": one_line(text_of(pb.summary, current() or "en") or text_of(pb.summary, "ko"))[:300]}
     lines = ["---", *(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()), "---", ""]
     lines.append(f"# {one_line(title_ko or title_en)} {{#top}}")
     if title_en and title_en != title_ko:

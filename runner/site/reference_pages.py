@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from runner.site.markdown_parts import fence, indent, one_line
+from runner.site.markdown_parts import bilingual, fence, indent, one_line, table_head
 
 
 def _command_help(command: Any, path: list[str], parent: Any = None) -> list[tuple[list[str], str]]:
@@ -56,17 +56,17 @@ def json_reference() -> str:
                         break
                     block.append(following)
                 described.append(fence("\n".join(b[2:] if b.startswith("  ") else b for b in block), "text"))
-        body = "\n\n".join(described) or \
-            "(도움말이 JSON 형식을 설명하지 않는다 · the command's help does not describe it)"
+        undescribed = bilingual("도움말이 JSON 형식을 설명하지 않는다", "the command's help does not describe it")
+        body = "\n\n".join(described) or f"({undescribed})"
         parts.append(f"- [`{' '.join(path)} --json`](cli.md#cli-{'-'.join(path[1:])})\n\n" + indent(body, 4))
-    return "\n\n".join(parts) or "(아직 없음 · none yet)"
+    return "\n\n".join(parts) or f"({bilingual('아직 없음', 'none yet')})"
 
 
 def schema_reference() -> str:
     """The fields of a playbook, from the models (so the page cannot drift from the format)."""
     from runner.playbook.model import Playbook as Model
 
-    rows = ["| 필드 · Field | 형식 · Type | 필수 · Required | 설명 · Description |", "|---|---|---|---|"]
+    rows = [*table_head("필드 · Field", "형식 · Type", "필수 · Required", "설명 · Description")]
     for name, field in Model.model_fields.items():
         annotation = getattr(field.annotation, "__name__", None) or str(field.annotation)
         annotation = re.sub(r"typing\.|runner\.model\.|datetime\.|Annotated\[|, .*?\]", "", annotation)

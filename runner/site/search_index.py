@@ -328,25 +328,29 @@ class Score:
 
 
 def is_relevant(doc: Mapping[str, Any], glosses: Iterable[str]) -> bool:
-    """Judged by the English side: a bilingual section is about `캐시` when its English says
-    `cache...`. Independent of how Korean is tokenised, so it can judge every tokeniser."""
+    """Judged by the English side: a section is about `캐시` when its English (its own, or its
+    counterpart's on the English site) says `cache...`. Independent of how Korean is tokenised,
+    so it can judge every tokeniser."""
     words = re.findall(r"[a-z]+", plain_text(_searched_text(doc)).lower())
     return any(word.startswith(gloss) for gloss in glosses for word in words)
 
 
 def evaluate(raw_docs: list[Mapping[str, Any]], split_docs: list[Mapping[str, Any]],
-             queries: Mapping[str, Iterable[str]]) -> dict[str, Score]:
+             queries: Mapping[str, Iterable[str]],
+             judges: list[Mapping[str, Any]] | None = None) -> dict[str, Score]:
     """Micro-averaged precision and recall of each tokeniser over (query, section) pairs.
 
     raw_docs: the index as Material writes it; split_docs: the same after tokenise_index
     (same order). queries: Korean query -> English glosses that mark a relevant section.
+    judges: each section's English counterpart (same order), which says whether it is relevant;
+    by default the section itself.
     """
     modes = {"whitespace": raw_docs, "substring": raw_docs, "split": split_docs}
     prepared = {mode: [doc_tokens(d, mode) for d in docs] for mode, docs in modes.items()}
     totals = {mode: [0, 0, 0] for mode in modes}
     for query, glosses in queries.items():
         glosses = tuple(g.lower() for g in glosses)
-        relevant = [is_relevant(d, glosses) for d in raw_docs]
+        relevant = [is_relevant(d, glosses) for d in (judges or raw_docs)]
         for mode in modes:
             hits = [matches(t, query) for t in prepared[mode]]
             totals[mode][0] += sum(hits)

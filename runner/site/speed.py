@@ -48,6 +48,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
+from runner.site.languages import SITE_LANGS
 from runner.site.search_index import Section, sections
 
 log = logging.getLogger("mkdocs.hooks.playbooks")
@@ -99,23 +100,24 @@ def _load_run(files: list[Any]) -> tuple[list[Any], list[Any], dict[str, str]]:
 
     gc.disable()  # the worker ends after this: its garbage goes with it
     playbooks, problems = load_all(files)
-    return playbooks, problems, generated_pages(playbooks) if not problems else {}
+    return playbooks, problems, generated_pages(playbooks, SITE_LANGS[0]) if not problems else {}
 
 
 # The pages the loading workers wrote: docs-relative path -> Markdown
 _written: dict[str, str] = {}
 
 
-def generated_markdown(playbooks: list[Any]) -> dict[str, str]:
-    """generated_pages(playbooks): as the loading workers wrote them, when they did (on one
-    CPU while the other waits, it would cost the build 3% for 1,000 full-size playbooks)."""
+def generated_markdown(playbooks: list[Any], lang: str = SITE_LANGS[0]) -> dict[str, str]:
+    """generated_pages(playbooks, lang): as the loading workers wrote them, when they did (the
+    default language's; on one CPU while the other waits, it would cost the build 3% for 1,000
+    full-size playbooks)."""
     from runner.site.catalogue_pages import page_path
     from runner.site.pages import generated_pages
 
     paths = [page_path(playbook.id) for playbook in playbooks]
-    if _written and all(path in _written for path in paths):
+    if lang == SITE_LANGS[0] and _written and all(path in _written for path in paths):
         return {path: _written[path] for path in paths}
-    return generated_pages(playbooks)
+    return generated_pages(playbooks, lang)
 
 
 def load_quietly(load: Callable[[], Any], collect: bool = True) -> Any:

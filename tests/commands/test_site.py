@@ -47,10 +47,13 @@ def test_the_playbooks_beside_the_config_are_exported_and_the_command_says_how_t
     result = export("site", "export", str(out), "--config", str(small_site))
     assert result.exit_code == exitcodes.OK, result.output
     assert pages(out) == ["minimal.md"]
-    written = sum(1 for p in (out / "docs").rglob("*.md"))
+    written = sum(1 for p in out.rglob("*.md"))
+    assert written == 2 * sum(1 for p in (out / "docs").rglob("*.md"))  # each page in each language
     assert result.stdout.splitlines() == [
-        f"wrote {written} pages for 1 playbooks to {out}/docs and {out}/mkdocs.yml",
-        f"build it: mkdocs build -f {out}/mkdocs.yml   (or: cd {out} && zensical build)"]
+        f"wrote {written} pages for 1 playbooks, in Korean and in English: {out}/docs, {out}/en/docs and their "
+        "mkdocs.yml",
+        f"build it: mkdocs build -f {out}/mkdocs.yml && mkdocs build -f {out}/en/mkdocs.yml   "
+        f"(or: cd {out} && zensical build, and in {out}/en)"]
     assert yaml.safe_load((out / "mkdocs.yml").read_text(encoding="utf-8"))["site_name"] == "Small"
 
 
@@ -101,11 +104,17 @@ def test_export_writes_every_page_and_a_hook_free_config(exported: Path) -> None
     config = (exported / "mkdocs.yml").read_text(encoding="utf-8")
     assert "hooks" not in yaml.load(config, Loader=yaml.BaseLoader)
     assert "playbooks/buildkit-stale.md" in config  # nav filled in
-    page = (exported / "docs/playbooks/buildkit-stale.md").read_text(encoding="utf-8")
     from runner.playbook.loader import load_file
+    from runner.site.languages import page_language
     from runner.site.playbook_page import playbook_markdown
 
-    assert page == playbook_markdown(load_file(ROOT / "playbooks/buildkit-stale.yaml"))
+    playbook = load_file(ROOT / "playbooks/buildkit-stale.yaml")
+    for lang, folder in (("ko", exported), ("en", exported / "en")):
+        page = (folder / "docs/playbooks/buildkit-stale.md").read_text(encoding="utf-8")
+        with page_language(lang):
+            assert page == playbook_markdown(playbook)
+        config = yaml.load((folder / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        assert config["theme"]["language"] == lang and "hooks" not in config
     assert "<!-- runner:" not in "".join(p.read_text() for p in (exported / "docs").rglob("*.md"))
 
 
@@ -113,6 +122,9 @@ def test_exported_pages_build_with_plain_mkdocs(exported: Path, tmp_path: Path) 
     build = build_site(tmp_path / "site", config=exported / "mkdocs.yml")
     assert build.returncode == 0, build.log
     assert (tmp_path / "site/playbooks/buildkit-stale/index.html").exists()
+    english = build_site(tmp_path / "site" / "en", config=exported / "en" / "mkdocs.yml")
+    assert english.returncode == 0, english.log
+    assert '<html lang="en"' in (tmp_path / "site/en/playbooks/buildkit-stale/index.html").read_text(encoding="utf-8")
 
 
 def test_exported_pages_build_with_zensical(exported: Path) -> None:
@@ -124,4 +136,4 @@ def test_exported_pages_build_with_zensical(exported: Path) -> None:
                           text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     page = (exported / "site/playbooks/buildkit-stale/index.html").read_text(encoding="utf-8")
-    assert 'id="symptoms"' in page and "runner diagnose buildkit-stale" in page and "tabbed-set" in page
+    assert 'id="symptoms"' in page and "runner diagnose buildkit-stale" in page and '<html lang="ko"' in page

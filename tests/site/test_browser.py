@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -67,7 +66,7 @@ def test_korean_compound_is_found_in_the_browser(compound_site, serve, page, out
         page.screenshot(path=str(output_dir / f"search-compound-{slug(query)}.png"))
 
 
-def test_playbook_page_sections_and_language_tabs(real_site, serve, page, output_dir) -> None:
+def test_playbook_page_sections_and_one_language_per_page(real_site, serve, page, output_dir) -> None:
     base = serve(real_site.site)
     page.goto(base)
     links = search(page, "builder prune")
@@ -81,7 +80,6 @@ def test_playbook_page_sections_and_language_tabs(real_site, serve, page, output
     assert page.locator(".admonition.tip").first.is_visible()  # the run-it box
     assert "runner diagnose buildkit-stale" in page.locator(".admonition.tip").first.inner_text()
     assert page.locator("button[data-md-type=copy]").count() > 3  # copy buttons on the code blocks
-    assert page.locator(".tabbed-set").count() > 10
     page.screenshot(path=str(output_dir / "playbook-ko.png"))
 
     # The wrong attempts are warnings that say why; the destructive steps stand out.
@@ -90,25 +88,36 @@ def test_playbook_page_sections_and_language_tabs(real_site, serve, page, output
     assert page.locator(".admonition.danger .pb-effect-destructive, .pb-effect-destructive").count() > 0
     page.screenshot(path=str(output_dir / "playbook-wrong-attempts.png"))
 
-    # Korean is shown first; one click on "English" switches every linked tab on the page.
-    first = page.locator(".tabbed-set").first
-    korean_text = first.locator(".tabbed-block").nth(0).inner_text()
-    assert re.search(r"[가-힣]", korean_text)
-    first.locator("label", has_text="English").click()
-    page.wait_for_timeout(200)
-    visible = page.eval_on_selector_all(
-        ".tabbed-set", "sets => sets.map(s => s.querySelector('input:checked + input') ? 'en' : "
-        "([...s.querySelectorAll('input')].findIndex(i => i.checked) === 1 ? 'en' : 'ko'))")
-    assert visible.count("en") == len(visible), visible
-    english = page.locator("h2#symptoms ~ .tabbed-set").first.locator(".tabbed-block").nth(1)
-    assert english.is_visible() and re.search(r"[A-Za-z]{4,}", english.inner_text())
+    # One language per page: no language tabs; the page, its headings and the theme in Korean.
+    def in_one_language(lang: str) -> None:
+        assert page.get_attribute("html", "lang") == lang
+        assert page.locator(".tabbed-set").count() == 0
+        assert page.locator("article h1").count() == 1  # a lab's evidence quoting <h1> is text
+        assert page.locator("details:not([open])", has_text="JSON").count() > 5  # the checks' arguments, folded
+        headings = " ".join(page.locator("article h2").all_inner_texts())
+        hangul = re.findall(r"[가-힣]", headings)
+        assert (len(hangul) > 20) if lang == "ko" else not hangul, headings
+        placeholder = page.get_attribute("input.md-search__input", "placeholder")
+        assert placeholder == ("검색" if lang == "ko" else "Search"), placeholder
+
+    in_one_language("ko")
+    # The language selector leads to this page in English, and back.
+    page.locator(".md-header__option .md-select").hover()
+    page.locator('a.md-select__link[hreflang="en"]').click()
+    page.wait_for_url(re.compile(r".*/en/playbooks/buildkit-stale/$"))
+    in_one_language("en")
+    assert "(recommended)" not in page.locator("h1#top").inner_text()
     page.locator("h2#symptoms").scroll_into_view_if_needed()
     page.screenshot(path=str(output_dir / "playbook-en.png"))
-
-    # The choice is remembered on the next page.
-    page.goto(base + "onboarding/builds-and-cache/")
-    checked = page.eval_on_selector(".tabbed-set", "s => [...s.querySelectorAll('input')].findIndex(i => i.checked)")
-    assert checked == 1
+    # Search on the English site uses its own index: English pages only.
+    links = search(page, "builder prune")
+    assert links and all("/en/" in link for link in links), links
+    page.goto(base + "en/playbooks/buildkit-stale/")
+    page.locator(".md-header__option .md-select").hover()
+    page.locator('a.md-select__link[hreflang="ko"]').click()
+    page.wait_for_url(re.compile(r".*/playbooks/buildkit-stale/$"))
+    assert "/en/" not in page.url
+    in_one_language("ko")
 
     # Dark mode toggle.
     page.goto(base + "playbooks/buildkit-stale/")
@@ -138,20 +147,24 @@ def test_mobile_navigation(real_site, serve, browser, output_dir) -> None:
 def test_what_the_lab_refuted_is_said_at_the_item_that_recommends_it(real_site, serve, page, output_dir) -> None:
     """The report's "Delete the build cache (recommended)" stays, and right under its heading
     the reader sees which of its claims the lab refuted, on which engines, and what to do instead."""
-    page.goto(serve(real_site.site) + "playbooks/buildkit-stale/")
-    heading = page.locator("h3#fix-prune-all-and-rebuild")
-    assert "(recommended)" in heading.inner_text()  # the report's words are kept
-    note = page.locator("h3#fix-prune-all-and-rebuild + .tabbed-set .admonition.failure:visible").first
-    note.scroll_into_view_if_needed()
-    text = note.inner_text()
-    assert "랩이 반박한 주장에 기대는 항목" in text and "prune-keeps-cache-mounts" in text
-    assert "Docker Engine 26.1.5+dfsg1 (containerd)" in text
-    # what to do instead: the item's own `instead`, in the page's language
-    assert "runner diagnose buildkit-stale" in text and "대신" in text
-    page.screenshot(path=str(output_dir / "playbook-refuted-at-the-item.png"))
-    # the lesson "--no-cache is the last resort ... prune is much more efficient" says so too
-    lessons = page.locator("h2#lessons ~ .tabbed-set .admonition.failure:visible", has_text="no-cache-much-slower-than-prune")
-    assert lessons.count() >= 1
+    base = serve(real_site.site)
+    for lang, path, recommended, refuted, instead in (
+            ("ko", "playbooks/buildkit-stale/", "(권장)", "랩이 반박한 주장에 기대는 항목", "대신"),
+            ("en", "en/playbooks/buildkit-stale/", "(recommended)", "The lab refuted what this rests on", "Do instead")):
+        page.goto(base + path)
+        heading = page.locator("h3#fix-prune-all-and-rebuild")
+        assert recommended in heading.inner_text()  # the report's words are kept
+        note = page.locator("h3#fix-prune-all-and-rebuild + .admonition.failure").first
+        note.scroll_into_view_if_needed()
+        text = note.inner_text()
+        assert refuted in text and "prune-keeps-cache-mounts" in text
+        assert "Docker Engine 26.1.5+dfsg1 (containerd)" in text
+        # what to do instead: the item's own `instead`, in the page's language
+        assert "runner diagnose buildkit-stale" in text and instead in text
+        page.screenshot(path=str(output_dir / f"playbook-refuted-at-the-item-{lang}.png"))
+        # the lesson "--no-cache is the last resort ... prune is much more efficient" says so too
+        lessons = page.locator("h2#lessons ~ * .admonition.failure", has_text="no-cache-much-slower-than-prune")
+        assert lessons.count() >= 1
 
 
 # Elements that stick out of the content column on the right, outside any box that scrolls or

@@ -26,7 +26,7 @@ def test_the_playbook_table_links_from_where_it_stands_and_can_stop_early() -> N
     assert len(table) == 4
     assert table[2].startswith("| [빌드 후에도 예전 이미지가 실행됨<br><small>The old image still runs after a build</small>]"
                                "(stale-image.md) | ")
-    assert table[3] == "| [… 나머지 3개 · 3 more: 전체 목록 · the whole list](index.md) | | |"
+    assert table[3] == "| [… 나머지 3개: 전체 목록 · 3 more: the whole list](index.md) | | |"
     assert "(../../playbooks/minimal.md)" in playbook_table(PLAYBOOKS, "a/b")
     assert playbook_table([], "").endswith("| (아직 없음 · none yet) | | |")
 

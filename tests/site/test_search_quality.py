@@ -7,6 +7,7 @@ mean reciprocal rank (MRR), written to test-output/site/search-quality.json and 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,7 +22,17 @@ TOP3_GOAL = 0.95
 # Issue 17 asks for 0.85: measured 0.821 (README); this floor keeps what was reached from
 # slipping while the rest is worked on.
 MRR_FLOOR = 0.80
-LIST_PAGES = {"/", "/tags/", "/playbooks/", "/onboarding/"}  # the tags, and the sections' index pages
+LIST_PAGES = {f"/{sub}{page}" for sub in ("", "en/")  # the tags, and the sections' index pages
+              for page in ("", "tags/", "playbooks/", "onboarding/")}
+HANGUL = re.compile(r"[가-힣]")
+
+
+def sites_of(query: str, kind: str) -> tuple[str, ...]:
+    """Where a reader types the query: a Korean one on the Korean site, an English one on the
+    English site, a pasted error message (English, whoever reads) on both."""
+    if HANGUL.search(query):
+        return ("ko",)
+    return ("ko", "en") if kind == "error" else ("en",)
 
 
 def judged() -> list[tuple[str, str, str]]:
@@ -80,18 +91,22 @@ def test_search_finds_the_right_playbook(real_site, serve, browser, output_dir) 
     page.on("request", lambda request: page.requests.append(request.url))
     results = []
     try:
-        page.goto(base)
-        # what the result list says with an empty box, once the index is loaded
-        placeholder = page.evaluate("() => JSON.parse(document.getElementById('__config').textContent)"
-                                    ".translations['search.result.placeholder']")
-        for query, playbook, kind in judged():
-            pages = ranked_pages(page, query, placeholder)
-            wanted = f"/playbooks/{playbook}/"
-            rank = pages.index(wanted) + 1 if wanted in pages else None
-            # a tag or index page above the answer: the reader has to look past it
-            above = [p for p in pages[: (rank or len(pages) + 1) - 1] if p in LIST_PAGES]
-            results.append({"query": query, "playbook": playbook, "kind": kind, "rank": rank,
-                            "listed": pages[:5], "list_pages_above": above})
+        for site in ("ko", "en"):
+            home = base + ("en/" if site == "en" else "")
+            page.goto(home)
+            # what the result list says with an empty box, once the index is loaded
+            placeholder = page.evaluate("() => JSON.parse(document.getElementById('__config').textContent)"
+                                        ".translations['search.result.placeholder']")
+            for query, playbook, kind in judged():
+                if site not in sites_of(query, kind):
+                    continue
+                pages = ranked_pages(page, query, placeholder)
+                wanted = urlsplit(home).path + f"playbooks/{playbook}/"
+                rank = pages.index(wanted) + 1 if wanted in pages else None
+                # a tag or index page above the answer: the reader has to look past it
+                above = [p for p in pages[: (rank or len(pages) + 1) - 1] if p in LIST_PAGES]
+                results.append({"query": query, "site": site, "playbook": playbook, "kind": kind, "rank": rank,
+                                "listed": pages[:5], "list_pages_above": above})
         assert_local(page, base)
     finally:
         context.close()
@@ -101,12 +116,16 @@ def test_search_finds_the_right_playbook(real_site, serve, browser, output_dir) 
                       "mrr": round(sum(1 / r["rank"] for r in rs if r["rank"]) / len(rs), 3)}
                for kind in sorted({r["kind"] for r in results})
                for rs in [[r for r in results if r["kind"] == kind]]}
+    by_kind.update({f"site {site}": {"queries": len(rs), "top3": round(sum(1 for r in rs if r["rank"] and r["rank"] <= 3) / len(rs), 3),
+                                    "mrr": round(sum(1 / r["rank"] for r in rs if r["rank"]) / len(rs), 3)}
+                    for site in ("ko", "en") for rs in [[r for r in results if r["site"] == site]]})
     report = {"queries": len(results), "top3": round(top3, 3), "mrr": round(mrr, 3), "by_kind": by_kind,
               "misses": [r for r in results if not r["rank"] or r["rank"] > 3], "results": results}
     (output_dir / "search-quality.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"\nsearch: {len(results)} judged queries, top-3 {top3:.1%}, MRR {mrr:.3f}; by kind {by_kind}")
     for miss in report["misses"]:
-        print(f"  rank {miss['rank']}: {miss['query']!r} -> {miss['playbook']} (listed {miss['listed']})")
+        print(f"  rank {miss['rank']} on {miss['site']}: {miss['query']!r} -> {miss['playbook']} "
+              f"(listed {miss['listed']})")
     assert top3 >= TOP3_GOAL and mrr >= MRR_FLOOR, report["misses"]
     assert [r for r in results if r["list_pages_above"]] == []
 
@@ -128,6 +147,6 @@ def test_the_query_is_rewritten_as_the_index_was_split(real_site, serve, browser
         assert ":" not in rewrite("docker-buildx: exec format error")
         assert rewrite("docker compose up -d").split() == ["compose", "up"]  # every page says docker
         assert rewrite("docker").split() == ["docker"]  # ...unless nothing else is asked
-        assert rewrite("the image").split() == ["the", "image"]
+        assert rewrite("the docker").split() == ["the", "docker"]
     finally:
         page.close()

@@ -28,12 +28,21 @@ def synthetic_playbooks(folder: Path, count: int, size: str = "small") -> Path:
     return folder
 
 
+_ALTERNATE = re.compile(r'(<link rel="alternate" href="|class="md-select__link"[^>]*?|<a href=")[^"]*("(?: hreflang="(?:ko|en)"))')
+
+
+def without_alternates(html: bytes) -> str:
+    """A page less its language links: the hook points them at the page's counterpart, an export
+    (no hook) at the other language's home."""
+    return _ALTERNATE.sub(r"\1…\2", html.decode("utf-8"))
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_the_hook_builds_the_pages_plain_mkdocs_builds_from_the_export(tmp_path: Path, jobs: int) -> None:
     """All the hook does for speed (worker processes, the search sections, the template parts
-    rendered once) leaves every page byte for byte as plain MkDocs builds it from the exported
-    Markdown, and the search index as Material writes it, less the Korean splitting and the
-    labels of the language tabs, and a playbook page's title in both languages."""
+    rendered once) leaves every page of both languages byte for byte as plain MkDocs builds it
+    from the exported Markdown (but for the language links), and the search index as Material
+    writes it, less the Korean splitting, and a Korean playbook page's title in both languages."""
     from runner.playbook.loader import load_all
     from runner.site.markdown_parts import text_of
     from runner.site.pages import export_site
@@ -46,33 +55,37 @@ def test_the_hook_builds_the_pages_plain_mkdocs_builds_from_the_export(tmp_path:
     export_site(ROOT, tmp_path / "export", playbooks)
     plain = build_site(tmp_path / "plain", config=tmp_path / "export" / "mkdocs.yml")
     assert plain.returncode == 0, plain.log
+    plain_en = build_site(tmp_path / "plain" / "en", config=tmp_path / "export" / "en" / "mkdocs.yml")
+    assert plain_en.returncode == 0, plain_en.log
     pages = sorted(p.relative_to(plain.site) for p in plain.site.rglob("*.html"))
-    assert len(pages) > 45
+    assert len(pages) > 90 and sum(p.parts[0] == "en" for p in pages) > 45
     assert pages == sorted(p.relative_to(hooked.site) for p in hooked.site.rglob("*.html"))
     for rel in pages:
-        assert (hooked.site / rel).read_bytes() == (plain.site / rel).read_bytes(), rel
+        built, exported = (hooked.site / rel).read_bytes(), (plain.site / rel).read_bytes()
+        assert without_alternates(built) == without_alternates(exported), rel
+        assert b'hreflang="en"' in built and b'hreflang="ko"' in built, rel
 
-    def entries(built) -> list[dict]:
-        docs = json.loads((built.site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    def entries(site: Path) -> list[dict]:
+        docs = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
         docs = [{k: v.replace(ZWSP, "") if isinstance(v, str) else v for k, v in d.items() if k != "kw"}
                 for d in docs]
         return sorted(docs, key=lambda d: d["location"])
 
-    def without_tab_labels(docs: list[dict]) -> list[dict]:
-        return [{**d, "text": re.sub(r"\s+", " ", d["text"].replace(LABELS, "")).strip()} for d in docs]
+    def squeezed(docs: list[dict]) -> list[dict]:
+        return [{**d, "text": re.sub(r"\s+", " ", d["text"]).strip()} for d in docs]
 
-    hooked_entries, plain_entries = entries(hooked), entries(plain)
-    assert sum(LABELS in d["text"] for d in plain_entries) > 40  # what Material indexes
-    assert not any(LABELS in d["text"] for d in hooked_entries)
-    # a playbook page's English title counts as its title too (runner/site/hook.py)
-    english = {f"playbooks/{pb.id}/": text_of(pb.title, "en") for pb in playbooks}
-    titled = 0
-    for doc in hooked_entries:
-        if doc["location"] in english and doc["title"].endswith(" · " + english[doc["location"]]):
-            doc["title"] = doc["title"].removesuffix(" · " + english[doc["location"]])
-            titled += 1
-    assert titled > len(playbooks) // 3  # those with a title of their own in each language
-    assert without_tab_labels(hooked_entries) == without_tab_labels(plain_entries)
+    for sub in ("", "en"):
+        hooked_entries, plain_entries = entries(hooked.site / sub), entries(plain.site / sub)
+        assert not any(LABELS in d["text"] for d in hooked_entries + plain_entries)  # no language tabs
+        # a Korean playbook page's English title counts as its title too (runner/site/hook.py)
+        english = {f"playbooks/{pb.id}/": text_of(pb.title, "en") for pb in playbooks}
+        titled = 0
+        for doc in hooked_entries:
+            if doc["location"] in english and doc["title"].endswith(" · " + english[doc["location"]]):
+                doc["title"] = doc["title"].removesuffix(" · " + english[doc["location"]])
+                titled += 1
+        assert titled > len(playbooks) // 3 if not sub else titled == 0
+        assert squeezed(hooked_entries) == squeezed(plain_entries)
 
 
 SABOTAGE = r'''
@@ -159,10 +172,12 @@ def test_the_loading_workers_write_the_pages_the_generator_writes(tmp_path: Path
     playbooks, problems = speed.load_playbooks(folder)
     assert not problems
     assert len(speed._written) == len(playbooks)  # written by the workers, not here
-    expected = generated_pages(playbooks)
+    expected = generated_pages(playbooks, "ko")  # the workers write the first language's pages
     written = speed.generated_markdown(playbooks)
     assert list(written) == list(expected) and written == expected
-    assert speed.generated_markdown(playbooks[:3]) == generated_pages(playbooks[:3])
+    assert speed.generated_markdown(playbooks[:3]) == generated_pages(playbooks[:3], "ko")
+    assert speed.generated_markdown(playbooks[:3], "en") == generated_pages(playbooks[:3], "en") != \
+        generated_pages(playbooks[:3], "ko")
 
 
 HIGHLIGHTING = r'''
