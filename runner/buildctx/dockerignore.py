@@ -187,6 +187,34 @@ def _compile(pattern: str) -> tuple[str, re.Pattern[str] | None]:
     return kind, _regex(pattern, reg)
 
 
+def _alternation(patterns: Sequence[IgnorePattern]) -> re.Pattern[str] | None:
+    """One expression matching what any of `patterns` matches; group `pN` names the first that
+    does (IgnorePattern.match, pattern by pattern)."""
+    parts = []
+    for number, pattern in enumerate(patterns):
+        if pattern.kind == "exact":
+            body = re.escape(pattern.text) + r"\Z"
+        elif pattern.kind == "prefix":
+            body = re.escape(pattern.text[:-2])
+        elif pattern.kind == "suffix":
+            suffix = pattern.text[2:]
+            body = f"(?s:.*{re.escape(suffix)})\\Z"
+            if suffix.startswith("/"):
+                body = f"(?:{body}|{re.escape(suffix[1:])}\\Z)"
+        else:
+            assert pattern.regex is not None
+            body = pattern.regex.pattern
+        parts.append(f"(?P<p{number}>{body})")
+    if not parts:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return re.compile("|".join(parts))
+    except re.error:  # an expression that compiles alone but not beside the others: one by one
+        return None
+
+
 def read_ignore_lines(lines: Iterable[str]) -> list[tuple[int, str]]:
     """ignorefile.ReadAll: (line number, pattern) with comments and blanks dropped, `!` kept."""
     out = []
@@ -230,6 +258,10 @@ class DockerIgnore:
         self.has_exclusions = any(p.exclusion for p in self.patterns)
         self.only_prefix_exceptions = not any(
             p.exclusion and set(p.without_trailing_glob()) & _FSUTIL_PATTERN_CHARS for p in self.patterns)
+        # Without `!` lines the first pattern that matches decides, and nothing below an excluded
+        # directory is stepped into: one regular expression finds that pattern (a context's
+        # files times its patterns took seconds at 100,000 files).
+        self._first_match = _alternation(self.patterns) if flavor == MODERN and not self.has_exclusions else None
 
     @classmethod
     def from_lines(cls, lines: Iterable[str], source: Path | None = None,
@@ -262,9 +294,16 @@ class DockerIgnore:
         """One path. MODERN: MatchesUsingParentResults, `parent` = which patterns matched the
         parent directory (None: look at every ancestor). LEGACY: fileutils Matches, which looks at
         one ancestor only, the one as deep as the pattern (`parent` unused)."""
+        info = [False] * len(self.patterns)
+        if self._first_match is not None and (parent is not None or "/" not in path) and not any(parent or ()):
+            found = self._first_match.match(path)
+            if found is None:
+                return False, info, None
+            first = int(found.lastgroup[1:])  # type: ignore[index]
+            info[first] = True
+            return True, info, self.patterns[first]
         matched = False
         decided: IgnorePattern | None = None
-        info = [False] * len(self.patterns)
         parent_dirs = path.split("/")[:-1]
         for i, pattern in enumerate(self.patterns):
             if self.flavor == LEGACY:

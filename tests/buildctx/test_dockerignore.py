@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pytest
 from contextkit import excluded, make_context
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runner.buildctx import BadPattern
 from runner.buildctx.dockerignore import (
@@ -224,3 +226,43 @@ def test_ignore_for_build_picks_the_file_the_build_uses(tmp_path):
     (root / "Dockerfile.dockerignore").write_text("a\n")
     assert ignore_for_build(root).excluded("b") == (False, None) and ignore_for_build(root).excluded("a")[0]
     assert not ignore_for_build(tmp_path / "empty")
+
+
+# --------------------------------------------------------------------------- the one-expression matcher
+
+_SEGMENTS = ["a", "b", "node_modules", "dist", "x.md", "README.md", ".git", "a.b", "src", "[", "a+b", "*"]
+_PATTERN_PARTS = ["a", "b", "node_modules", "*.md", "dist", "**", "*", "?", ".git", "a.b", "src", "[ab]", "a+b",
+                  "\\*", "x*", "**/x.md", "d?st", "[!a]"]
+
+
+@given(st.lists(st.lists(st.sampled_from(_PATTERN_PARTS), min_size=1, max_size=3).map("/".join),
+                min_size=1, max_size=5),
+       st.lists(st.lists(st.sampled_from(_SEGMENTS), min_size=1, max_size=4).map("/".join), min_size=1, max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_the_one_expression_decides_as_the_patterns_one_by_one(lines, paths):
+    """Without `!` lines, DockerIgnore.step finds the deciding pattern with one expression; it must
+    decide as patternmatcher's loop does, for every path the walk steps into (top-level paths
+    with no parent results, deeper ones below a directory that nothing excluded)."""
+    try:
+        fast = DockerIgnore.from_lines(lines, flavor=MODERN)
+    except BadPattern:
+        return
+    slow = DockerIgnore.from_lines(lines, flavor=MODERN)
+    slow._first_match = None
+    assert fast._first_match is not None
+    for path in paths:
+        parts = path.split("/")
+        fast_info = slow_info = None
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            got, want = fast.step(prefix, fast_info), slow.step(prefix, slow_info)
+            assert got == want, (lines, prefix)
+            if got[0]:
+                break  # an excluded directory: the walk does not enter it
+            fast_info, slow_info = got[1], want[1]
+
+
+def test_the_one_expression_is_not_used_with_exceptions_or_the_legacy_matcher():
+    assert DockerIgnore.from_lines(["a", "!a/b"], flavor=MODERN)._first_match is None
+    assert DockerIgnore.from_lines(["a"], flavor=LEGACY)._first_match is None
+    assert DockerIgnore.from_lines(["a", "*.md"], flavor=MODERN).step("x.md", None)[2].text == "*.md"
