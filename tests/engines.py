@@ -201,15 +201,27 @@ def _start(chosen: Engine, say) -> None:
     path = f"{root / 'usr/sbin'}:{root / 'usr/bin'}:{os.environ.get('PATH', '/usr/sbin:/usr/bin:/sbin:/bin')}"
     log = Path(f"/var/log/runner-engine-{chosen.name}.log")
     say(f"engines: starting Docker {TRIXIE_DOCKER} as {chosen.name} on {socket} (log: {log})")
-    with open(log, "ab") as out:
-        subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                         env={**os.environ, "PATH": path}, start_new_session=True)
-    for _ in range(120):
-        if answers(chosen):
-            return
-        time.sleep(0.5)
-    tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-    raise SystemExit(f"engines: {chosen.name} did not answer within 60 s; {log}:\n{tail}")
+    for attempt in (1, 2):
+        start = log.stat().st_size if log.exists() else 0
+        with open(log, "ab") as out:
+            daemon = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                      env={**os.environ, "PATH": path}, start_new_session=True)
+        for _ in range(120):
+            if answers(chosen):
+                return
+            if daemon.poll() is not None:
+                break
+            time.sleep(0.5)
+        with open(log, "rb") as read:
+            read.seek(start)
+            said = read.read().decode(errors="replace")
+        # dockerd waits 10 s for its containerd; a metadata database grown by many runs takes
+        # as long to open the first time (seen at 130 MB), and is in the page cache the second
+        if attempt == 1 and daemon.poll() is not None and "timeout waiting for containerd" in said:
+            say(f"engines: {chosen.name}'s containerd was slow to start; starting it again")
+            _wait_for_the_last_one_to_exit(chosen)
+            continue
+        raise SystemExit(f"engines: {chosen.name} did not answer within 60 s; {log}:\n{said[-3000:]}")
 
 
 def _wait_for_the_last_one_to_exit(chosen: Engine) -> None:
