@@ -41,8 +41,8 @@ from runner.site.languages import (
     SITE_LANGS,
     alternates,
     building_other_languages,
+    config_in,
     label_in,
-    nav_in,
     one_language,
     page_language,
     site_root,
@@ -77,7 +77,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     from runner.errors import PlaybookError
 
     lang = _lang["page"] = site_language(config)
-    _in_language(config, lang)
+    config_in(config, lang)
     folder = playbooks_folder(config)
     if building_other_languages() and str(folder) in _reused:
         _playbooks[:] = _reused[str(folder)]
@@ -97,20 +97,6 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         raise PluginError(f"mkdocs.yml nav: no list holds {PLAYBOOK_DIR}/index.md, "
                           "so the playbook pages have no place")
     return config
-
-
-def _in_language(config: MkDocsConfig, lang: str) -> None:
-    """The config's "한국어 · English" labels in `lang`: site name, nav, the palette's toggles."""
-    config.site_name = label_in(config.site_name, lang)
-    if config.site_description:
-        config.site_description = label_in(config.site_description, lang)
-    if config.nav is not None:
-        config.nav = nav_in(config.nav, lang)
-    for scheme in config.theme["palette"] or ():
-        toggle = scheme.get("toggle") if isinstance(scheme, dict) else None
-        if toggle and toggle.get("name"):
-            toggle["name"] = label_in(toggle["name"], lang)
-    config.extra["alternate"] = alternates("", site_root(config.site_url, site_language(config)))
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -200,18 +186,19 @@ def on_build_error(error: Exception) -> None:
 
 
 def _title_in_both_languages(index: dict[str, Any]) -> None:
-    """A playbook page's heading is its Korean title, the English one stands below it as text:
-    both count as the page's title in search ("old code after rebuild" is the English title's)."""
+    """A playbook page's English title counts as its title in search too, where the page's title
+    is Korean: a reader of the Korean site who types or pastes English finds it ("old code after
+    rebuild" is the English title's)."""
     from runner.site.catalogue_pages import page_path
     from runner.site.markdown_parts import both_texts, one_line
 
-    alternates = {}
+    english_titles = {}
     for pb in _playbooks:
         title_ko, title_en = (one_line(text) for text in both_texts(pb.title))
         if title_ko and title_en and title_en != title_ko:
-            alternates[page_path(pb.id).removesuffix(".md") + "/"] = title_en
+            english_titles[page_path(pb.id).removesuffix(".md") + "/"] = title_en
     for doc in index.get("docs", []):
-        alternate = alternates.get(doc.get("location", ""))
+        alternate = english_titles.get(doc.get("location", ""))
         if alternate and alternate not in doc.get("title", ""):
             doc["title"] = f"{doc.get('title', '')} · {alternate}"
 

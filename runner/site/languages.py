@@ -14,6 +14,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import Any
 
 from runner.present.labels import LANG_LABEL
 
@@ -67,6 +68,23 @@ def label_in(text: str, lang: str) -> str:
     if not _HANGUL.search(ko) or _HANGUL.search(en):
         return text
     return ko.strip() if lang == "ko" else en.strip()
+
+
+def config_in(config: Any, lang: str) -> None:
+    """A site config's "한국어 · English" labels in `lang` (site name and description, nav, the
+    palette's toggles) and its language links to the home pages. `config`: MkDocs' config or the
+    mapping read from mkdocs.yml (runner site export), changed in place."""
+    config["site_name"] = label_in(config["site_name"] or "", lang)
+    if config.get("site_description"):
+        config["site_description"] = label_in(config["site_description"], lang)
+    if config.get("nav") is not None:
+        config["nav"] = nav_in(config["nav"], lang)
+    theme = config["theme"]
+    for scheme in (theme["palette"] if "palette" in theme else None) or ():
+        toggle = scheme.get("toggle") if isinstance(scheme, dict) else None
+        if toggle and toggle.get("name"):
+            toggle["name"] = label_in(toggle["name"], lang)
+    config["extra"]["alternate"] = alternates("", site_root(config.get("site_url"), lang))
 
 
 def nav_in(nav: object, lang: str) -> object:

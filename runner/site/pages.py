@@ -17,16 +17,7 @@ from typing import Any
 
 from runner.playbook.model import Playbook
 from runner.site.catalogue_pages import PLAYBOOK_DIR, page_path, sorted_playbooks
-from runner.site.languages import (
-    SITE_LANGS,
-    SUBSITE,
-    alternates,
-    label_in,
-    nav_in,
-    one_language,
-    page_language,
-    site_root,
-)
+from runner.site.languages import SITE_LANGS, SUBSITE, config_in, label_in, one_language, page_language
 from runner.site.markdown_parts import one_line, text_of
 from runner.site.markers import expand_markers
 from runner.site.playbook_page import playbook_markdown
@@ -87,23 +78,16 @@ def export_site(root: Path, out: Path, playbooks: list[Playbook]) -> list[Path]:
         config.pop("hooks", None)
         config["docs_dir"] = "docs"
         config["site_dir"] = "site" if not SUBSITE[lang] else "../site/" + SUBSITE[lang].rstrip("/")
-        config["site_name"] = label_in(config.get("site_name", ""), lang)
-        if config.get("site_description"):
-            config["site_description"] = label_in(config["site_description"], lang)
         if config.get("site_url") and SUBSITE[lang]:
             config["site_url"] += SUBSITE[lang]
-        theme = config.setdefault("theme", {})
-        theme["language"] = lang
-        for scheme in theme.get("palette") or ():
-            toggle = scheme.get("toggle") if isinstance(scheme, dict) else None
-            if toggle and toggle.get("name"):
-                toggle["name"] = label_in(toggle["name"], lang)
+        config.setdefault("theme", {})["language"] = lang
+        config.setdefault("extra", {})
+        config.setdefault("site_name", "")
+        config_in(config, lang)
         for plugin in config.get("plugins") or ():
             if isinstance(plugin, dict) and isinstance(plugin.get("search"), dict):
                 plugin["search"]["lang"] = lang
-        config.setdefault("extra", {})["alternate"] = alternates("", site_root(config.get("site_url"), lang))
         if "nav" in config:
-            config["nav"] = nav_in(config["nav"], lang)
             add_to_nav(config["nav"], playbooks, lang=lang)
         out_config = here / "mkdocs.yml"
         out_config.write_text(yaml.dump(config, Dumper=ConfigDumper, allow_unicode=True, sort_keys=False),
