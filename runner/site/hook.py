@@ -56,7 +56,6 @@ _playbooks: list[Playbook] = []
 _generated: set[str] = set()
 _startup = {"command": "build", "dirty": False}
 _outside_nav: set[str] = set()  # generated pages that are not in the nav
-_lang = {"page": SITE_LANGS[0]}
 _reused: dict[str, list[Playbook]] = {}  # folder -> the playbooks the first language's build loaded
 
 
@@ -76,7 +75,7 @@ def site_language(config: MkDocsConfig) -> str:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     from runner.errors import PlaybookError
 
-    lang = _lang["page"] = site_language(config)
+    lang = site_language(config)
     config_in(config, lang)
     folder = playbooks_folder(config)
     if building_other_languages() and str(folder) in _reused:
@@ -127,7 +126,7 @@ def _split_compounds(index: dict[str, Any], site_dir: Path) -> dict[str, Any]:
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     _generated.clear()
-    for path, text in {**speed.generated_markdown(_playbooks, _lang["page"]), **static_files()}.items():
+    for path, text in {**speed.generated_markdown(_playbooks, site_language(config)), **static_files()}.items():
         _generated.add(path)
         if files.get_file_from_path(path) is not None:
             raise PluginError(f"docs/{path} exists and would hide the page generated for it: remove it")
@@ -164,7 +163,7 @@ def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     if page.file.src_uri in _generated:
         return markdown
-    lang = _lang["page"]
+    lang = site_language(config)
     if isinstance(page.meta.get("title"), str):
         page.meta["title"] = label_in(page.meta["title"], lang)
     try:
