@@ -54,12 +54,11 @@ def start_remembered(folder: Path, playbook_id: str, given: dict[str, str], dock
     except (OSError, ValueError, TypeError, AttributeError):
         return 0
     from runner.engine.building import start_early
-    from runner.engine.endpoints import client_for
 
     started = 0
     for spec in specs:
         try:
-            start_early(client_for(spec.host), spec)
+            start_early(spec)
             started += 1
         except Exception:  # noqa: BLE001 - no engine, no capable client: the checks say so
             continue

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.engine.clients import buildkit_client
+from runner.errors import EngineUnavailable
 
 BUILD_TIMEOUT = 600
 _STEP = re.compile(r"^#(\d+) \[(?P<name>[^\]]+)\] (?P<instruction>\S+)")
@@ -49,18 +50,19 @@ class StartedBuild:
     tag was made by the legacy builder, a check failed) and removes the image it made, if it
     made one that was not on the engine before."""
 
-    def __init__(self, engine: Any, spec: BuildSpec, dangling_before: set[str]) -> None:
-        self.engine = engine
+    def __init__(self, spec: BuildSpec, dangling_before: set[str] | None = None) -> None:
+        """dangling_before: the engine's untagged images, listed now by the build's own client
+        when not given (no docker SDK on the way to the build: importing it takes ~0.1 s)."""
         self.spec = spec
         self.client = buildkit_client()
-        self.dangling_before = dangling_before
+        env = {**os.environ, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": spec.host}
+        self.dangling_before = dangling_before if dangling_before is not None else _untagged_by_cli(self.client.path, env)
         self.folder = tempfile.TemporaryDirectory(prefix="runner-build-")
         self.iidfile = Path(self.folder.name) / "iid"
         context = Path(spec.context)
         argv = [self.client.path, "build", "--progress=plain", "--iidfile", str(self.iidfile),
                 "-f", str(context / spec.dockerfile), *(["--target", spec.target] if spec.target else []),
                 str(context)]
-        env = {**os.environ, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": spec.host}
         self.started = time.monotonic()
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, text=True, env=env)
@@ -110,9 +112,14 @@ class StartedBuild:
             image_id = self.iidfile.read_text().strip() if self.iidfile.exists() else None
         finally:
             self.folder.cleanup()
-        if image_id and self.made(image_id, image_attrs(self.engine, image_id)):
+        if not image_id:
+            return
+        from runner.engine.endpoints import client_for
+
+        engine = client_for(self.spec.host)
+        if self.made(image_id, image_attrs(engine, image_id)):
             try:
-                self.engine.images.remove(image_id)
+                engine.images.remove(image_id)
             except Exception:  # noqa: BLE001 - gone already, or used by a container we did not make
                 pass
 
@@ -145,6 +152,19 @@ def _non_cacheable(log: str, steps: set[str]) -> set[str]:
     return skipped
 
 
+def _untagged_by_cli(docker: str, env: dict[str, str]) -> set[str]:
+    """untagged_image_ids() by the docker CLI, which reaches every endpoint the SDK does."""
+    try:
+        done = subprocess.run([docker, "images", "--all", "--quiet", "--no-trunc", "--filter", "dangling=true"],
+                              capture_output=True, text=True, timeout=30, env=env, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise EngineUnavailable(f"cannot list the engine's images before a build: {exc}") from None
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines()
+        raise EngineUnavailable(f"cannot list the engine's images before a build: {lines[-1] if lines else done.returncode}")
+    return set(done.stdout.split())
+
+
 def image_attrs(client: Any, image_id: str) -> dict[str, Any] | None:
     from docker.errors import ImageNotFound
 
@@ -174,12 +194,12 @@ def start_build(client: Any, spec: BuildSpec) -> StartedBuild:
     with _lock:
         _asked.append(spec)
         early = _early.pop(spec, None)
-    return early if early is not None else StartedBuild(client, spec, untagged_image_ids(client))
+    return early if early is not None else StartedBuild(spec, untagged_image_ids(client))
 
 
-def start_early(client: Any, spec: BuildSpec) -> None:
+def start_early(spec: BuildSpec) -> None:
     """Start the build of `spec` now, for a check to adopt later."""
-    started = StartedBuild(client, spec, untagged_image_ids(client))
+    started = StartedBuild(spec)
     with _lock:
         _early[spec] = started
 

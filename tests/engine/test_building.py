@@ -25,7 +25,7 @@ def test_a_build_discarded_while_its_check_reads_it_is_read_once_and_leaves_noth
             f"FROM {dockerlab.BASE_IMAGE}\nRUN echo {tmp_path.name}-{attempt} && sleep 30\n"
             f"LABEL {dockerlab.LABEL}={dockerlab.SESSION}\n")
         untagged = untagged_image_ids(api)
-        build = StartedBuild(api, BuildSpec.of(context, "Dockerfile", None, dockerlab.ENGINE.host), untagged)
+        build = StartedBuild(BuildSpec.of(context, "Dockerfile", None, dockerlab.ENGINE.host), untagged)
         together = threading.Barrier(2)
         results: dict[str, object] = {}
 
@@ -48,3 +48,24 @@ def test_a_build_discarded_while_its_check_reads_it_is_read_once_and_leaves_noth
         assert isinstance(finished, dict) and finished["failed"], finished  # stopped, never an image
         assert build.process.returncode is not None
         assert untagged_image_ids(api) <= untagged
+
+
+@pytest.mark.engine
+def test_a_build_lists_the_untagged_images_by_its_own_client_as_the_sdk_does(engine, tmp_path):
+    """A build started before the docker SDK is imported lists the engine's untagged images by
+    the docker CLI that builds: the same set, or it would remove an image it did not make (or
+    leave one it made)."""
+    import docker
+    import dockerlab
+
+    api = docker.DockerClient(base_url=dockerlab.ENGINE.host, version="auto")
+    (tmp_path / "Dockerfile").write_text(f"FROM {dockerlab.BASE_IMAGE}\nLABEL {dockerlab.LABEL}={dockerlab.SESSION}\n"
+                                         f"RUN echo {tmp_path.name} > /n\n")
+    dockerlab.run([dockerlab.DOCKER, "build", "-q", str(tmp_path)])  # no tag: an untagged image
+    build = StartedBuild(BuildSpec.of(tmp_path, "Dockerfile", None, dockerlab.ENGINE.host))
+    try:
+        listed = untagged_image_ids(api)
+        assert build.dangling_before == listed
+        assert listed, "the build above left an untagged image"
+    finally:
+        build.discard()
