@@ -32,9 +32,9 @@ from runner.buildctx.walk import ContextFile, Entry, Tree, walk_context
 EVIDENCE_LIMIT = 200  # longest list a check puts in its evidence; the count is always given
 
 
-@dataclass(frozen=True)
-class CopiedFile:
-    """One context file that a context COPY/ADD puts into a stage."""
+class CopiedFile(NamedTuple):
+    """One context file that a context COPY/ADD puts into a stage. (Tuples: a context has
+    10,000s of them, made and remade per stage.)"""
 
     context_path: str
     image_path: str  # absolute, in the stage of the COPY
@@ -84,8 +84,7 @@ class VerbatimFile(NamedTuple):
     image_path: str
 
 
-@dataclass(frozen=True)
-class TrackedFile:
+class TrackedFile(NamedTuple):
     """Where a context file ends up in a stage, and whether its bytes may have changed since."""
 
     context_path: str
@@ -152,11 +151,13 @@ def _place(copy: CopyInstruction, tree: Tree, items: list[str], many: bool,
     `/`, `many` sources, or one of `known_dirs`), else at the destination itself, with the path
     inside it as the alternative for a directory the base image may have."""
     dest = copy.dest_abs.rstrip("/") or "/"
+    # The walk's relative paths are clean, so below a clean destination a join needs no cleaning.
+    below = (dest if dest == "/" else dest + "/") if go_clean(dest) == dest else None
     for item in items:
         if tree.kind[item] == "dir":
             for path in tree.below(item):
                 rel = path[len(item) + 1:] if item else path
-                yield _Placement(path, join_image_path(dest, rel), None, True)
+                yield _Placement(path, below + rel if below is not None else join_image_path(dest, rel), None, True)
             continue
         into = join_image_path(dest, item.rpartition("/")[2])
         if copy.dest_abs.endswith("/") or many or dest in known_dirs:
@@ -255,7 +256,7 @@ def analyze_context(context_dir: str | os.PathLike[str], dockerfile: str | os.Pa
                 dirs.update(_parents(workdirs[ins.line]))
                 continue
             if ins.keyword == "RUN":
-                files = {p: _replace(f, modified_later=True) for p, f in files.items()}
+                files = {p: f if f.modified_later else f._replace(modified_later=True) for p, f in files.items()}
                 continue
             if ins.keyword not in ("COPY", "ADD"):
                 continue
@@ -267,10 +268,9 @@ def analyze_context(context_dir: str | os.PathLike[str], dockerfile: str | os.Pa
                 if expansion.remote or copy.heredocs:  # content we cannot see lands at dest too
                     files = _mark_overlapping(files, dest, set())
                 for f in expansion.files:
-                    files[f.image_path] = TrackedFile(f.context_path, f.image_path, index, copy.line,
-                                                      alt_image_path=f.alt_image_path, unpacked=f.unpacked,
-                                                      symlink=f.symlink)
-                    dirs.update(_parents(f.image_path))
+                    files[f.image_path] = TrackedFile(f.context_path, f.image_path, index, copy.line, False,
+                                                      f.alt_image_path, f.unpacked, f.symlink)
+                    _add_parents(dirs, f.image_path)
             elif copy.from_stage is not None:
                 written, unknown = _copy_between_stages(copy, stage_files.get(copy.from_stage, {}),
                                                         stage_dirs.get(copy.from_stage, {"/"}), dirs)
@@ -278,7 +278,7 @@ def analyze_context(context_dir: str | os.PathLike[str], dockerfile: str | os.Pa
                     files = _mark_overlapping(files, dest, set(written))
                 files.update(written)
                 for path in written:
-                    dirs.update(_parents(path))
+                    _add_parents(dirs, path)
             else:  # from an image: unknown bytes land at dest
                 files = _mark_overlapping(files, dest, set())
             if copy.dest_is_dir:
@@ -291,14 +291,17 @@ def analyze_context(context_dir: str | os.PathLike[str], dockerfile: str | os.Pa
                            tuple(needed), target_stage.index, final, tuple(unreadable))
 
 
-def _replace(f: TrackedFile, **changes: Any) -> TrackedFile:
-    from dataclasses import replace
-
-    return replace(f, **changes)
+def _add_parents(dirs: set[str], path: str) -> None:
+    """Add the folders above `path` to `dirs`, which holds every folder above each of its own:
+    once the nearest is there, so are the rest."""
+    parent = path.rpartition("/")[0] or "/"
+    if parent not in dirs:
+        dirs.add(parent)
+        dirs.update(_parents(parent))
 
 
 def _mark_overlapping(files: dict[str, TrackedFile], dest: str, keep: set[str]) -> dict[str, TrackedFile]:
-    return {p: (_replace(f, modified_later=True) if p not in keep and _overlaps(p, dest) else f)
+    return {p: (f._replace(modified_later=True) if p not in keep and _overlaps(p, dest) else f)
             for p, f in files.items()}
 
 
@@ -324,8 +327,8 @@ def _copy_between_stages(copy: CopyInstruction, source_files: dict[str, TrackedF
             unknown = True
         many = several or len(items) > 1
         for placed in _place(copy, tree, items, many, dest_dirs):
-            out[placed.image_path] = _replace(source_files["/" + placed.path], image_path=placed.image_path,
-                                              alt_image_path=placed.alt_image_path)
+            out[placed.image_path] = source_files["/" + placed.path]._replace(
+                image_path=placed.image_path, alt_image_path=placed.alt_image_path)
     return out, unknown
 
 

@@ -187,11 +187,12 @@ def _compile(pattern: str) -> tuple[str, re.Pattern[str] | None]:
     return kind, _regex(pattern, reg)
 
 
-def _alternation(patterns: Sequence[IgnorePattern]) -> re.Pattern[str] | None:
+def _alternation(patterns: Sequence[IgnorePattern], last: bool = False) -> re.Pattern[str] | None:
     """One expression matching what any of `patterns` matches; group `pN` names the first that
-    does (IgnorePattern.match, pattern by pattern)."""
+    does (IgnorePattern.match, pattern by pattern), or the last."""
     parts = []
-    for number, pattern in enumerate(patterns):
+    numbered = list(enumerate(patterns))
+    for number, pattern in reversed(numbered) if last else numbered:
         if pattern.kind == "exact":
             body = re.escape(pattern.text) + r"\Z"
         elif pattern.kind == "prefix":
@@ -204,6 +205,8 @@ def _alternation(patterns: Sequence[IgnorePattern]) -> re.Pattern[str] | None:
         else:
             assert pattern.regex is not None
             body = pattern.regex.pattern
+            if re.search(r"\\[1-9]|\(\?P=", body):  # a back-reference would count the groups of all
+                return None
         parts.append(f"(?P<p{number}>{body})")
     if not parts:
         return None
@@ -258,10 +261,12 @@ class DockerIgnore:
         self.has_exclusions = any(p.exclusion for p in self.patterns)
         self.only_prefix_exceptions = not any(
             p.exclusion and set(p.without_trailing_glob()) & _FSUTIL_PATTERN_CHARS for p in self.patterns)
-        # Without `!` lines the first pattern that matches decides, and nothing below an excluded
-        # directory is stepped into: one regular expression finds that pattern (a context's
-        # files times its patterns took seconds at 100,000 files).
-        self._first_match = _alternation(self.patterns) if flavor == MODERN and not self.has_exclusions else None
+        # Without `!` lines one pattern decides (MODERN: the first that matches; LEGACY: the
+        # last, its loop goes on), and nothing below an excluded directory is stepped into: one
+        # regular expression finds that pattern (a context's files times its patterns took
+        # seconds at 100,000 files).
+        self._first_match = (None if self.has_exclusions else
+                             _alternation(self.patterns, last=flavor == LEGACY))
 
     @classmethod
     def from_lines(cls, lines: Iterable[str], source: Path | None = None,
@@ -293,7 +298,8 @@ class DockerIgnore:
     def step(self, path: str, parent: list[bool] | None) -> tuple[bool, list[bool], IgnorePattern | None]:
         """One path. MODERN: MatchesUsingParentResults, `parent` = which patterns matched the
         parent directory (None: look at every ancestor). LEGACY: fileutils Matches, which looks at
-        one ancestor only, the one as deep as the pattern (`parent` unused)."""
+        one ancestor only, the one as deep as the pattern (`parent` only says that no pattern
+        matched the parent, nor so any ancestor: then only the path itself can match)."""
         info = [False] * len(self.patterns)
         if self._first_match is not None and (parent is not None or "/" not in path) and not any(parent or ()):
             found = self._first_match.match(path)

@@ -26,7 +26,7 @@ class ContextFile(NamedTuple):
     is_dir: bool = False  # an excluded directory the builder never enters (its files are not listed)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     relpath: str
     kind: str  # "file", "symlink", "dir", "pruned" (an excluded directory the walk skips)

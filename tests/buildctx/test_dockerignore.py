@@ -241,28 +241,34 @@ _PATTERN_PARTS = ["a", "b", "node_modules", "*.md", "dist", "**", "*", "?", ".gi
 @settings(max_examples=300, deadline=None)
 def test_the_one_expression_decides_as_the_patterns_one_by_one(lines, paths):
     """Without `!` lines, DockerIgnore.step finds the deciding pattern with one expression; it must
-    decide as patternmatcher's loop does, for every path the walk steps into (top-level paths
-    with no parent results, deeper ones below a directory that nothing excluded)."""
-    try:
-        fast = DockerIgnore.from_lines(lines, flavor=MODERN)
-    except BadPattern:
-        return
-    slow = DockerIgnore.from_lines(lines, flavor=MODERN)
-    slow._first_match = None
-    assert fast._first_match is not None
-    for path in paths:
-        parts = path.split("/")
-        fast_info = slow_info = None
-        for depth in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:depth])
-            got, want = fast.step(prefix, fast_info), slow.step(prefix, slow_info)
-            assert got == want, (lines, prefix)
-            if got[0]:
-                break  # an excluded directory: the walk does not enter it
-            fast_info, slow_info = got[1], want[1]
+    decide as the matcher's loop does (patternmatcher's: the first pattern that matches; 20.10's
+    fileutils: the last), for every path the walk steps into (top-level paths with no parent
+    results, deeper ones below a directory that nothing excluded)."""
+    for flavor in (MODERN, LEGACY):
+        try:
+            fast = DockerIgnore.from_lines(lines, flavor=flavor)
+        except BadPattern:
+            continue
+        slow = DockerIgnore.from_lines(lines, flavor=flavor)
+        slow._first_match = None
+        assert fast._first_match is not None
+        for path in paths:
+            parts = path.split("/")
+            fast_info = slow_info = None
+            for depth in range(1, len(parts) + 1):
+                prefix = "/".join(parts[:depth])
+                got, want = fast.step(prefix, fast_info), slow.step(prefix, slow_info)
+                assert (got[0], got[2]) == (want[0], want[2]), (flavor, lines, prefix)
+                if got[0]:
+                    break  # an excluded directory: the walk does not enter it
+                assert got[1] == want[1] == [False] * len(lines)
+                fast_info, slow_info = got[1], want[1]
 
 
-def test_the_one_expression_is_not_used_with_exceptions_or_the_legacy_matcher():
+def test_the_one_expression_is_not_used_with_exceptions_or_back_references():
     assert DockerIgnore.from_lines(["a", "!a/b"], flavor=MODERN)._first_match is None
-    assert DockerIgnore.from_lines(["a"], flavor=LEGACY)._first_match is None
+    assert DockerIgnore.from_lines(["a", "!a/b"], flavor=LEGACY)._first_match is None
+    assert DockerIgnore.from_lines(["(a)\\1"], flavor=LEGACY)._first_match is None
     assert DockerIgnore.from_lines(["a", "*.md"], flavor=MODERN).step("x.md", None)[2].text == "*.md"
+    both = DockerIgnore.from_lines(["*.md", "x.md"], flavor=LEGACY)
+    assert both._first_match is not None and both.step("x.md", None)[2].text == "x.md"  # 20.10: the last
