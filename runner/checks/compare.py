@@ -226,6 +226,7 @@ def _compare_with(args: ImageVsContextArgs, client: Any, tagged: Any, context: P
                   settling: concurrent.futures.Future | None, no_build: str | None) -> CheckResult:
     from runner.buildctx import ContextError
     from runner.buildctx.copies import analyze_context
+    from runner.checks.exclusions import build_flavor
     from runner.checks.git import changed_since
 
     legacy = builder == "legacy"
@@ -234,8 +235,10 @@ def _compare_with(args: ImageVsContextArgs, client: Any, tagged: Any, context: P
                                 "image_tagged": (tagged.attrs.get("Metadata") or {}).get("LastTagTime"),
                                 "built_at": built.isoformat(), "image_builder": builder}
 
+    # .dockerignore read as the client that builds reads it (20.10's matcher or buildx's)
+    evidence["dockerignore_matcher"] = flavor = build_flavor()[0]
     try:
-        analysis = analyze_context(context, args.dockerfile, target=args.target)
+        analysis = analyze_context(context, args.dockerfile, target=args.target, flavor=flavor)
     except ContextError as exc:
         return CheckResult("error", f"cannot read the build context: {exc}", evidence)
     pairs = analysis.verbatim()

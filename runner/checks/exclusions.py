@@ -44,7 +44,7 @@ def split_paths(given: tuple[str, ...] | str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _flavor(wanted: str | None) -> tuple[str, str | None]:
+def build_flavor(wanted: str | None = None) -> tuple[str, str | None]:
     """(matcher generation, the client it follows): the given one, else that of the docker
     client a build would use, else docker 20.10's."""
     if wanted:
@@ -72,7 +72,7 @@ def _pattern_line(ignore: Any, text: str | None) -> int | None:
 def context_exclusions(args: ContextExclusionsArgs, ctx: CheckContext) -> CheckResult:
     root = Path(args.context).expanduser()
     root = root if root.is_absolute() else Path(ctx.cwd) / root
-    flavor, client = _flavor(args.flavor)
+    flavor, client = build_flavor(args.flavor)
     if flavor not in FLAVORS:
         return CheckResult("error", f"unknown matcher {flavor!r}: one of {', '.join(FLAVORS)}")
     evidence: dict[str, Any] = {"context": str(root), "dockerfile": args.dockerfile, "flavor": flavor,
