@@ -227,7 +227,7 @@ def _compare_with(args: ImageVsContextArgs, client: Any, tagged: Any, context: P
     from runner.buildctx import ContextError
     from runner.buildctx.copies import analyze_context
     from runner.checks.exclusions import build_flavor
-    from runner.checks.git import changed_since
+    from runner.checks.git import changed_since_each
 
     legacy = builder == "legacy"
     built, made = image_times(tagged.attrs, client)
@@ -249,7 +249,6 @@ def _compare_with(args: ImageVsContextArgs, client: Any, tagged: Any, context: P
 
     ignore = analysis.ignore  # the file this build uses: <Dockerfile>.dockerignore first
     labels = (tagged.attrs.get("Config") or {}).get("Labels") or {}
-    changes = changed_since(context, built, revision=labels.get(REVISION_LABEL))
     deployed = deployed_at(client, args.container)
     evidence["deployed_at"] = deployed.isoformat() if deployed else None
     # An excluded file never reaches the image, so a rebuild after its change is all cached and
@@ -257,7 +256,10 @@ def _compare_with(args: ImageVsContextArgs, client: Any, tagged: Any, context: P
     # running container was made (the deploy), when there is one, else since the content was
     # (the lab's change-excluded: edit, rebuild, diagnose with no container said ok).
     since = deployed if deployed is not None else made
-    changed = changed_since(context, since, revision=labels.get(REVISION_LABEL) if deployed is None else None)
+    changes, changed = changed_since_each(context, [
+        (built, labels.get(REVISION_LABEL)),
+        (since, labels.get(REVISION_LABEL) if deployed is None else None),
+    ]) or (None, None)
     excluded_changes = []
     for relpath in changed or ():
         excluded, pattern = ignore.excluded(relpath)

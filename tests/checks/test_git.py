@@ -11,6 +11,7 @@ import pytest
 
 from runner.checks.git import (
     changed_since,
+    changed_since_each,
     git_state,
     parse_porcelain,
     parse_submodule_status,
@@ -332,6 +333,26 @@ def test_changed_since_lists_newer_commits_and_uncommitted_work(repo):
     assert "new.txt" in changed and "app.txt" in changed and "untracked.txt" in changed
     assert "old.txt" not in changed and "ignored.log" not in changed
     assert ".gitignore" in changed
+
+
+def test_changed_since_each_moment_is_changed_since_it_alone(remote_and_clone):
+    """The image's build and the deploy, asked at once (the checkout's own work read once):
+    each answer is the one changed_since gives for that moment alone."""
+    _, clone, repo = remote_and_clone
+    git(clone, "reset", "-q", "--hard", "HEAD", date="2021-01-01T00:00:00+00:00")
+    commit(repo, {"src/main.ts": "two\n"}, "fix", date="2020-06-01T00:00:00+00:00")
+    git(repo, "push", "-q", "origin", "main")
+    git(clone, "pull", "-q", "--ff-only", date="2023-01-01T00:00:00+00:00")
+    (clone / "untracked.txt").write_text("u\n")
+    built_from = git(clone, "rev-parse", "HEAD~1").strip()
+    moments = [(dt.datetime(2022, 1, 1, tzinfo=dt.timezone.utc), None),
+               (dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), None),
+               (dt.datetime(2024, 1, 1), built_from)]
+    together = changed_since_each(clone, moments)
+    assert together == [changed_since(clone, when, revision) for when, revision in moments]
+    assert "src/main.ts" in together[0] and "src/main.ts" not in together[1] and "src/main.ts" in together[2]
+    assert all("untracked.txt" in changed for changed in together)
+    assert changed_since_each(clone.parent / "elsewhere", moments) is None
 
 
 def test_changed_since_sees_a_pull_of_commits_dated_before_the_build(remote_and_clone):
