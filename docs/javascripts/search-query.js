@@ -19,6 +19,11 @@
 //
 // Tool names written in Hangul (`빌드킷`) also search as the pages write them (`buildkit`).
 //
+// Material searches every term as a prefix, so `build` also finds `buildx` and `buildkit`, and
+// a short title full of those outranks one that has the word itself. On the English site a
+// word also searches whole, weighed more (vocabulary.json's `exact_boost`, by the site's
+// language: runner/site/search_index.py says why not on the Korean site).
+//
 // The rewrite happens where the query leaves for Material's search worker, so the search box
 // keeps what the reader typed.
 (() => {
@@ -36,7 +41,7 @@
         vocabulary = {
           words: new Set(data.words), endings: data.endings, prefixes: new Set(data.prefixes),
           minPart: data.min_part, loanwords: data.loanwords || {}, stopWords: new Set(data.stop_words || []),
-          common: new Set(data.common || [])
+          common: new Set(data.common || []), exactBoost: data.exact_boost || 0
         }
     })
     .catch(() => {})  // without them, queries go as typed
@@ -99,12 +104,19 @@
       .filter(term => !vocabulary.common.has(term.toLowerCase()))
       .filter(term => !vocabulary.stopWords.has(term.toLowerCase()))
       .filter(term => !/^[\x21-\x7e]$/.test(term))  // `-d` of `up -d`: a prefix of every d-word
-    return (telling.length ? telling : terms)
+    const rewritten = (telling.length ? telling : terms)
       .map(term => term.replace(HANGUL, word => {
         const terms = splitWord(word)
         const loan = vocabulary.loanwords[stripEnding(word)]
         return (loan ? [...terms, loan] : terms).join(" ")
       }))
+      .join(" ")
+    if (!vocabulary.exactBoost)
+      return rewritten
+    // `word^N` is searched whole (Material leaves a boosted term as it is), `word` as a prefix
+    return rewritten.split(" ")
+      .filter(term => term)
+      .map(term => term.includes('"') ? term : `${term}^${vocabulary.exactBoost} ${term}`)
       .join(" ")
   }
 

@@ -105,10 +105,11 @@ def on_startup(command: str, dirty: bool) -> None:
 def on_pre_build(config: MkDocsConfig) -> None:
     speed.index_sections_faster(config)
     site_dir = Path(config.site_dir)
-    speed.rewrite_search_index(config, lambda index: _split_compounds(index, site_dir))
+    lang = site_language(config)
+    speed.rewrite_search_index(config, lambda index: _split_compounds(index, site_dir, lang))
 
 
-def _split_compounds(index: dict[str, Any], site_dir: Path) -> dict[str, Any]:
+def _split_compounds(index: dict[str, Any], site_dir: Path, lang: str) -> dict[str, Any]:
     """The index with Hangul compounds split, and beside it the words they were split with, for
     the query in the browser (docs/javascripts/search-query.js)."""
     import json
@@ -119,7 +120,7 @@ def _split_compounds(index: dict[str, Any], site_dir: Path) -> dict[str, Any]:
     words = index_vocabulary(index)
     target = site_dir / "search" / "vocabulary.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    vocabulary = json.dumps(query_vocabulary(words, index), ensure_ascii=False, separators=(",", ":"))
+    vocabulary = json.dumps(query_vocabulary(words, index, lang=lang), ensure_ascii=False, separators=(",", ":"))
     target.write_text(vocabulary, encoding="utf-8")
     return tokenise_index(index, words)
 

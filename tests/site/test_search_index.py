@@ -191,3 +191,6 @@ def test_common_words_are_on_every_page_and_in_most_sections():
     assert common_words(index, "playbooks/") == {"docker"}
     assert common_words({"docs": index["docs"][:5]}, "playbooks/") == set()  # too few pages to tell
     assert query_vocabulary(frozenset({"빌드"}), index)["common"] == ["docker"]
+    # a whole word weighs more on the English site only (Korean words keep their particles)
+    assert query_vocabulary(frozenset(), index, lang="en")["exact_boost"] == 2
+    assert query_vocabulary(frozenset(), index, lang="ko")["exact_boost"] == 0

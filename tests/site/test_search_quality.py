@@ -19,9 +19,7 @@ pytestmark = pytest.mark.browser
 
 QUERIES = Path(__file__).with_name("search_queries.yaml")
 TOP3_GOAL = 0.95
-# Issue 17 asks for 0.85: measured 0.821 (README); this floor keeps what was reached from
-# slipping while the rest is worked on.
-MRR_FLOOR = 0.80
+MRR_GOAL = 0.85
 LIST_PAGES = {f"/{sub}{page}" for sub in ("", "en/")  # the tags, and the sections' index pages
               for page in ("", "tags/", "playbooks/", "onboarding/")}
 HANGUL = re.compile(r"[가-힣]")
@@ -126,7 +124,7 @@ def test_search_finds_the_right_playbook(real_site, serve, browser, output_dir) 
     for miss in report["misses"]:
         print(f"  rank {miss['rank']} on {miss['site']}: {miss['query']!r} -> {miss['playbook']} "
               f"(listed {miss['listed']})")
-    assert top3 >= TOP3_GOAL and mrr >= MRR_FLOOR, report["misses"]
+    assert top3 >= TOP3_GOAL and mrr >= MRR_GOAL, report["misses"]
     assert [r for r in results if r["list_pages_above"]] == []
 
 
@@ -148,5 +146,11 @@ def test_the_query_is_rewritten_as_the_index_was_split(real_site, serve, browser
         assert rewrite("docker compose up -d").split() == ["compose", "up"]  # every page says docker
         assert rewrite("docker").split() == ["docker"]  # ...unless nothing else is asked
         assert rewrite("the docker").split() == ["the", "docker"]
+        assert "^" not in rewrite("build cache keeps growing")  # the Korean site: its words keep particles
+        # The English site also searches a word whole, weighed more than a longer word it begins
+        page.goto(base + "en/")
+        page.wait_for_function("() => window.__runnerSearchQuery('build').includes('^')", timeout=10_000)
+        assert rewrite("build cache").split() == ["build^2", "build", "cache^2", "cache"]
+        assert rewrite('not found: "/config.json"').split() == ["not^2", "not", "found^2", "found", '"/config.json"']
     finally:
         page.close()
