@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+STATE_FOLDER = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,11 +31,18 @@ def pytest_configure(config: pytest.Config) -> None:
     # folder, never to the person's ~/.local/state (tests that look at them set their own).
     import tempfile
 
-    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="runner-test-state-")
+    os.environ["XDG_STATE_HOME"] = config.stash[STATE_FOLDER] = tempfile.mkdtemp(prefix="runner-test-state-")
     # A cancelled CI job or `kill` sends SIGTERM, which would end the session without its
     # clean-up: as KeyboardInterrupt, pytest tears the fixtures down and what the session made
     # on the shared engine is removed.
     signal.signal(signal.SIGTERM, _interrupt)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    if STATE_FOLDER in config.stash:  # what the session's runs kept there ends with it
+        shutil.rmtree(config.stash[STATE_FOLDER], ignore_errors=True)
 
 
 def _interrupt(signum: int, frame: object) -> None:
