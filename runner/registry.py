@@ -26,6 +26,7 @@ class Kind:
     # "module:function" started with the same arguments before anything else runs, its result
     # handed to the implementation (a check's slow engine work, begun early); None: nothing.
     ahead: str | None = None
+    summary_ko: str = ""  # the summary for Korean readers (the site's Korean pages)
 
     def implementation(self) -> Callable[..., Any]:
         return resolve(self.impl)

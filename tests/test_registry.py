@@ -33,6 +33,13 @@ def test_every_kind_resolves_to_a_function_of_its_arguments(what, kind):
         assert started_ahead == ["args", "ctx"], what
 
 
+@pytest.mark.parametrize("name", list(ACTIONS))
+def test_every_action_is_summarised_for_korean_readers_too(name):
+    """The site's Korean pages name what a fix's runner action does in Korean."""
+    summary = ACTIONS[name].summary_ko
+    assert summary.strip() and any("\uac00" <= ch <= "\ud7a3" for ch in summary), name
+
+
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_every_command_resolves_to_a_click_command(name):
     assert isinstance(resolve(COMMANDS[name][0]), click.Command)

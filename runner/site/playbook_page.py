@@ -15,6 +15,7 @@ from runner.playbook.model import (
     Effect,
     Fix,
     FixStep,
+    LocalizedText,
     Playbook,
     Verdict,
 )
@@ -242,14 +243,17 @@ def _step(pb: Playbook, step: FixStep, number: int) -> str:
         from runner.fix.actions import ACTIONS
 
         action = ACTIONS.get(step.action.name)
-        summary = f"{word(BOTH, 'action')}: `{step.action.name}`"
-        if action is not None and action.summary:
-            summary += f" — {action.summary}"
+        what = LocalizedText(ko=action.summary_ko or action.summary, en=action.summary) if action else None
+
+        def summary(lang: str) -> str:
+            line = f"{word(lang, 'action')}: `{step.action.name}`"
+            return f"{line} — {text_of(what, lang)}" if what is not None and what.en else line
+
         if step.action.args:
-            args = json.dumps(step.action.args, ensure_ascii=False, indent=2)
-            body.append(f'??? note "{summary}"\n\n' + indent(fence(in_words(args, "en"), "json")))
+            args = fence(in_words(json.dumps(step.action.args, ensure_ascii=False, indent=2), "en"), "json")
+            body.append(per_lang(lambda lang: f'??? note "{summary(lang)}"\n\n' + indent(args)))
         else:
-            body.append(summary)
+            body.append(per_lang(summary))
     elif step.manual:
         body.append(per_lang(lambda lang: f"{word(lang, 'manual')}: {text_of(step.manual, lang)}"))
     if step.code:

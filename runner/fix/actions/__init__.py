@@ -134,15 +134,20 @@ ActionKind = Kind
 
 ACTIONS: dict[str, ActionKind] = registry(
     ActionKind("recreate-container", RecreateContainerArgs, "runner.fix.actions.containers:recreate_container",
-               "recreate a container from the current image with the same configuration"),
+               "recreate a container from the current image with the same configuration",
+               summary_ko="같은 설정으로 현재 이미지에서 컨테이너를 다시 만든다"),
     ActionKind("refill-volumes", RefillVolumesArgs, "runner.fix.actions.containers:refill_volumes",
-               "empty the named volumes that hide an image's files; recreate the container"),
+               "empty the named volumes that hide an image's files; recreate the container",
+               summary_ko="이미지의 파일을 가리는 이름 있는 볼륨을 비우고 컨테이너를 다시 만든다"),
     ActionKind("touch-files", TouchFilesArgs, "runner.fix.actions.files:touch_files",
-               "touch files of a build context so BuildKit's context sync sends them again"),
+               "touch files of a build context so BuildKit's context sync sends them again",
+               summary_ko="빌드 컨텍스트의 파일을 touch해 BuildKit의 컨텍스트 동기화가 다시 보내게 한다"),
     ActionKind("explain-exclusions", ExplainExclusionsArgs, "runner.fix.actions.files:explain_exclusions",
-               "show which .dockerignore line excludes each changed file (reads only)"),
+               "show which .dockerignore line excludes each changed file (reads only)",
+               summary_ko="바뀐 파일마다 어떤 .dockerignore 줄이 제외하는지 보여 준다 (읽기만 함)"),
     ActionKind("unexclude-paths", UnexcludePathsArgs, "runner.fix.actions.files:unexclude_paths",
-               "append `!path` exceptions to a build context's .dockerignore"),
+               "append `!path` exceptions to a build context's .dockerignore",
+               summary_ko="빌드 컨텍스트의 .dockerignore에 `!경로` 예외를 덧붙인다"),
 )
 
 
