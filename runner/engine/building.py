@@ -116,12 +116,12 @@ class StartedBuild:
             return
         from runner.engine.endpoints import client_for
 
-        engine = client_for(self.spec.host)
-        if self.made(image_id, image_attrs(engine, image_id)):
-            try:
+        try:
+            engine = client_for(self.spec.host)
+            if self.made(image_id, image_attrs(engine, image_id)):
                 engine.images.remove(image_id)
-            except Exception:  # noqa: BLE001 - gone already, or used by a container we did not make
-                pass
+        except Exception:  # noqa: BLE001 - gone already, used by a container we did not make, no engine now
+            pass
 
     def made(self, image_id: str, attrs: dict[str, Any] | None) -> bool:
         """Whether this build made the image: no untagged image had its ID before, and it has no
