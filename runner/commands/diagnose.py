@@ -21,7 +21,8 @@ EXIT_FOR_STATUS = {"ok": exitcodes.OK, "problem": exitcodes.PROBLEM, "error": ex
 
 
 class Spinner:
-    """A spinner on stderr for a check that runs longer than half a second (terminals only)."""
+    """A spinner on stderr for a check that runs longer than half a second (terminals only;
+    no console: none)."""
 
     def __init__(self, console) -> None:  # noqa: ANN001
         self.console = console
@@ -29,7 +30,7 @@ class Spinner:
         self.status = None
 
     def start(self, label: str) -> None:
-        if not self.console.is_terminal:
+        if self.console is None or not self.console.is_terminal:
             return
         self.timer = threading.Timer(0.5, self._show, args=(label,))
         self.timer.daemon = True
@@ -45,6 +46,12 @@ class Spinner:
         if self.status:
             self.status.stop()
             self.status = None
+
+
+def _console(stderr: bool = False):  # noqa: ANN202 - a SafeConsole, imported late
+    from runner.present.terminal import SafeConsole
+
+    return SafeConsole(stderr=stderr, highlight=False)
 
 
 @click.command("diagnose")
@@ -96,12 +103,14 @@ def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docke
         finally:
             discard_early()
     early.remember(folder, playbook_id, given, docker_host, cwd, builds_asked())
-    from runner.present.report import print_verdict, to_json
-    from runner.present.terminal import SafeConsole
-
     if as_json:
+        from runner.present.machine import to_json
+
         click.echo(to_json(diagnosis))
     else:
+        from runner.present.report import print_verdict
+        from runner.present.terminal import SafeConsole
+
         print_verdict(SafeConsole(highlight=False), playbook, diagnosis, lang, docker_host)
     sys.exit(EXIT_FOR_STATUS[diagnosis.status])
 
@@ -112,21 +121,21 @@ def _diagnose(playbook_id: str, folder: Path, given: dict[str, str], docker_host
     from runner.playbook.catalogue import load_playbook
     from runner.playbook.model import localize
     from runner.playbook.params import resolve_params
-    from runner.present.report import check_line
-    from runner.present.terminal import SafeConsole
 
     playbook = load_playbook(playbook_id, folder)
     values = resolve_params(playbook, given, Path.cwd())
-    out = SafeConsole(highlight=False)
-    err = SafeConsole(stderr=True, highlight=False)
-    spinner = Spinner(err)
+    # The terminal's library only where something is shown: JSON for a script needs neither.
+    out = None if as_json else _console()
+    spinner = Spinner(_console(stderr=True) if sys.stderr.isatty() else None)
 
     def progress(check, outcome) -> None:  # noqa: ANN001
         if outcome is None:
             spinner.start(f"{check.id}: {localize(check.title, lang) if check.title else check.kind} ...")
             return
         spinner.stop()
-        if not as_json:
+        if out is not None:
+            from runner.present.report import check_line
+
             out.print(check_line(outcome))
 
     profiler = None

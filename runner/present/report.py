@@ -12,6 +12,7 @@ from rich.text import Text
 from runner.diagnose.diagnosis import CheckOutcome, Diagnosis
 from runner.playbook.model import Playbook, localize
 from runner.present.labels import DIAGNOSIS_VERDICT
+from runner.present.machine import to_json  # noqa: F401 - re-exported
 from runner.present.show import command_line
 
 MARK = {"pass": ("✓", "green"), "fail": ("✗", "red"), "warn": ("!", "yellow"), "error": ("✗", "bold red"),
@@ -104,6 +105,3 @@ def print_verdict(console: Console, playbook: Playbook, diagnosis: Diagnosis, la
             else:
                 console.print(Text(f"    [{step.effect.value}] {localize(step.title, lang)}", style="dim"))
 
-
-def to_json(diagnosis: Diagnosis) -> str:
-    return json.dumps(diagnosis.to_json(), ensure_ascii=False, indent=2, default=str)
