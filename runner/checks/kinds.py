@@ -14,7 +14,7 @@ from runner.registry import Kind, registry
 
 
 class Args(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class NoArgs(Args):

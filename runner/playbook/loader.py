@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
 import re
-import stat
 import types
 import typing
 from dataclasses import dataclass, field
@@ -22,14 +20,13 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from runner.errors import PlaybookError, Problem
-from runner.playbook.folders import SUFFIXES
+from runner.playbook.folders import SUFFIXES, Unreadable, read_playbook_bytes
 from runner.playbook.model import ID_PATTERN, PARAM_PATTERN, TAG_PATTERN, Playbook
 from runner.playbook.references import cross_reference_problems
 
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built in: ~10x faster
 MAX_NODES = 50_000  # more than any real playbook; stops "billion laughs" alias expansion
 MAX_DEPTH = 64
-MAX_BYTES = 2_000_000
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:map",
@@ -222,23 +219,14 @@ def parse_yaml(text: str) -> tuple[Any, Positions]:
 
 
 def read_text(path: Path) -> str:
-    """The file's text, checked before it is read: a regular file (a FIFO would hang the
-    runner, a device never end) of at most MAX_BYTES (a sparse 6 GB file is never read)."""
+    """The file's text (see `read_playbook_bytes` for what is refused before reading)."""
     try:
-        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise _Invalid(f"cannot read the file: {exc.strerror or exc}", None) from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise _Invalid("not a regular file (a FIFO, a device or a socket)", None,
-                           "a playbook is a YAML file: remove it from the playbook folder")
-        if info.st_size > MAX_BYTES:
-            raise _Invalid(f"the file is larger than {MAX_BYTES // 1_000_000} MB ({info.st_size:,} bytes)", None)
-        raw = handle.read(MAX_BYTES + 1)
-    if len(raw) > MAX_BYTES:  # it grew while we looked
-        raise _Invalid(f"the file is larger than {MAX_BYTES // 1_000_000} MB", None)
+        return _decoded(read_playbook_bytes(path))
+    except Unreadable as exc:
+        raise _Invalid(exc.message, None, exc.hint) from None
+
+
+def _decoded(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -253,6 +241,17 @@ def load_file(path: Path) -> Playbook:
     path = Path(path)
     try:
         data, positions = parse_yaml(read_text(path))
+    except _Invalid as exc:
+        raise PlaybookError([Problem(path, exc.message, *exc.position, _dotted(exc.loc), exc.hint)]) from None
+    except OSError as exc:
+        raise PlaybookError([Problem(path, f"cannot read: {exc.strerror or exc}")]) from None
+    return validate_data(data, positions, path)
+
+
+def load_bytes(path: Path, raw: bytes) -> Playbook:
+    """Validate `raw`, the bytes read from `path` (named in problems); raises PlaybookError."""
+    try:
+        data, positions = parse_yaml(_decoded(raw))
     except _Invalid as exc:
         raise PlaybookError([Problem(path, exc.message, *exc.position, _dotted(exc.loc), exc.hint)]) from None
     except OSError as exc:

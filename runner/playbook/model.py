@@ -41,7 +41,7 @@ NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class LocalizedText(Frozen):
@@ -641,6 +641,3 @@ class Playbook(Frozen):
     def claim(self, claim_id: str) -> Claim:
         return next(c for c in self.claims if c.id == claim_id)
 
-
-for _model in (AllCondition, AnyCondition, NotCondition, Cause):
-    _model.model_rebuild()

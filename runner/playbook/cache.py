@@ -1,0 +1,129 @@
+"""Validated playbooks kept between runs, so that a diagnosis does not parse and validate the
+same YAML again (~60 ms of a ~0.4 s diagnosis: the YAML parser with positions, pydantic's
+schema built on first use, the cross-references).
+
+A playbook is kept under the hash of its bytes and of the code that validates it (the stat of
+every module of runner/playbook, the check kinds and the registry, and the pydantic and Python
+versions): an edit, a checkout of another commit or an upgraded runner is a new key, never a
+stale playbook. Only playbooks that validated are kept; a bad file is reported every time.
+
+The copies are pickles, and loading a pickle runs code: they live in the user's private state
+folder, and one is read only from a folder and a file that belong to the user and that nobody
+else may write. Anything wrong with a copy (unreadable, from other code, not a playbook) makes
+it a miss: the file is loaded as if there were no cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from runner.playbook.folders import Unreadable, read_playbook_bytes
+from runner.state import state_dir
+
+if TYPE_CHECKING:
+    from runner.playbook.model import Playbook
+
+KEEP = 64  # copies kept; each edit of a playbook makes a new one
+_RUNNER = Path(__file__).resolve().parents[1]
+_VALIDATING_CODE = (_RUNNER / "playbook", _RUNNER / "checks" / "kinds.py", _RUNNER / "registry.py")
+
+
+def load_validated(path: Path) -> Playbook:
+    """The playbook in `path`, validated (from the cache when these bytes were validated by
+    this code before); raises PlaybookError like `loader.load_file`."""
+    try:
+        raw = read_playbook_bytes(path)
+    except Unreadable:
+        raw = None
+    if raw is None:
+        from runner.playbook.loader import load_file
+
+        return load_file(path)  # says what is wrong with the file
+    key = cache_key(raw, code_fingerprint())
+    found = _read(key)
+    if found is not None:
+        return found
+    from runner.playbook.loader import load_bytes
+
+    playbook = load_bytes(path, raw)
+    _write(key, playbook)
+    return playbook
+
+
+def code_fingerprint() -> str:
+    """What changes when the code that validates a playbook (or pickles it) changes."""
+    import pydantic
+
+    parts = [sys.version, pydantic.VERSION]
+    for place in _VALIDATING_CODE:
+        files = sorted(place.glob("*.py")) if place.is_dir() else [place]
+        for file in files:
+            with contextlib.suppress(OSError):
+                info = file.stat()
+                parts.append(f"{file.name}:{info.st_size}:{info.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+def cache_key(raw: bytes, fingerprint: str) -> str:
+    return hashlib.sha256(fingerprint.encode() + b"\0" + raw).hexdigest()
+
+
+def cache_dir() -> Path:
+    return state_dir("playbooks")
+
+
+def _private(info: os.stat_result) -> bool:
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+def _read(key: str) -> Playbook | None:
+    from runner.playbook.model import Playbook
+
+    folder = cache_dir()
+    try:
+        if not _private(folder.stat()):
+            return None
+        with open(folder / f"{key}.pickle", "rb") as handle:
+            if not _private(os.fstat(handle.fileno())):
+                return None
+            found = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a broken copy is a miss, and goes
+        with contextlib.suppress(OSError):
+            (folder / f"{key}.pickle").unlink()
+        return None
+    return found if isinstance(found, Playbook) else None
+
+
+def _write(key: str, playbook: Playbook) -> None:
+    """Keep the copy atomically; a state folder that cannot be written only costs the cache."""
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _private(folder.stat()):
+            return
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                pickle.dump(playbook, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, folder / f"{key}.pickle")
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        _trim(folder)
+    except Exception:  # noqa: BLE001 - the cache may fail, the load it follows may not
+        return
+
+
+def _trim(folder: Path) -> None:
+    copies = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for stale in copies[KEEP:]:
+        stale.unlink(missing_ok=True)
