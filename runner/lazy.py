@@ -18,7 +18,9 @@ import sys
 import types
 
 
-def defer(name: str) -> None:
+def defer(name: str, forwarded: tuple[str, ...] = ()) -> None:
+    """`name` imported on first use. forwarded: functions that `from name import f` may take
+    without importing it: each imports the real module when it is called."""
     if name in sys.modules:
         return
     try:
@@ -29,6 +31,8 @@ def defer(name: str) -> None:
         return
     stand_in = types.ModuleType(name, f"{name}, imported on first use (runner/lazy.py)")
     stand_in.__spec__ = spec
+    if spec.submodule_search_locations is not None:  # a package: `from pkg import x` reads __path__
+        stand_in.__path__ = list(spec.submodule_search_locations)
 
     def load(attribute: str) -> object:  # PEP 562: called only for what the stand-in lacks
         real = sys.modules.get(name)
@@ -38,4 +42,14 @@ def defer(name: str) -> None:
         return getattr(real, attribute)
 
     stand_in.__getattr__ = load  # type: ignore[method-assign]
+    for function in forwarded:
+        stand_in.__dict__[function] = _forwarder(load, function)
     sys.modules[name] = stand_in
+
+
+def _forwarder(load, function: str):  # noqa: ANN001, ANN202
+    def forward(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        return load(function)(*args, **kwargs)
+
+    forward.__name__ = function
+    return forward

@@ -29,3 +29,31 @@ def test_a_module_that_is_not_installed_is_left_alone():
                            "defer('no_such_module_here'); print('no_such_module_here' in sys.modules)"],
                           capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+METADATA_CHECK = """
+import sys, runner
+import pydantic
+from runner.playbook.model import LocalizedText
+LocalizedText.model_validate({"en": "x"})  # pydantic builds a validator: it would look for plugins
+stand_in = sys.modules["importlib.metadata"]
+assert "distribution" not in vars(stand_in), "importlib.metadata was imported for pydantic's plugins"
+from importlib.metadata import version, entry_points
+assert version("click")
+assert sys.modules["importlib.metadata"] is not stand_in
+assert entry_points(group="console_scripts").select(name="runner")
+print("ok")
+"""
+
+
+def test_importlib_metadata_waits_for_a_caller_that_needs_it():
+    done = subprocess.run([sys.executable, "-c", METADATA_CHECK], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_forwarded_function_imports_the_module_when_called():
+    code = ("import sys, types; from runner.lazy import defer; defer('json', forwarded=('dumps',)); "
+            "from json import dumps; before = 'JSONEncoder' in vars(sys.modules['json']); "
+            "print(before, dumps([1]), sys.modules['json'].JSONEncoder.__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["False", "[1]", "JSONEncoder"], done.stderr
