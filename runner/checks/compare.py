@@ -34,7 +34,7 @@ from runner.checks.kinds import ImageVsContextArgs
 from runner.checks.result import CheckContext, CheckResult
 from runner.engine.building import BuildSpec, StartedBuild, image_attrs, start_build
 from runner.engine.clock import offset, parse_time_or_none
-from runner.engine.endpoints import client_for, resolve_endpoint
+from runner.engine.endpoints import resolve_endpoint
 from runner.errors import EngineUnavailable
 
 
@@ -127,14 +127,44 @@ def compare_verbatim(target: Any, pairs: list[tuple[str, str]], context: Path) -
     return sorted(mismatched, key=lambda m: m["image_path"])
 
 
-def start_ahead(args: ImageVsContextArgs, ctx: CheckContext) -> StartedBuild | None:
-    """The build this check compares with, started before the checks it waits for have run
-    (diagnose calls it first): the daemon builds while the runner does everything else."""
+class Ahead:
+    """What this check needs that can start before the checks it waits for have run (diagnose
+    starts it first): the cached build, on the daemon, and the build context's analysis, the
+    check's own CPU work (0.1 s at 20,000 files), which needs no engine. Both run while the
+    runner imports the docker SDK and the engine answers the other checks."""
+
+    def __init__(self, build: StartedBuild | None, analysis: Any) -> None:
+        self.build = build
+        self.analysis = analysis  # the ContextAnalysis, or the ContextError that said why not
+
+    def discard(self) -> None:
+        if self.build is not None:
+            self.build.discard()
+
+
+def start_ahead(args: ImageVsContextArgs, ctx: CheckContext) -> Ahead | None:
     context = Path(args.context)
-    if not args.build or not (context / args.dockerfile).is_file():
+    if not context.is_dir() or not (context / args.dockerfile).is_file():
         return None
-    host = ctx.docker_host or resolve_endpoint().host
-    return start_build(client_for(host), BuildSpec.of(context, args.dockerfile, args.target, host))
+    build = None
+    if args.build:
+        host = ctx.docker_host or resolve_endpoint().host
+        # No SDK client: the build's own CLI lists the untagged images (importing the SDK
+        # first would hold the build back by ~0.1 s).
+        build = start_build(None, BuildSpec.of(context, args.dockerfile, args.target, host))
+    return Ahead(build, _analysis(args, context))
+
+
+def _analysis(args: ImageVsContextArgs, context: Path) -> Any:
+    """The context's analysis (a ContextAnalysis), or the ContextError that stops it."""
+    from runner.buildctx import ContextError
+    from runner.buildctx.copies import analyze_context
+    from runner.checks.exclusions import build_flavor
+
+    try:
+        return analyze_context(context, args.dockerfile, target=args.target, flavor=build_flavor()[0])
+    except ContextError as exc:
+        return exc
 
 
 def _layers(attrs: dict[str, Any]) -> list[str] | None:
@@ -156,27 +186,34 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     if isinstance(looked_up, CheckResult):
         return looked_up
     client, tagged = looked_up
-    started, no_build = _build_started(args, ctx, client, context, host)
+    ahead = _ahead(ctx)
+    started, no_build = _build_started(args, ahead, client, context, host)
+    analysis = ahead.analysis if ahead is not None else None
     try:
-        return _compare(args, ctx, client, tagged, context, started, no_build)
+        return _compare(args, ctx, client, tagged, context, started, no_build, analysis)
     finally:
         if started is not None:
             started.discard()  # a build the comparison did not read: stopped, its image removed
 
 
-def _build_started(args: ImageVsContextArgs, ctx: CheckContext, client: Any, context: Path,
+def _ahead(ctx: CheckContext) -> Ahead | None:
+    """What diagnose started ahead for this check (ctx.ahead), if it could start it."""
+    if ctx.ahead is None:
+        return None
+    try:
+        return ctx.ahead.result()
+    except Exception:  # noqa: BLE001 - the check does it all again, and says why where it fails
+        return None
+
+
+def _build_started(args: ImageVsContextArgs, ahead: Ahead | None, client: Any, context: Path,
                    host: str) -> tuple[StartedBuild | None, str | None]:
-    """(the build diagnose started ahead (ctx.ahead), else one started now, before the reads and
-    git below, which run while the daemon builds; why there is none)."""
+    """(the build diagnose started ahead, else one started now, before the reads and git below,
+    which run while the daemon builds; why there is none)."""
     if not args.build:
         return None, None
-    if ctx.ahead is not None:
-        try:
-            ahead = ctx.ahead.result()
-        except Exception:  # noqa: BLE001 - it is started again below, where the reason shows
-            ahead = None
-        if ahead is not None:
-            return ahead, None
+    if ahead is not None and ahead.build is not None:
+        return ahead.build, None
     try:
         return start_build(client, BuildSpec.of(context, args.dockerfile, args.target, host)), None
     except EngineUnavailable as exc:  # no client can do BuildKit builds: the engine check names it
@@ -213,19 +250,19 @@ def _settle_build(started: StartedBuild, client: Any, tagged: Any, timeout: floa
 
 
 def _compare(args: ImageVsContextArgs, ctx: CheckContext, client: Any, tagged: Any, context: Path,
-             started: StartedBuild | None, no_build: str | None) -> CheckResult:
+             started: StartedBuild | None, no_build: str | None, analysis: Any = None) -> CheckResult:
     builder = builder_of(client, tagged.id)
     legacy = builder == "legacy"
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="settle-build") as pool:
         settling = pool.submit(_settle_build, started, client, tagged, ctx.timeout) \
             if started is not None and not legacy else None
-        return _compare_with(args, client, tagged, context, builder, settling, no_build)
+        return _compare_with(args, client, tagged, context, builder, settling, no_build,
+                             analysis if analysis is not None else _analysis(args, context))
 
 
 def _compare_with(args: ImageVsContextArgs, client: Any, tagged: Any, context: Path, builder: str | None,
-                  settling: concurrent.futures.Future | None, no_build: str | None) -> CheckResult:
+                  settling: concurrent.futures.Future | None, no_build: str | None, analysis: Any) -> CheckResult:
     from runner.buildctx import ContextError
-    from runner.buildctx.copies import analyze_context
     from runner.checks.exclusions import build_flavor
     from runner.checks.git import changed_since_each
 
@@ -236,11 +273,9 @@ def _compare_with(args: ImageVsContextArgs, client: Any, tagged: Any, context: P
                                 "built_at": built.isoformat(), "image_builder": builder}
 
     # .dockerignore read as the client that builds reads it (20.10's matcher or buildx's)
-    evidence["dockerignore_matcher"] = flavor = build_flavor()[0]
-    try:
-        analysis = analyze_context(context, args.dockerfile, target=args.target, flavor=flavor)
-    except ContextError as exc:
-        return CheckResult("error", f"cannot read the build context: {exc}", evidence)
+    evidence["dockerignore_matcher"] = build_flavor()[0]
+    if isinstance(analysis, ContextError):
+        return CheckResult("error", f"cannot read the build context: {analysis}", evidence)
     pairs = analysis.verbatim()
     with readable(client, image=args.image) as target:
         mismatched = compare_verbatim(target, pairs, context)

@@ -188,13 +188,16 @@ _early: dict[BuildSpec, StartedBuild] = {}  # started before the playbook was lo
 _asked: list[BuildSpec] = []  # the builds checks of this process asked for, adopted or started
 
 
-def start_build(client: Any, spec: BuildSpec) -> StartedBuild:
+def start_build(client: Any | None, spec: BuildSpec) -> StartedBuild:
     """The build of `spec`: the one started early, if there is one, else one started now (the
-    untagged images are listed first, so that only an image this build made is ever removed)."""
+    untagged images are listed first, so that only an image this build made is ever removed:
+    by `client`, an SDK client, or without one by the build's own docker CLI)."""
     with _lock:
         _asked.append(spec)
         early = _early.pop(spec, None)
-    return early if early is not None else StartedBuild(spec, untagged_image_ids(client))
+    if early is not None:
+        return early
+    return StartedBuild(spec, untagged_image_ids(client) if client is not None else None)
 
 
 def start_early(spec: BuildSpec) -> None:
