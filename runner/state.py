@@ -33,19 +33,24 @@ def usable_dir(part: str) -> Path:
     raise OSError(f"neither {state_dir(part)} nor {fallback_dir(part)} can be made")
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """The file is either what it was or `text`, never half of it, also across a power cut."""
+def write_atomically(path: Path, text: str, durable: bool = True) -> None:
+    """The file is either what it was or `text`, never half of it, also across a power cut
+    (durable: flushed to the disk before and after the rename; a hint that a reader may find
+    broken after a power cut, and then ignores, spares the two syncs)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    if not durable:
+        return
     with contextlib.suppress(OSError):  # the rename is durable once the folder is synced
         folder = os.open(path.parent, os.O_RDONLY)
         try:

@@ -75,6 +75,7 @@ def remember(folder: Path, playbook_id: str, given: dict[str, str], docker_host:
         record = {"command": _command(playbook, given, docker_host, cwd),
                   "builds": [{"context": b.context, "dockerfile": b.dockerfile, "target": b.target, "host": b.host}
                              for b in builds]}
-        write_atomically(_record(playbook, cwd), json.dumps(record))
+        # A hint: a broken record after a power cut starts nothing early (start_remembered).
+        write_atomically(_record(playbook, cwd), json.dumps(record), durable=False)
     except OSError:
         pass  # an unwritable state folder costs only the early start

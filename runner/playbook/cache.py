@@ -76,7 +76,7 @@ def cache_key(raw: bytes, fingerprint: str) -> str:
 
 
 def cache_dir() -> Path:
-    return state_dir("playbooks")
+    return state_dir("cache") / "playbooks"
 
 
 def _private(info: os.stat_result) -> bool:

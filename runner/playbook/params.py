@@ -3,7 +3,6 @@ argument lists. Never into a shell string: a value stays exactly one argument.""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Collection
 from pathlib import Path
@@ -27,6 +26,8 @@ def resolve_params(playbook: Playbook, given: dict[str, str], cwd: Path) -> dict
     unknown = sorted(set(given) - set(playbook.params))
     if unknown:
         name = unknown[0]
+        import difflib  # only for a mistyped name
+
         close = difflib.get_close_matches(name, list(playbook.params), n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"this playbook takes: {', '.join(playbook.params) or 'none'}"
         raise ParamError(f"unknown param {name!r} for {playbook.id} ({hint})")

@@ -23,7 +23,7 @@ SHIPPED = sorted(CHECKOUT.glob("*.yaml"))
 @pytest.fixture()
 def state(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    return tmp_path / "state" / "runner" / "playbooks"
+    return tmp_path / "state" / "runner" / "cache" / "playbooks"
 
 
 @pytest.fixture()
