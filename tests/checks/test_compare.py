@@ -146,3 +146,24 @@ def test_an_image_larger_than_memory_is_read_streamed_and_only_where_compared(en
     assert tree["/app/dist/big"].sha256 == zeros.hexdigest()
     assert sum(1 for entry in tree.values() if entry.kind == "file") == 3002
     assert peak < 40 * 2**20, f"{peak / 2**20:.0f} MiB held while reading 300 MiB"
+
+
+def test_the_analysis_ahead_is_the_checks_own_or_the_error_that_stops_it(tmp_path):
+    """What diagnose starts ahead for this check (the build, here none: build=false) holds the
+    context's analysis, as the check would make it, or the ContextError it would report."""
+    from runner.buildctx import ContextError
+    from runner.buildctx.copies import analyze_context
+    from runner.checks.compare import Ahead, start_ahead
+    from runner.checks.exclusions import build_flavor
+
+    ctx = CheckContext(cwd=tmp_path, docker_host="unix:///nonexistent.sock")
+    args = ImageVsContextArgs(context=str(tmp_path), image="app:1", build=False)
+    assert start_ahead(args, ctx) is None  # no Dockerfile: the check says so itself
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY package.json /app/\n")
+    (tmp_path / "package.json").write_text("{}\n")
+    ahead = start_ahead(args, ctx)
+    assert isinstance(ahead, Ahead) and ahead.build is None
+    assert ahead.analysis.verbatim() == analyze_context(tmp_path, flavor=build_flavor()[0]).verbatim() != []
+    ahead.discard()  # nothing to stop
+    (tmp_path / ".dockerignore").write_text("[\n")  # a pattern Go's filepath.Match refuses
+    assert isinstance(start_ahead(args, ctx).analysis, ContextError)
