@@ -2,10 +2,9 @@
 same YAML again (~60 ms of a ~0.4 s diagnosis: the YAML parser with positions, pydantic's
 schema built on first use, the cross-references).
 
-A playbook is kept under the hash of its bytes and of the code that validates it (the stat of
-every module of runner/playbook, the check kinds and the registry, and the pydantic and Python
-versions): an edit, a checkout of another commit or an upgraded runner is a new key, never a
-stale playbook. Only playbooks that validated are kept; a bad file is reported every time.
+A playbook is kept under the hash of its bytes and of the code that validates it (the size and
+time of every module of the runner, <1 ms, and the pydantic and Python versions): an edit, a
+checkout of another commit or an upgraded runner is a new key, never a stale playbook. Only playbooks that validated are kept; a bad file is reported every time.
 
 The copies are pickles, and loading a pickle runs code: they live in the user's private state
 folder, and one is read only from a folder and a file that belong to the user and that nobody
@@ -31,8 +30,9 @@ if TYPE_CHECKING:
     from runner.playbook.model import Playbook
 
 KEEP = 64  # copies kept; each edit of a playbook makes a new one
-_RUNNER = Path(__file__).resolve().parents[1]
-_VALIDATING_CODE = (_RUNNER / "playbook", _RUNNER / "checks" / "kinds.py", _RUNNER / "registry.py")
+# All of the runner, not only the models: validation also reads the registries of check kinds
+# and fix actions, and a pickle names the classes it was made of.
+_CODE = Path(__file__).resolve().parents[1]
 
 
 def load_validated(path: Path) -> Playbook:
@@ -61,13 +61,18 @@ def code_fingerprint() -> str:
     """What changes when the code that validates a playbook (or pickles it) changes."""
     import pydantic
 
-    parts = [sys.version, pydantic.VERSION]
-    for place in _VALIDATING_CODE:
-        files = sorted(place.glob("*.py")) if place.is_dir() else [place]
-        for file in files:
-            with contextlib.suppress(OSError):
-                info = file.stat()
-                parts.append(f"{file.name}:{info.st_size}:{info.st_mtime_ns}")
+    from runner import __version__
+
+    # The version too: packagers that fix every file's time (reproducible builds) leave size
+    # and time alike across versions now and then.
+    parts = [sys.version, pydantic.VERSION, __version__, str(_CODE)]
+    for folder, subfolders, files in os.walk(_CODE):
+        subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                with contextlib.suppress(OSError):
+                    info = os.stat(os.path.join(folder, name))
+                    parts.append(f"{folder}/{name}:{info.st_size}:{info.st_mtime_ns}")
     return "\n".join(parts)
 
 

@@ -80,19 +80,20 @@ def test_other_validating_code_is_a_miss(tmp_path, state, validations, monkeypat
     assert len(validations) == 2
 
 
-def test_the_fingerprint_follows_the_models_source(tmp_path, monkeypatch):
+def test_the_fingerprint_follows_the_runners_source(tmp_path, monkeypatch):
     code = tmp_path / "runner"
-    shutil.copytree(CHECKOUT.parent / "runner" / "playbook", code / "playbook")
-    (code / "checks").mkdir()
-    shutil.copy(CHECKOUT.parent / "runner" / "checks" / "kinds.py", code / "checks" / "kinds.py")
-    shutil.copy(CHECKOUT.parent / "runner" / "registry.py", code / "registry.py")
-    monkeypatch.setattr(cache, "_VALIDATING_CODE", (code / "playbook", code / "checks" / "kinds.py",
-                                                     code / "registry.py"))
+    shutil.copytree(CHECKOUT.parent / "runner", code, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "_CODE", code)
     before = cache.code_fingerprint()
     assert before == cache.code_fingerprint()
-    with (code / "playbook" / "model.py").open("a") as handle:
-        handle.write("# a field added\n")
-    assert cache.code_fingerprint() != before
+    for module in ("playbook/model.py", "fix/actions/__init__.py", "registry.py"):
+        with (code / module).open("a") as handle:
+            handle.write("# a field added\n")
+        assert cache.code_fingerprint() != before, module
+        before = cache.code_fingerprint()
+    (code / "playbook" / "__pycache__").mkdir(exist_ok=True)
+    (code / "playbook" / "__pycache__" / "model.cpython-311.pyc").write_bytes(b"compiled")
+    assert cache.code_fingerprint() == before  # byte-compiling changes no code
 
 
 def test_a_broken_copy_is_a_miss_and_is_replaced(tmp_path, state, validations):
