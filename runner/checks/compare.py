@@ -23,6 +23,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 import os
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -133,9 +134,13 @@ class Ahead:
     check's own CPU work (0.1 s at 20,000 files), which needs no engine. Both run while the
     runner imports the docker SDK and the engine answers the other checks."""
 
-    def __init__(self, build: StartedBuild | None, analysis: Any) -> None:
+    def __init__(self, build: StartedBuild | None, analysis: concurrent.futures.Future) -> None:
         self.build = build
-        self.analysis = analysis  # the ContextAnalysis, or the ContextError that said why not
+        self._analysis = analysis
+
+    def analysis(self) -> Any:
+        """The ContextAnalysis, or the ContextError that stopped it (waits for it)."""
+        return self._analysis.result()
 
     def discard(self) -> None:
         if self.build is not None:
@@ -152,7 +157,22 @@ def start_ahead(args: ImageVsContextArgs, ctx: CheckContext) -> Ahead | None:
         # No SDK client: the build's own CLI lists the untagged images (importing the SDK
         # first would hold the build back by ~0.1 s).
         build = start_build(None, BuildSpec.of(context, args.dockerfile, args.target, host))
-    return Ahead(build, _analysis(args, context))
+    analysis: concurrent.futures.Future = concurrent.futures.Future()
+    if ctx.serial:
+        _analyse_into(analysis, args, context)
+    else:
+        # A daemon thread, and the build handed back before it ends: an interrupted diagnosis
+        # stops the build at once and exits without waiting for a large context's analysis.
+        threading.Thread(target=_analyse_into, args=(analysis, args, context), name="context-analysis",
+                         daemon=True).start()
+    return Ahead(build, analysis)
+
+
+def _analyse_into(future: concurrent.futures.Future, args: ImageVsContextArgs, context: Path) -> None:
+    try:
+        future.set_result(_analysis(args, context))
+    except Exception as exc:  # noqa: BLE001 - a bug: the check that asks for it reports it
+        future.set_exception(exc)
 
 
 def _analysis(args: ImageVsContextArgs, context: Path) -> Any:
@@ -188,7 +208,7 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
     client, tagged = looked_up
     ahead = _ahead(ctx)
     started, no_build = _build_started(args, ahead, client, context, host)
-    analysis = ahead.analysis if ahead is not None else None
+    analysis = ahead.analysis() if ahead is not None else None
     try:
         return _compare(args, ctx, client, tagged, context, started, no_build, analysis)
     finally:

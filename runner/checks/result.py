@@ -28,3 +28,6 @@ class CheckContext:
     # Work diagnose started for this check before the checks it waits for had run (a Future of
     # the check kind's `ahead`): the image-vs-context check's cached build.
     ahead: Any = None
+    # The checks run one after another in the main thread (`runner diagnose --profile`): work
+    # started ahead stays in it too, where the profile sees it.
+    serial: bool = False

@@ -183,7 +183,7 @@ def _start_ahead(checks: tuple[Check, ...], base: CheckContext, unset: frozenset
         hook = CHECK_KINDS[check.kind].ahead if check.kind in CHECK_KINDS else None
         args = prepared_args(check, base, unset) if hook else None
         if hook and not isinstance(args, CheckResult):
-            ctx = replace(base, timeout=check.timeout)
+            ctx = replace(base, timeout=check.timeout, serial=serial)
             if serial:
                 future: concurrent.futures.Future = concurrent.futures.Future()
                 try:

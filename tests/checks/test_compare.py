@@ -163,7 +163,9 @@ def test_the_analysis_ahead_is_the_checks_own_or_the_error_that_stops_it(tmp_pat
     (tmp_path / "package.json").write_text("{}\n")
     ahead = start_ahead(args, ctx)
     assert isinstance(ahead, Ahead) and ahead.build is None
-    assert ahead.analysis.verbatim() == analyze_context(tmp_path, flavor=build_flavor()[0]).verbatim() != []
+    assert ahead.analysis().verbatim() == analyze_context(tmp_path, flavor=build_flavor()[0]).verbatim() != []
     ahead.discard()  # nothing to stop
     (tmp_path / ".dockerignore").write_text("[\n")  # a pattern Go's filepath.Match refuses
-    assert isinstance(start_ahead(args, ctx).analysis, ContextError)
+    assert isinstance(start_ahead(args, ctx).analysis(), ContextError)
+    serial = start_ahead(args, CheckContext(cwd=tmp_path, serial=True))
+    assert serial._analysis.done() and isinstance(serial.analysis(), ContextError)  # in this thread
