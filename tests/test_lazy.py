@@ -36,6 +36,7 @@ import sys, runner
 import pydantic
 from runner.playbook.model import LocalizedText
 LocalizedText.model_validate({"en": "x"})  # pydantic builds a validator: it would look for plugins
+import docker  # urllib3 takes importlib.metadata's `version` for HTTP/2
 stand_in = sys.modules["importlib.metadata"]
 assert "distribution" not in vars(stand_in), "importlib.metadata was imported for pydantic's plugins"
 from importlib.metadata import version, entry_points
