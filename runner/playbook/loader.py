@@ -12,6 +12,7 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,19 +240,17 @@ def _decoded(raw: bytes) -> str:
 def load_file(path: Path) -> Playbook:
     """Load and validate one playbook file; raises PlaybookError."""
     path = Path(path)
-    try:
-        data, positions = parse_yaml(read_text(path))
-    except _Invalid as exc:
-        raise PlaybookError([Problem(path, exc.message, *exc.position, _dotted(exc.loc), exc.hint)]) from None
-    except OSError as exc:
-        raise PlaybookError([Problem(path, f"cannot read: {exc.strerror or exc}")]) from None
-    return validate_data(data, positions, path)
+    return _load(path, lambda: read_text(path))
 
 
 def load_bytes(path: Path, raw: bytes) -> Playbook:
     """Validate `raw`, the bytes read from `path` (named in problems); raises PlaybookError."""
+    return _load(Path(path), lambda: _decoded(raw))
+
+
+def _load(path: Path, text: Callable[[], str]) -> Playbook:
     try:
-        data, positions = parse_yaml(_decoded(raw))
+        data, positions = parse_yaml(text())
     except _Invalid as exc:
         raise PlaybookError([Problem(path, exc.message, *exc.position, _dotted(exc.loc), exc.hint)]) from None
     except OSError as exc:
