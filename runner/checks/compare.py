@@ -148,6 +148,8 @@ class Ahead:
 
 
 def start_ahead(args: ImageVsContextArgs, ctx: CheckContext) -> Ahead | None:
+    """The build and the analysis started; None when there is no context to start them on
+    (the check says why)."""
     context = Path(args.context)
     if not context.is_dir() or not (context / args.dockerfile).is_file():
         return None

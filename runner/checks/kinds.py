@@ -14,6 +14,7 @@ from runner.registry import Kind, registry
 
 
 class Args(BaseModel):
+    # Each kind's schema is built when its arguments are first validated: a diagnosis uses few.
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 

@@ -21,8 +21,8 @@ EXIT_FOR_STATUS = {"ok": exitcodes.OK, "problem": exitcodes.PROBLEM, "error": ex
 
 
 class Spinner:
-    """A spinner on stderr for a check that runs longer than half a second (terminals only;
-    no console: none)."""
+    """A spinner on stderr for a check that runs longer than half a second, on a terminal only
+    (console None: never)."""
 
     def __init__(self, console) -> None:  # noqa: ANN001
         self.console = console

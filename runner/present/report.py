@@ -12,7 +12,6 @@ from rich.text import Text
 from runner.diagnose.diagnosis import CheckOutcome, Diagnosis
 from runner.playbook.model import Playbook, localize
 from runner.present.labels import DIAGNOSIS_VERDICT
-from runner.present.machine import to_json  # noqa: F401 - re-exported
 from runner.present.show import command_line
 
 MARK = {"pass": ("✓", "green"), "fail": ("✗", "red"), "warn": ("!", "yellow"), "error": ("✗", "bold red"),
@@ -104,4 +103,3 @@ def print_verdict(console: Console, playbook: Playbook, diagnosis: Diagnosis, la
                                    style="dim"))
             else:
                 console.print(Text(f"    [{step.effect.value}] {localize(step.title, lang)}", style="dim"))
-

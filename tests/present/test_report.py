@@ -12,12 +12,12 @@ from rich.console import Console
 
 from runner.diagnose.diagnosis import CheckOutcome, Diagnosis
 from runner.playbook.model import Playbook
+from runner.present.machine import to_json
 from runner.present.report import (
     _evidence_lines,
     check_line,
     fix_command,
     print_verdict,
-    to_json,
 )
 
 PLAYBOOK = Playbook.model_validate({
