@@ -154,6 +154,6 @@ def _diagnose(playbook_id: str, folder: Path, given: dict[str, str], docker_host
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(profile)
-            err.print(f"profile written to {profile}: python -m pstats {profile}")
+            click.echo(f"profile written to {profile}: python -m pstats {profile}", err=True)
     return diagnosis, playbook
 

@@ -219,3 +219,16 @@ def test_no_spinner_when_stderr_is_not_a_terminal():
     time.sleep(0.7)
     spinner.stop()
     assert console.shown == [] and console.stopped == 0
+
+
+def test_profile_writes_stats_of_the_checks_run_in_this_thread(work, tmp_path):
+    touch_all(work, "b", "c", "d")
+    stats = tmp_path / "diagnose.prof"
+    result = diagnose_markers(work, "--json", "--profile", str(stats))
+    assert result.exit_code == exitcodes.PROBLEM, result.output
+    assert json.loads(result.stdout)["cause"]["id"] == "no-a"
+    assert f"profile written to {stats}" in result.stderr
+    import pstats
+
+    functions = {name for _file, _line, name in pstats.Stats(str(stats)).stats}
+    assert "command" in functions  # the command checks ran in the profiled thread
