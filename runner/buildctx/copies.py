@@ -5,6 +5,7 @@ contents; wildcards may match nothing. Each file is followed through the stages 
 
 from __future__ import annotations
 
+import bisect
 import os
 import tarfile
 from collections.abc import Iterable, Iterator
@@ -137,11 +138,11 @@ def _is_archive(path: Path) -> bool:
         return False
 
 
-class _Placement(NamedTuple):
-    path: str  # a file of the source tree
-    image_path: str
-    alt_image_path: str | None  # where it lands instead when the destination is an existing directory
-    in_directory: bool  # copied as part of a directory source's contents
+# (path of the source tree, image path, the alternative image path when the destination may be
+# an existing directory, whether it came as part of a directory source's contents): plain
+# tuples, one per copied file. Named tuples are made by Python code; tuple.__new__ is C.
+_Placement = tuple[str, str, "str | None", bool]
+_new = tuple.__new__
 
 
 def _place(copy: CopyInstruction, tree: Tree, items: list[str], many: bool,
@@ -155,18 +156,37 @@ def _place(copy: CopyInstruction, tree: Tree, items: list[str], many: bool,
     below = (dest if dest == "/" else dest + "/") if go_clean(dest) == dest else None
     for item in items:
         if tree.kind[item] == "dir":
+            cut = len(item) + 1 if item else 0
             for path in tree.below(item):
-                rel = path[len(item) + 1:] if item else path
-                yield _Placement(path, below + rel if below is not None else join_image_path(dest, rel), None, True)
+                yield path, below + path[cut:] if below is not None else join_image_path(dest, path[cut:]), None, True
             continue
         into = join_image_path(dest, item.rpartition("/")[2])
         if copy.dest_abs.endswith("/") or many or dest in known_dirs:
-            yield _Placement(item, into, None, False)
+            yield item, into, None, False
         else:
-            yield _Placement(item, dest, into, False)
+            yield item, dest, into, False
 
 
-def _expand_copy(copy: CopyInstruction, root: Path, seen: Tree, full: Tree, entries: dict[str, Entry],
+class _Excluded:
+    """The context's excluded files and skipped folders, found by the folder that holds them
+    without going through all that it holds."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self.by_path = {e.relpath: e for e in entries if e.excluded and e.kind != "dir"}
+        self.paths = sorted(self.by_path)
+
+    def under(self, item: str) -> Iterator[Entry]:
+        """Those at `item` or below it ("" the context's root)."""
+        if item in self.by_path:
+            yield self.by_path[item]
+        prefix = item + "/" if item else ""
+        for index in range(bisect.bisect_left(self.paths, prefix), len(self.paths)):
+            if not self.paths[index].startswith(prefix):
+                break
+            yield self.by_path[self.paths[index]]
+
+
+def _expand_copy(copy: CopyInstruction, root: Path, seen: Tree, full: Tree, excluded_entries: _Excluded,
                  ignore: DockerIgnore, known_dirs: set[str]) -> CopyExpansion:
     files: list[CopiedFile] = []
     excluded: dict[str, ContextFile] = {}
@@ -179,10 +199,8 @@ def _expand_copy(copy: CopyInstruction, root: Path, seen: Tree, full: Tree, entr
         items = seen.resolve(source)
         candidates = full.resolve(source) or []
         for item in candidates:
-            for path in full.below(item):
-                entry = entries.get(path)
-                if entry is not None and entry.excluded:
-                    excluded[path] = entry.as_context_file()
+            for entry in excluded_entries.under(item):
+                excluded[entry.relpath] = entry.as_context_file()
         if items is None:
             clean = normalize_relpath(source)
             on_disk = os.path.lexists(root / clean)
@@ -194,12 +212,12 @@ def _expand_copy(copy: CopyInstruction, root: Path, seen: Tree, full: Tree, entr
             empty.append(source)
             continue
         many = several or len(items) > 1
-        for placed in _place(copy, seen, items, many, known_dirs):
-            kind = seen.kind[placed.path]
-            unpacked = (copy.instruction == "ADD" and kind == "file" and not placed.in_directory
-                        and _is_archive(root / placed.path))
-            files.append(CopiedFile(placed.path, placed.image_path, copy.stage, copy.line, copy.instruction,
-                                    placed.alt_image_path, unpacked=unpacked, symlink=kind == "symlink"))
+        adding = copy.instruction == "ADD"
+        for path, image_path, alt_image_path, in_directory in _place(copy, seen, items, many, known_dirs):
+            kind = seen.kind[path]
+            unpacked = adding and kind == "file" and not in_directory and _is_archive(root / path)
+            files.append(_new(CopiedFile, (path, image_path, copy.stage, copy.line, copy.instruction,
+                                           alt_image_path, unpacked, kind == "symlink")))
     return CopyExpansion(copy, tuple(files), tuple(sorted(excluded.values())), tuple(missing), tuple(empty),
                          tuple(remote), tuple(unresolved))
 
@@ -227,26 +245,36 @@ def analyze_context(context_dir: str | os.PathLike[str], dockerfile: str | os.Pa
     ignore = DockerIgnore.from_file(ignore_path, flavor) if ignore_path else DockerIgnore(flavor=flavor)
     unreadable: list[str] = []
     entries = tuple(walk_context(root, ignore, unreadable))
-    by_path = {e.relpath: e for e in entries}
-    seen, full = Tree(), Tree()
+    excluded_entries = _Excluded(entries)
+    # What the builder sees, and the whole context (the excluded parts too, to say why a source
+    # names nothing): the second is the first plus the few excluded entries.
+    seen = Tree()
     for e in entries:
-        full.add(e.relpath, "dir" if e.kind == "pruned" else e.kind)
-        if e.kind == "pruned":
-            full.kind[e.relpath] = "pruned"
         if not e.excluded:
             seen.add(e.relpath, e.kind)
+    full = seen.copy()
+    for e in entries:
+        if e.excluded:
+            full.add(e.relpath, "dir" if e.kind == "pruned" else e.kind)
+            if e.kind == "pruned":
+                full.kind[e.relpath] = "pruned"
     target_stage = parsed.stage(target) if target is not None else parsed.final
     if target_stage is None:
         raise DockerfileError(f"no stage {target!r} in {dockerfile_path}")
     needed = parsed.needed_stages(target_stage.index)
 
     expansions: list[CopyExpansion] = []
+    # Per stage: the context files it holds, by image path, and the paths among them whose bytes
+    # may have changed since their copy. (A set beside the files: a RUN marks every file, and a
+    # project's 10,000s of them would each be remade.)
     stage_files: dict[int, dict[str, TrackedFile]] = {}
+    stage_modified: dict[int, set[str]] = {}
     stage_dirs: dict[int, set[str]] = {}
     for index in needed:
         stage = parsed.stages[index]
         base = stage.base_stage
         files: dict[str, TrackedFile] = dict(stage_files.get(base, {})) if base is not None else {}
+        modified: set[str] = set(stage_modified.get(base, ())) if base is not None else set()
         dirs: set[str] = set(stage_dirs.get(base, {"/"})) if base is not None else {"/"}
         copies = iter(stage.copies)
         workdirs = dict(stage.workdirs)
@@ -256,37 +284,47 @@ def analyze_context(context_dir: str | os.PathLike[str], dockerfile: str | os.Pa
                 dirs.update(_parents(workdirs[ins.line]))
                 continue
             if ins.keyword == "RUN":
-                files = {p: f if f.modified_later else f._replace(modified_later=True) for p, f in files.items()}
+                modified = set(files)
                 continue
             if ins.keyword not in ("COPY", "ADD"):
                 continue
             copy = next(copies)
             dest = copy.dest_abs.rstrip("/") or "/"
             if copy.from_context:
-                expansion = _expand_copy(copy, root, seen, full, by_path, ignore, dirs)
+                expansion = _expand_copy(copy, root, seen, full, excluded_entries, ignore, dirs)
                 expansions.append(expansion)
                 if expansion.remote or copy.heredocs:  # content we cannot see lands at dest too
-                    files = _mark_overlapping(files, dest, set())
+                    modified |= _overlapping(files, dest, set())
                 for f in expansion.files:
-                    files[f.image_path] = TrackedFile(f.context_path, f.image_path, index, copy.line, False,
-                                                      f.alt_image_path, f.unpacked, f.symlink)
-                    _add_parents(dirs, f.image_path)
+                    files[f.image_path] = _new(TrackedFile, (f.context_path, f.image_path, index, copy.line, False,
+                                                             f.alt_image_path, f.unpacked, f.symlink))
+                    parent = f.image_path.rpartition("/")[0] or "/"
+                    if parent not in dirs:
+                        _add_parents(dirs, f.image_path)
+                if modified:
+                    modified.difference_update(f.image_path for f in expansion.files)
             elif copy.from_stage is not None:
-                written, unknown = _copy_between_stages(copy, stage_files.get(copy.from_stage, {}),
-                                                        stage_dirs.get(copy.from_stage, {"/"}), dirs)
+                written, written_modified, unknown = _copy_between_stages(
+                    copy, stage_files.get(copy.from_stage, {}), stage_modified.get(copy.from_stage, set()),
+                    stage_dirs.get(copy.from_stage, {"/"}), dirs)
                 if unknown:  # a directory or path we do not fully track (RUN output) lands at dest
-                    files = _mark_overlapping(files, dest, set(written))
+                    modified |= _overlapping(files, dest, set(written))
                 files.update(written)
+                modified.difference_update(written)
+                modified |= written_modified
                 for path in written:
                     _add_parents(dirs, path)
             else:  # from an image: unknown bytes land at dest
-                files = _mark_overlapping(files, dest, set())
+                modified |= _overlapping(files, dest, set())
             if copy.dest_is_dir:
                 dirs.add(dest)
                 dirs.update(_parents(dest))
         stage_files[index] = files
+        stage_modified[index] = modified
         stage_dirs[index] = dirs
-    final = tuple(sorted(stage_files[target_stage.index].values(), key=lambda f: f.image_path))
+    target_modified = stage_modified[target_stage.index]
+    final = tuple(sorted((f._replace(modified_later=True) if path in target_modified else f
+                          for path, f in stage_files[target_stage.index].items()), key=lambda f: f.image_path))
     return ContextAnalysis(root, dockerfile_path, ignore_path, parsed, ignore, entries, tuple(expansions),
                            tuple(needed), target_stage.index, final, tuple(unreadable))
 
@@ -300,23 +338,31 @@ def _add_parents(dirs: set[str], path: str) -> None:
         dirs.update(_parents(parent))
 
 
-def _mark_overlapping(files: dict[str, TrackedFile], dest: str, keep: set[str]) -> dict[str, TrackedFile]:
-    return {p: (f._replace(modified_later=True) if p not in keep and _overlaps(p, dest) else f)
-            for p, f in files.items()}
+def _overlapping(files: dict[str, TrackedFile], dest: str, keep: set[str]) -> set[str]:
+    """The files that content landing at `dest` may overwrite."""
+    return {p for p in files if p not in keep and _overlaps(p, dest)}
 
 
-def _copy_between_stages(copy: CopyInstruction, source_files: dict[str, TrackedFile], source_dirs: set[str],
-                         dest_dirs: set[str]) -> tuple[dict[str, TrackedFile], bool]:
-    """`COPY --from=<stage>`: the context files we track in that stage, moved to their new path,
-    and whether content we do not track may come along (a directory, a wildcard, an unknown path)."""
+def _copy_between_stages(copy: CopyInstruction, source_files: dict[str, TrackedFile], source_modified: set[str],
+                         source_dirs: set[str], dest_dirs: set[str]) -> tuple[dict[str, TrackedFile], set[str], bool]:
+    """`COPY --from=<stage>`: the context files we track in that stage, moved to their new path;
+    those of them whose bytes may have changed; and whether content we do not track may come
+    along (a directory, a wildcard, an unknown path)."""
+    prefixes = {_literal_prefix(source) for source in copy.sources}
+    folders = tuple(prefix + "/" for prefix in prefixes)
+
+    def named(path: str) -> bool:  # only what a source can name: not a whole project's files
+        return "/" in prefixes or path in prefixes or path.startswith(folders)
     tree = Tree()
     for d in source_dirs:
-        if d != "/":
+        if d != "/" and named(d):
             tree.add(d.lstrip("/"), "dir")
     for path, f in source_files.items():
-        tree.add(path.lstrip("/"), "symlink" if f.symlink else "file")
+        if named(path):
+            tree.add(path.lstrip("/"), "symlink" if f.symlink else "file")
     several = len(copy.sources) > 1
     out: dict[str, TrackedFile] = {}
+    out_modified: set[str] = set()
     unknown = False
     for source in copy.sources:
         resolved = tree.resolve(source)
@@ -326,10 +372,24 @@ def _copy_between_stages(copy: CopyInstruction, source_files: dict[str, TrackedF
         if any(tree.kind[item] == "dir" for item in items):
             unknown = True
         many = several or len(items) > 1
-        for placed in _place(copy, tree, items, many, dest_dirs):
-            out[placed.image_path] = source_files["/" + placed.path]._replace(
-                image_path=placed.image_path, alt_image_path=placed.alt_image_path)
-    return out, unknown
+        for path, image_path, alt_image_path, _in_directory in _place(copy, tree, items, many, dest_dirs):
+            origin = "/" + path
+            out[image_path] = source_files[origin]._replace(image_path=image_path, alt_image_path=alt_image_path)
+            if origin in source_modified:
+                out_modified.add(image_path)
+            else:
+                out_modified.discard(image_path)
+    return out, out_modified, unknown
+
+
+def _literal_prefix(source: str) -> str:
+    """The absolute folder or path a source names before its first wildcard ("/" for all)."""
+    parts = []
+    for part in go_clean("/" + source).strip("/").split("/"):
+        if not part or has_wildcards(part):
+            break
+        parts.append(part)
+    return "/" + "/".join(parts)
 
 
 def verbatim_files(context_dir: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = "Dockerfile",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,8 +25,9 @@ class ContextFile(NamedTuple):
     is_dir: bool = False  # an excluded directory the builder never enters (its files are not listed)
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
+    """(A tuple: a context has 10,000s of them, and a frozen dataclass is slower to make.)"""
+
     relpath: str
     kind: str  # "file", "symlink", "dir", "pruned" (an excluded directory the walk skips)
     excluded: bool
@@ -36,6 +36,9 @@ class Entry:
     def as_context_file(self) -> ContextFile:
         return ContextFile(self.relpath, self.excluded, str(self.pattern) if self.pattern else None,
                            self.kind == "pruned")
+
+
+_new = tuple.__new__  # an Entry without the named tuple's Python-level __new__: one per file
 
 
 def walk_context(root: Path, ignore: DockerIgnore, unreadable: list[str] | None = None) -> Iterator[Entry]:
@@ -63,14 +66,14 @@ def walk_context(root: Path, ignore: DockerIgnore, unreadable: list[str] | None 
                 matched, info, decided = False, [], None
             if is_dir:
                 if matched and ignore.prunable(rel):
-                    yield Entry(rel, "pruned", True, decided)
+                    yield _new(Entry, (rel, "pruned", True, decided))
                     continue
                 # An excluded directory entered for an exception: the old walker sends it
                 # (`goto passedFilter`), the new one only as the parent of what it sends.
-                yield Entry(rel, "dir", matched and ignore.flavor == MODERN, decided)
+                yield _new(Entry, (rel, "dir", matched and ignore.flavor == MODERN, decided))
                 yield from visit(rel, info)
             else:
-                yield Entry(rel, "symlink" if is_link else "file", matched, decided)
+                yield _new(Entry, (rel, "symlink" if is_link else "file", matched, decided))
 
     yield from visit("", None)
 
@@ -108,6 +111,12 @@ class Tree:
         self.children[parent].append(path)
         if kind == "dir":
             self.children.setdefault(path, [])
+
+    def copy(self) -> Tree:
+        twin = Tree()
+        twin.kind = dict(self.kind)
+        twin.children = {path: list(children) for path, children in self.children.items()}
+        return twin
 
     def resolve(self, source: str) -> list[str] | None:
         """The paths a COPY source names: None if a literal path does not exist, [] if a wildcard
