@@ -1,3 +1,3 @@
-from runner.cli import run
+from runner.launch import run
 
 run()

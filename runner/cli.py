@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -116,12 +117,12 @@ def main() -> None:
     sys.exit(code if isinstance(code, int) else exitcodes.OK)
 
 
-def run() -> None:
-    """The `runner` command: main(), then out without Python's module teardown when nothing else
-    runs. Unloading pydantic, the docker SDK and rich costs ~0.12 s of every command, and no
-    module of ours needs it: the output is flushed and the exit handlers (temporary folders'
-    finalizers among them) run first. With another thread still running, the normal exit waits
-    for it as always."""
+def run(after: Callable[[], None] | None = None) -> None:
+    """The command: main(), then out without Python's module teardown when nothing else runs.
+    Unloading pydantic, the docker SDK and rich costs ~0.12 s of every command, and no module of
+    ours needs it: the output is flushed and the exit handlers (temporary folders' finalizers
+    among them) run first. With another thread still running, the normal exit waits for it as
+    always. after: called once the output is out (runner/launch.py starts a resident there)."""
     import atexit
     import threading
 
@@ -142,6 +143,8 @@ def run() -> None:
             stream.flush()
         except (OSError, ValueError):  # a reader that left (`runner list | head`), a closed stream
             pass
+    if after is not None:
+        after()
     os._exit(code)
 
 

@@ -13,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_FOLDER = pytest.StashKey[str]()
+RUNTIME_FOLDER = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,6 +33,9 @@ def pytest_configure(config: pytest.Config) -> None:
     import tempfile
 
     os.environ["XDG_STATE_HOME"] = config.stash[STATE_FOLDER] = tempfile.mkdtemp(prefix="runner-test-state-")
+    # The resident runners the session's `runner diagnose` calls start (runner/resident) listen
+    # in the session's own folder, and are stopped with it.
+    os.environ["XDG_RUNTIME_DIR"] = config.stash[RUNTIME_FOLDER] = tempfile.mkdtemp(prefix="rt-")
     # A cancelled CI job or `kill` sends SIGTERM, which would end the session without its
     # clean-up: as KeyboardInterrupt, pytest tears the fixtures down and what the session made
     # on the shared engine is removed.
@@ -43,6 +47,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
     if STATE_FOLDER in config.stash:  # what the session's runs kept there ends with it
         shutil.rmtree(config.stash[STATE_FOLDER], ignore_errors=True)
+    if RUNTIME_FOLDER in config.stash:
+        from runner.resident.server import stop_residents
+
+        stop_residents(os.path.join(config.stash[RUNTIME_FOLDER], "runner"))
+        shutil.rmtree(config.stash[RUNTIME_FOLDER], ignore_errors=True)
 
 
 def _interrupt(signum: int, frame: object) -> None:

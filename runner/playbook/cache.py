@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from runner.codeprint import RUNNER_CODE, module_stamps
 from runner.playbook.folders import Unreadable, read_playbook_bytes
 from runner.state import state_dir
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 KEEP = 64  # copies kept; each edit of a playbook makes a new one
 # All of the runner, not only the models: validation also reads the registries of check kinds
 # and fix actions, and a pickle names the classes it was made of.
-_CODE = Path(__file__).resolve().parents[1]
+_CODE = RUNNER_CODE
 
 
 def load_validated(path: Path) -> Playbook:
@@ -47,7 +48,7 @@ def load_validated(path: Path) -> Playbook:
 
         return load_file(path)  # says what is wrong with the file
     key = cache_key(raw, code_fingerprint())
-    found = _read(key)
+    found = _in_memory.get(key) or _read(key)
     if found is not None:
         return found
     from runner.playbook.loader import load_bytes
@@ -55,6 +56,20 @@ def load_validated(path: Path) -> Playbook:
     playbook = load_bytes(path, raw)
     _write(key, playbook)
     return playbook
+
+
+# Playbooks validated by a resident runner before it forks its children (runner/resident), by
+# the same key as the copies on disk, which each would otherwise unpickle again (~10 ms).
+_in_memory: dict[str, Playbook] = {}
+
+
+def keep_in_memory(path: Path) -> None:
+    """Validate the playbook in `path` and keep it in this process, for the processes it forks;
+    raises PlaybookError like `loader.load_file`."""
+    from runner.playbook.loader import load_bytes
+
+    raw = read_playbook_bytes(path)
+    _in_memory[cache_key(raw, code_fingerprint())] = load_bytes(path, raw)
 
 
 def code_fingerprint() -> str:
@@ -65,15 +80,7 @@ def code_fingerprint() -> str:
 
     # The version too: packagers that fix every file's time (reproducible builds) leave size
     # and time alike across versions now and then.
-    parts = [sys.version, pydantic.VERSION, __version__, str(_CODE)]
-    for folder, subfolders, files in os.walk(_CODE):
-        subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
-        for name in sorted(files):
-            if name.endswith(".py"):
-                with contextlib.suppress(OSError):
-                    info = os.stat(os.path.join(folder, name))
-                    parts.append(f"{folder}/{name}:{info.st_size}:{info.st_mtime_ns}")
-    return "\n".join(parts)
+    return "\n".join([sys.version, pydantic.VERSION, __version__, *module_stamps(_CODE)])
 
 
 def cache_key(raw: bytes, fingerprint: str) -> str:
