@@ -13,7 +13,9 @@ Ctrl-C, SIGTERM and SIGHUP to it and exits with its exit status. A caller killed
 child too. The child is a fresh fork for each call: nothing of one diagnosis carries over into
 another.
 
-A resident serves only `diagnose`: it only reads and prompts for nothing. It is keyed by the
+A resident serves only `diagnose`: it only reads and prompts for nothing; and not when the
+engine is reached through ssh, which may want to ask at the terminal (a resident's child has
+none). It is keyed by the
 runner's code on disk, the Python and its installed packages, and the environment Python reads
 at start-up (PYTHON*, LANG, LC_*): any change is a new resident; the old one exits when its code
 changed or after IDLE_SECONDS without a call. Its socket lives in a folder only the user may

@@ -41,9 +41,37 @@ def resident_for(argv: list[str]) -> str | None:
     """The socket of the resident that may run `runner ARGV`; None when this call runs here
     (another command, a profile, RUNNER_RESIDENT=0, no private folder for the socket)."""
     command, rest = command_of(argv)
-    if command not in COMMANDS or "--profile" in rest or not enabled():
+    if command not in COMMANDS or "--profile" in rest or not enabled() or by_ssh(argv, os.environ):
         return None
     return socket_path()
+
+
+def by_ssh(argv: list[str], environ: dict[str, str] | os._Environ) -> bool:
+    """Whether the engine may be reached through ssh, which may want to ask the person at the
+    terminal (a host key to trust, a passphrase): a resident's child has no terminal to ask on."""
+    if any("ssh://" in word for word in argv):
+        return True
+    if any(environ.get(name, "").startswith("ssh://") for name in ("DOCKER_HOST", "RUNNER_DOCKER_HOST")):
+        return True
+    config = environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
+    context = environ.get("DOCKER_CONTEXT") or _read_json(os.path.join(config, "config.json")).get("currentContext")
+    if not context or context == "default":
+        return False
+    import hashlib
+
+    meta = _read_json(os.path.join(config, "contexts", "meta", hashlib.sha256(context.encode()).hexdigest(),
+                                   "meta.json"))
+    host = ((meta.get("Endpoints") or {}).get("docker") or {}).get("Host")
+    return not isinstance(host, str) or host.startswith("ssh://")  # unreadable: as if it were
+
+
+def _read_json(path: str) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            found = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def served(path: str) -> int | None:

@@ -236,3 +236,30 @@ def test_the_socket_lives_only_in_a_folder_nobody_else_may_enter(tmp_path):
 ])
 def test_only_the_subcommand_decides(words, command):
     assert command_of(words)[0] == command
+
+
+def test_an_engine_reached_through_ssh_is_never_served_by_a_resident(tmp_path):
+    """ssh may ask the person at the terminal (a host key, a passphrase): a resident's child has
+    no terminal."""
+    import hashlib
+
+    from runner.resident.client import by_ssh
+
+    config = tmp_path / "docker"
+    (config / "contexts" / "meta").mkdir(parents=True)
+    (config / "config.json").write_text(json.dumps({"currentContext": "far"}))
+
+    def context(name: str, host: str) -> None:
+        folder = config / "contexts" / "meta" / hashlib.sha256(name.encode()).hexdigest()
+        folder.mkdir()
+        (folder / "meta.json").write_text(json.dumps({"Name": name, "Endpoints": {"docker": {"Host": host}}}))
+
+    context("far", "ssh://me@far")
+    context("near", "unix:///run/near.sock")
+    env = {"DOCKER_CONFIG": str(config)}
+    assert by_ssh(["diagnose", "x"], env)  # the current context
+    assert not by_ssh(["diagnose", "x"], {**env, "DOCKER_CONTEXT": "near"})
+    assert by_ssh(["diagnose", "x"], {**env, "DOCKER_CONTEXT": "gone"})  # unknown: as if it were
+    assert by_ssh(["diagnose", "x", "--docker-host", "ssh://me@far"], {**env, "DOCKER_CONTEXT": "near"})
+    assert by_ssh(["diagnose", "x"], {"DOCKER_HOST": "ssh://me@far", "DOCKER_CONFIG": str(tmp_path)})
+    assert not by_ssh(["diagnose", "x"], {"DOCKER_HOST": "unix:///run/x.sock", "DOCKER_CONFIG": str(tmp_path)})
