@@ -88,6 +88,11 @@ def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docke
       "errors": [...], "unexplained": ["check: summary", ...],
       "interrupted_fixes": [...]}: a fix of the container killed half way
       (SIGKILL, a reboot) makes the status "problem" until `runner fix --recover`.
+
+    \b
+    Speed: a call runs in its own process and then leaves a resident runner that
+    keeps the runner imported (10 idle minutes at most); the next calls are forks
+    of it, with your environment, folder and terminal. RUNNER_RESIDENT=0 turns it off.
     """
     from runner.diagnose import early
     from runner.engine.building import builds_asked, discard_early

@@ -34,11 +34,15 @@ def main() -> None:
     if lock is None:
         return  # another resident serves this key already
     stamps = module_stamps()
-    _warm_up()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     staging = path.with_name(f".{path.name}.{os.getpid()}")
     staging.unlink(missing_ok=True)
-    listener.bind(os.fspath(staging))
+    listener.bind(os.fspath(staging))  # before the warm-up: a folder that holds no socket costs nothing
+    try:
+        _warm_up()
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
     listener.listen(64)
     os.replace(staging, path)  # a stale socket of a resident that died is replaced whole
     inode = os.stat(path).st_ino
