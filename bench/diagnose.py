@@ -161,7 +161,7 @@ def floor_build(project: dockerlab.Project) -> float:
 
 def sized(options: argparse.Namespace, tmp: Path) -> None:
     print(f"{'sources':>8}{'files in /app':>15}{'runner':>9}{'own process':>13}{'manual look':>13}{'floor':>8}"
-          f"{'runner/manual':>15}{'peak RSS':>10}  verdicts")
+          f"{'runner÷manual':>15}{'peak RSS':>10}  verdicts")
     for size in [int(n) for n in options.sizes.split(",")]:
         project = sized_project(tmp / f"sized-{size}", size, options.excluded)
         files = docker("exec", project.container, "find", "/app", "-type", "f").stdout.count("\n")
@@ -187,7 +187,7 @@ def sized(options: argparse.Namespace, tmp: Path) -> None:
               f"{'/'.join(sorted(set(verdicts)))}; after a change: {stale}", flush=True)
         docker("rm", "-f", project.container, check=False)
         dockerlab.run(["rm", "-rf", str(project.root)])
-    print(f"\nmedians of {options.repeat} interleaved rounds after one not counted; runner/manual: the runner's "
+    print(f"\nmedians of {options.repeat} interleaved rounds after one not counted; runner÷manual: the runner's "
           "time over the manual look's (1.25x: a quarter longer); peak RSS the largest of the own-process rounds; "
           "floor = the cached build alone")
 
@@ -206,7 +206,7 @@ def main() -> None:
     janitor.start()
     # The residents the bench's calls start listen in its own folder, and leave with it.
     runtime = tempfile.mkdtemp(prefix="bench-rt-")
-    os.environ["XDG_RUNTIME_DIR"] = runtime
+    os.environ["RUNNER_RESIDENT_DIR"] = runtime
     try:
         with tempfile.TemporaryDirectory(prefix="bench-diagnose-") as tmp:
             dockerlab.build_base_image(Path(tmp) / "base")
@@ -235,7 +235,7 @@ def main() -> None:
         janitor.clean()
         from runner.resident.server import stop_residents
 
-        stop_residents(Path(runtime) / "runner")
+        stop_residents(runtime)
         import shutil
 
         shutil.rmtree(runtime, ignore_errors=True)

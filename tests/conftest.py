@@ -34,8 +34,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     os.environ["XDG_STATE_HOME"] = config.stash[STATE_FOLDER] = tempfile.mkdtemp(prefix="runner-test-state-")
     # The resident runners the session's `runner diagnose` calls start (runner/resident) listen
-    # in the session's own folder, and are stopped with it.
-    os.environ["XDG_RUNTIME_DIR"] = config.stash[RUNTIME_FOLDER] = tempfile.mkdtemp(prefix="rt-")
+    # in the session's own folder, and are stopped with it. (Not XDG_RUNTIME_DIR: a daemon a
+    # test starts would keep runc's files there.)
+    os.environ["RUNNER_RESIDENT_DIR"] = config.stash[RUNTIME_FOLDER] = tempfile.mkdtemp(prefix="rr-")
     # A cancelled CI job or `kill` sends SIGTERM, which would end the session without its
     # clean-up: as KeyboardInterrupt, pytest tears the fixtures down and what the session made
     # on the shared engine is removed.
@@ -50,7 +51,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if RUNTIME_FOLDER in config.stash:
         from runner.resident.server import stop_residents
 
-        stop_residents(os.path.join(config.stash[RUNTIME_FOLDER], "runner"))
+        stop_residents(config.stash[RUNTIME_FOLDER])
         shutil.rmtree(config.stash[RUNTIME_FOLDER], ignore_errors=True)
 
 

@@ -205,7 +205,7 @@ def _start(chosen: Engine, say) -> None:
         start = log.stat().st_size if log.exists() else 0
         with open(log, "ab") as out:
             daemon = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                      env={**os.environ, "PATH": path}, start_new_session=True)
+                                      env=_daemon_environment(path), start_new_session=True)
         for _ in range(120):
             if answers(chosen):
                 return
@@ -222,6 +222,16 @@ def _start(chosen: Engine, say) -> None:
             _wait_for_the_last_one_to_exit(chosen)
             continue
         raise SystemExit(f"engines: {chosen.name} did not answer within 60 s; {log}:\n{said[-3000:]}")
+
+
+def _daemon_environment(path: str) -> dict[str, str]:
+    """The environment a daemon starts with: it outlives whoever starts it (a test session, a
+    lab), so nothing of that one's own folders. runc keeps a process's exec files under
+    XDG_RUNTIME_DIR: a daemon started inside a test session that had its own, removed at its
+    end, could no longer `docker exec` (seen: "open /tmp/rt-.../runc-process...: no such file")."""
+    env = {name: value for name, value in os.environ.items() if name not in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME")}
+    env["PATH"] = path
+    return env
 
 
 def _wait_for_the_last_one_to_exit(chosen: Engine) -> None:

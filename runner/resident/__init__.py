@@ -19,12 +19,14 @@ none). It is keyed by the
 runner's code on disk, the Python and its installed packages, and the environment Python reads
 at start-up (PYTHON*, LANG, LC_*): any change is a new resident; the old one exits when its code
 changed or after IDLE_SECONDS without a call. Its socket lives in a folder only the user may
-enter ($XDG_RUNTIME_DIR/runner, else <tmp>/runner-resident-<uid>), and it serves only its own
+enter ($RUNNER_RESIDENT_DIR, else $XDG_RUNTIME_DIR/runner, else <tmp>/runner-resident-<uid>),
+and it serves only its own
 user. RUNNER_RESIDENT=0 turns it off: every call then runs in its own process, as the first does.
 """
 
 from __future__ import annotations
 
 ENV_SWITCH = "RUNNER_RESIDENT"
+ENV_FOLDER = "RUNNER_RESIDENT_DIR"  # where the sockets live, instead of the runtime folder
 IDLE_SECONDS = 600
 COMMANDS = frozenset({"diagnose"})

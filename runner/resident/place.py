@@ -9,7 +9,7 @@ import stat
 import sys
 
 from runner.codeprint import module_stamps
-from runner.resident import ENV_SWITCH
+from runner.resident import ENV_FOLDER, ENV_SWITCH
 
 SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes
 
@@ -19,6 +19,10 @@ def enabled(environ: dict[str, str] | os._Environ = os.environ) -> bool:
 
 
 def runtime_folder(environ: dict[str, str] | os._Environ = os.environ) -> str:
+    """RUNNER_RESIDENT_DIR, else $XDG_RUNTIME_DIR/runner, else <tmp>/runner-resident-<uid>."""
+    own = environ.get(ENV_FOLDER)
+    if own and os.path.isabs(own):
+        return own
     runtime = environ.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isabs(runtime):
         return os.path.join(runtime, "runner")

@@ -57,13 +57,13 @@ def world(tmp_path):
     work.mkdir()
     runtime = Path(tempfile.mkdtemp(prefix="rr-"))  # short: a socket's path has ~100 bytes
     yield books, work, runtime
-    stop_residents(runtime / "runner")
+    stop_residents(runtime)
     shutil.rmtree(runtime, ignore_errors=True)
 
 
 def environment(runtime: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("RUNNER_RESIDENT", "PROBE")}
-    env.update({"XDG_RUNTIME_DIR": str(runtime), **extra})
+    env.update({"RUNNER_RESIDENT_DIR": str(runtime), **extra})
     return env
 
 
@@ -87,7 +87,7 @@ def inherited(report: dict) -> dict[str, str]:
 def resident_pid(runtime: Path, timeout: float = 60.0) -> int:
     """The pid of the resident listening in `runtime`, once it does."""
     deadline = time.monotonic() + timeout
-    folder = runtime / "runner"
+    folder = runtime
     while time.monotonic() < deadline:
         sockets = list(folder.glob("*.sock")) if folder.is_dir() else []
         if sockets:
@@ -170,7 +170,7 @@ def test_with_RUNNER_RESIDENT_0_every_call_runs_itself_and_none_starts_a_residen
         done, report = diagnose(books, work, runtime, RUNNER_RESIDENT="0")
         assert done.returncode == exitcodes.PROBLEM and report["cause"]["id"] == "no-marker"
     time.sleep(1)
-    assert not list((runtime / "runner").glob("*.sock")) if (runtime / "runner").exists() else True
+    assert not list(runtime.glob("*.sock"))
 
 
 def test_a_dead_residents_socket_is_taken_over(world):
@@ -224,7 +224,9 @@ def test_the_socket_lives_only_in_a_folder_nobody_else_may_enter(tmp_path):
     link = tmp_path / "link"
     link.symlink_to(mine)
     assert place.private_folder(str(link)) is None
-    assert place.socket_path({"XDG_RUNTIME_DIR": str(tmp_path / ("x" * 120))}) is None  # too long for a socket
+    assert place.socket_path({"RUNNER_RESIDENT_DIR": str(tmp_path / ("x" * 120))}) is None  # too long for a socket
+    assert place.runtime_folder({"XDG_RUNTIME_DIR": "/run/user/7"}) == "/run/user/7/runner"
+    assert place.runtime_folder({"RUNNER_RESIDENT_DIR": "/r", "XDG_RUNTIME_DIR": "/run/user/7"}) == "/r"
 
 
 @pytest.mark.parametrize(("words", "command"), [
