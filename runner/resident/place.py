@@ -51,18 +51,35 @@ def private_folder(folder: str) -> str | None:
 
 
 def startup_environment(environ: dict[str, str] | os._Environ = os.environ) -> list[str]:
-    """The variables Python reads when it starts (imports, encodings, locale): a resident
-    started under others would import other code or decode otherwise."""
+    """The variables Python reads when it starts (imports, encodings, locale, time zone): a
+    resident started under others would import other code or decode otherwise."""
     return sorted(f"{name}={value}" for name, value in environ.items()
-                  if name.startswith(("PYTHON", "LC_", "PYDANTIC_")) or name == "LANG")
+                  if name.startswith(("PYTHON", "LC_", "PYDANTIC_")) or name in ("LANG", "TZ"))
+
+
+def process_identity() -> list[str]:
+    """What a child inherits from the resident, not from its caller, and what a command's reach
+    depends on: the user and groups (added to the docker group since, a caller can reach the
+    socket the resident could not), the limits and the namespaces it lives in."""
+    import resource
+
+    parts = [f"ids={os.getuid()},{os.geteuid()},{os.getgid()},{os.getegid()},{sorted(os.getgroups())}"]
+    for limit in ("RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE"):
+        parts.append(f"{limit}={resource.getrlimit(getattr(resource, limit))}")
+    for space in ("mnt", "net", "pid", "user", "uts", "ipc", "cgroup"):
+        try:
+            parts.append(os.readlink(f"/proc/self/ns/{space}"))
+        except OSError:
+            parts.append(f"{space}:?")
+    return parts
 
 
 def key(environ: dict[str, str] | os._Environ = os.environ) -> str:
     """What a resident must share with this call: the code, the interpreter and its flags,
-    the installed packages (a folder on the import path changes when one is added or removed)
-    and the start-up environment."""
+    the installed packages (a folder on the import path changes when one is added or removed),
+    the process's identity and the start-up environment."""
     parts = [sys.executable, sys.version, repr(sys.flags), repr(sorted(sys._xoptions.items())),
-             repr(sys.warnoptions), str(os.getuid()), *startup_environment(environ), *module_stamps()]
+             repr(sys.warnoptions), *process_identity(), *startup_environment(environ), *module_stamps()]
     for entry in sys.path[1:]:  # [0] is the script's folder, which the resident does not have
         try:
             parts.append(f"{entry}:{os.stat(entry).st_mtime_ns}")

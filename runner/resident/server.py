@@ -47,7 +47,7 @@ def main() -> None:
     os.replace(staging, path)  # a stale socket of a resident that died is replaced whole
     inode = os.stat(path).st_ino
     try:
-        Resident(listener, path, inode, stamps).serve()
+        Resident(listener, path, inode, stamps, lock).serve()
     finally:
         listener.close()
         with contextlib.suppress(OSError):
@@ -113,8 +113,8 @@ def _warm_up() -> None:
 
 
 class Resident:
-    def __init__(self, listener: socket.socket, path: Path, inode: int, stamps: list[str]) -> None:
-        self.listener, self.path, self.inode, self.stamps = listener, path, inode, stamps
+    def __init__(self, listener: socket.socket, path: Path, inode: int, stamps: list[str], lock=None) -> None:  # noqa: ANN001
+        self.listener, self.path, self.inode, self.stamps, self.lock = listener, path, inode, stamps, lock
         self.children: dict[int, socket.socket] = {}
         self.wake_read, self.wake_write = os.pipe()
         for fd in (self.wake_read, self.wake_write):
@@ -199,6 +199,8 @@ class Resident:
                 signal.signal(number, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
             self.listener.close()
+            if self.lock is not None:  # the resident's alone: a child must not keep it held
+                self.lock.close()
             for other in self.children.values():
                 other.close()
             os.close(self.wake_read)

@@ -265,3 +265,21 @@ def test_an_engine_reached_through_ssh_is_never_served_by_a_resident(tmp_path):
     assert by_ssh(["diagnose", "x", "--docker-host", "ssh://me@far"], {**env, "DOCKER_CONTEXT": "near"})
     assert by_ssh(["diagnose", "x"], {"DOCKER_HOST": "ssh://me@far", "DOCKER_CONFIG": str(tmp_path)})
     assert not by_ssh(["diagnose", "x"], {"DOCKER_HOST": "unix:///run/x.sock", "DOCKER_CONFIG": str(tmp_path)})
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing a process's groups needs root")
+def test_a_caller_in_other_groups_or_limits_gets_another_resident():
+    """Added to the docker group since the resident started, a caller can reach a socket the
+    resident's children could not: it must not be served by it."""
+    code = "from runner.resident import place; print(place.key({}))"
+
+    def key(**how) -> str:  # noqa: ANN003
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              cwd=ROOT, **how).stdout
+
+    assert key() == key()
+    assert key(extra_groups=[4242]) != key()
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert key(preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (max(64, soft // 2), hard))) != key()
