@@ -51,14 +51,16 @@ class StartedBuild:
     tag was made by the legacy builder, a check failed) and removes the image it made, if it
     made one that was not on the engine before."""
 
-    def __init__(self, spec: BuildSpec, dangling_before: set[str] | None = None) -> None:
-        """dangling_before: the engine's untagged images, listed now by the build's own client
-        when not given (no docker SDK on the way to the build: importing it takes ~0.1 s)."""
+    def __init__(self, spec: BuildSpec, dangling_before: set[str] | None = None, engine: Any | None = None) -> None:
+        """dangling_before: the engine's untagged images before the build. When not given, they
+        are listed right after the build starts, by `engine` (an SDK client), else by the SDK
+        when it is imported already, else by the build's own client (importing the SDK for it
+        would hold the build back by ~0.1 s): a build needs far longer than that listing before
+        it can make an image, and an image made sooner would count as there before, so it would
+        be left on the engine, never removed by mistake."""
         self.spec = spec
         self.client = buildkit_client()
         env = {**os.environ, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": spec.host}
-        self.dangling_before = dangling_before if dangling_before is not None else \
-            _untagged_before(self.client.path, env, spec.host)
         self.folder = tempfile.TemporaryDirectory(prefix="runner-build-")
         self.iidfile = Path(self.folder.name) / "iid"
         context = Path(spec.context)
@@ -72,6 +74,15 @@ class StartedBuild:
         # diagnosis's discard(). Two readers race on the pipe (one closes it: EBADF in the other).
         self._claim = threading.Lock()
         self.finished = False
+        if dangling_before is None:
+            try:
+                dangling_before = untagged_image_ids(engine) if engine is not None else \
+                    _untagged_before(self.client.path, env, spec.host)
+            except BaseException:
+                self._stop()
+                self.folder.cleanup()
+                raise
+        self.dangling_before = dangling_before
 
     def _claimed(self) -> bool:
         """Whether this caller is the first to claim the build's output."""
@@ -206,14 +217,14 @@ _asked: list[BuildSpec] = []  # the builds checks of this process asked for, ado
 
 def start_build(client: Any | None, spec: BuildSpec) -> StartedBuild:
     """The build of `spec`: the one started early, if there is one, else one started now (the
-    untagged images are listed first, so that only an image this build made is ever removed:
-    by `client`, an SDK client, or without one by the build's own docker CLI)."""
+    untagged images are listed as it starts, so that only an image this build made is ever
+    removed: by `client`, an SDK client, or without one as StartedBuild says)."""
     with _lock:
         _asked.append(spec)
         early = _early.pop(spec, None)
     if early is not None:
         return early
-    return StartedBuild(spec, untagged_image_ids(client) if client is not None else None)
+    return StartedBuild(spec, engine=client)
 
 
 def start_early(spec: BuildSpec) -> None:
