@@ -8,13 +8,22 @@ import sys
 
 
 def run() -> None:
-    from runner.resident.client import resident_for, served, spawn
+    from runner.resident import wanted
 
-    path = resident_for(sys.argv[1:])
-    if path is not None:
-        code = served(path)
-        if code is not None:
-            sys.exit(code)
-    from runner.cli import run as run_here
+    if wanted(sys.argv[1:]):  # by the words alone: other commands import nothing more here
+        from runner.resident.client import resident_for, served, spawn
 
-    run_here(after=(lambda: spawn(path)) if path is not None else None)
+        path = resident_for(sys.argv[1:])
+        if path is not None:
+            code = served(path)
+            if code is not None:
+                sys.exit(code)
+            _run_here(after=lambda: spawn(path))
+            return
+    _run_here()
+
+
+def _run_here(after=None) -> None:  # noqa: ANN001 - a callable, run once the output is out
+    from runner.cli import run as run_cli
+
+    run_cli(after=after)

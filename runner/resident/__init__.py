@@ -30,3 +30,27 @@ ENV_SWITCH = "RUNNER_RESIDENT"
 ENV_FOLDER = "RUNNER_RESIDENT_DIR"  # where the sockets live, instead of the runtime folder
 IDLE_SECONDS = 600
 COMMANDS = frozenset({"diagnose"})
+# The root group's options that take a value (runner/cli.py): the command name comes after it.
+_VALUED = {"--playbooks"}
+
+
+def wanted(argv: list[str]) -> bool:
+    """Whether a resident may run `runner ARGV` at all, by its words alone: every command
+    starts here, and only these go on to import the socket and the rest (runner/launch.py)."""
+    command, rest = command_of(argv)
+    return command in COMMANDS and "--profile" not in rest
+
+
+def command_of(argv: list[str]) -> tuple[str | None, list[str]]:
+    """(the subcommand of `runner ARGV`, the arguments after it)."""
+    skip = False
+    for index, word in enumerate(argv):
+        if skip:
+            skip = False
+        elif word in _VALUED:
+            skip = True
+        elif not word.startswith("-"):
+            return word, argv[index + 1:]
+        elif word == "--":
+            break
+    return None, []

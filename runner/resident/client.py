@@ -13,35 +13,15 @@ import sys
 import time
 
 from runner import exitcodes
-from runner.resident import COMMANDS
+from runner.resident import wanted
 from runner.resident.place import enabled, socket_path
 from runner.resident.wire import send_request
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
-# The root group's options that take a value (runner/cli.py): the command name comes after it.
-_VALUED = {"--playbooks"}
-
-
-def command_of(argv: list[str]) -> tuple[str | None, list[str]]:
-    """(the subcommand of `runner ARGV`, the arguments after it)."""
-    skip = False
-    for index, word in enumerate(argv):
-        if skip:
-            skip = False
-        elif word in _VALUED:
-            skip = True
-        elif not word.startswith("-"):
-            return word, argv[index + 1:]
-        elif word == "--":
-            break
-    return None, []
-
-
 def resident_for(argv: list[str]) -> str | None:
     """The socket of the resident that may run `runner ARGV`; None when this call runs here
     (another command, a profile, RUNNER_RESIDENT=0, no private folder for the socket)."""
-    command, rest = command_of(argv)
-    if command not in COMMANDS or "--profile" in rest or not enabled() or by_ssh(argv, os.environ):
+    if not wanted(argv) or not enabled() or by_ssh(argv, os.environ):
         return None
     return socket_path()
 

@@ -21,7 +21,7 @@ import pytest
 from runner import exitcodes
 from runner.codeprint import module_stamps
 from runner.resident import place
-from runner.resident.client import command_of
+from runner.resident import command_of
 from runner.resident.server import Resident, stop_residents
 
 ROOT = Path(__file__).resolve().parents[2]
