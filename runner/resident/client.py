@@ -18,6 +18,8 @@ from runner.resident.place import enabled, socket_path
 from runner.resident.wire import send_request
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+
 def resident_for(argv: list[str]) -> str | None:
     """The socket of the resident that may run `runner ARGV`; None when this call runs here
     (another command, a profile, RUNNER_RESIDENT=0, no private folder for the socket)."""
