@@ -88,8 +88,25 @@ def served(path: str) -> int | None:
               file=sys.stderr)
         return exitcodes.INTERNAL
     if "signal" in ended:
-        return 128 + int(ended["signal"])
+        return _end_by(int(ended["signal"]))
     return int(ended["exit"])
+
+
+def _end_by(number: int) -> int:
+    """End as the command ended, by the signal that ended it (a shell, a CI runner, `timeout`
+    then see what they would have seen); 128 + its number for one that ends nothing here."""
+    if number in (*FORWARDED, signal.SIGKILL, signal.SIGPIPE):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        try:
+            signal.signal(number, signal.SIG_DFL)
+        except (OSError, ValueError):  # SIGKILL has no handler to reset
+            pass
+        os.kill(os.getpid(), number)
+    return 128 + number
 
 
 def _send(sock: socket.socket, cwd: str) -> None:

@@ -149,6 +149,24 @@ def test_a_signal_to_the_caller_interrupts_the_command_as_it_would_have_here(wor
     assert "interrupted" in err and "Traceback" not in err and out == ""
 
 
+def test_a_command_killed_by_a_signal_ends_its_caller_by_the_same_signal(world):
+    """As if the caller had been the command: a shell, a CI runner, `timeout` see the signal."""
+    books, work, runtime = world
+    diagnose(books, work, runtime)
+    resident = resident_pid(runtime)
+    caller = subprocess.Popen(argv(books, "--param", "seconds=5"), cwd=work, env=environment(runtime),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    children: list[str] = []
+    while not children and time.monotonic() < deadline:
+        time.sleep(0.05)
+        children = Path(f"/proc/{resident}/task/{resident}/children").read_text().split()
+    assert children, "the resident never forked the call's command"
+    os.kill(int(children[0]), signal.SIGKILL)
+    caller.communicate(timeout=60)
+    assert caller.returncode == -signal.SIGKILL
+
+
 def test_a_caller_killed_outright_interrupts_its_command(world):
     books, work, runtime = world
     diagnose(books, work, runtime)
