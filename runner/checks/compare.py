@@ -9,9 +9,10 @@ all newer than an image rebuilt from cache, which keeps its original `Created`):
    and `Created` does not), by content: what HEAD held then by the reflog (or the image's
    org.opencontainers.image.revision) against the checkout, never by commit dates; those a
    COPY/ADD would include but `.dockerignore` excludes;
-3. an image ID built now from the context with the cache: identical inputs rebuild the
-   identical image, so a different ID means the tag does not hold the current sources.
-   The build tags nothing and the image it makes is removed unless it existed before.
+3. an image built now from the context with the cache: identical inputs rebuild identical
+   layers and config, so other layers or config mean the tag does not hold the current
+   sources. The build tags nothing; its image, marked by a label of its own (the only
+   difference), is removed.
 
 A tag made by the legacy builder (Compose v1's default) is never the image BuildKit builds
 from the same inputs, so for it no build is made: the image is stale when a file the build
@@ -21,6 +22,7 @@ uses changed after it (git), or when its verbatim copies hold other bytes than t
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -33,7 +35,7 @@ from runner.checks.container_image import builder_of
 from runner.checks.docker import find_or_error, read_tree, readable
 from runner.checks.kinds import ImageVsContextArgs
 from runner.checks.result import CheckContext, CheckResult
-from runner.engine.building import BuildSpec, StartedBuild, image_attrs, start_build
+from runner.engine.building import Builds, BuildSpec, DiagnosisEnded, StartedBuild, image_attrs, sweep_orphans
 from runner.engine.clock import offset, parse_time_or_none
 from runner.engine.endpoints import resolve_endpoint
 from runner.errors import EngineUnavailable
@@ -156,9 +158,8 @@ def start_ahead(args: ImageVsContextArgs, ctx: CheckContext) -> Ahead | None:
     build = None
     if args.build:
         host = ctx.docker_host or resolve_endpoint().host
-        # No SDK client: the build's own CLI lists the untagged images (importing the SDK
-        # first would hold the build back by ~0.1 s).
-        build = start_build(None, BuildSpec.of(context, args.dockerfile, args.target, host))
+        # No SDK client: importing it first would hold the build back by ~0.1 s.
+        build = _builds(ctx).start(None, BuildSpec.of(context, args.dockerfile, args.target, host))
     analysis: concurrent.futures.Future = concurrent.futures.Future()
     if ctx.serial:
         _analyse_into(analysis, args, context)
@@ -209,7 +210,7 @@ def image_vs_context(args: ImageVsContextArgs, ctx: CheckContext) -> CheckResult
         return looked_up
     client, tagged = looked_up
     ahead = _ahead(ctx)
-    started, no_build = _build_started(args, ahead, client, context, host)
+    started, no_build = _build_started(args, ahead, client, context, host, _builds(ctx))
     analysis = ahead.analysis() if ahead is not None else None
     try:
         return _compare(args, ctx, client, tagged, context, started, no_build, analysis)
@@ -228,8 +229,13 @@ def _ahead(ctx: CheckContext) -> Ahead | None:
         return None
 
 
+def _builds(ctx: CheckContext) -> Builds:
+    """The diagnosis's builds; a check run on its own (a test) gets a scope that never closes."""
+    return ctx.builds if ctx.builds is not None else Builds()
+
+
 def _build_started(args: ImageVsContextArgs, ahead: Ahead | None, client: Any, context: Path,
-                   host: str) -> tuple[StartedBuild | None, str | None]:
+                   host: str, builds: Builds) -> tuple[StartedBuild | None, str | None]:
     """(the build diagnose started ahead, else one started now, before the reads and git below,
     which run while the daemon builds; why there is none)."""
     if not args.build:
@@ -237,8 +243,9 @@ def _build_started(args: ImageVsContextArgs, ahead: Ahead | None, client: Any, c
     if ahead is not None and ahead.build is not None:
         return ahead.build, None
     try:
-        return start_build(client, BuildSpec.of(context, args.dockerfile, args.target, host)), None
-    except EngineUnavailable as exc:  # no client can do BuildKit builds: the engine check names it
+        return builds.start(client, BuildSpec.of(context, args.dockerfile, args.target, host)), None
+    # No client can do BuildKit builds (the engine check names it), or the diagnosis is over.
+    except (EngineUnavailable, DiagnosisEnded) as exc:
         return None, str(exc)
 
 
@@ -250,7 +257,7 @@ def _settle_build(started: StartedBuild, client: Any, tagged: Any, timeout: floa
         # Same files and settings, other labels (a `--label` given at build time, say): the
         # image still holds the current sources, which is what matters here.
         built = image_attrs(client, build["image_id"])
-        build["created_new_image"] = started.made(build["image_id"], built)
+        build["created_new_image"] = started.made(built)
         if built is None:
             # Untagged, it can be gone already (another client's `docker image prune` in
             # between, seen on a shared engine): only the ID can be compared.
@@ -268,6 +275,8 @@ def _settle_build(started: StartedBuild, client: Any, tagged: Any, timeout: floa
             build["removed"] = True
         except Exception:  # noqa: BLE001 - still used by a container the build did not make
             build["removed"] = False
+    with contextlib.suppress(Exception):  # housekeeping: never the check's concern
+        sweep_orphans(client)
     return build
 
 

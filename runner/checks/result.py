@@ -31,3 +31,5 @@ class CheckContext:
     # The checks run one after another in the main thread (`runner diagnose --profile`): work
     # started ahead stays in it too, where the profile sees it.
     serial: bool = False
+    # The diagnosis's builds (runner.engine.building.Builds): stopped when it ends, however it ends.
+    builds: Any = None

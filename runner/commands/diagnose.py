@@ -95,19 +95,16 @@ def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docke
     of it, with your environment, folder and terminal. RUNNER_RESIDENT=0 turns it off.
     """
     from runner.diagnose import early
-    from runner.engine.building import builds_asked, discard_early
+    from runner.engine.building import Builds
     from runner.interrupts import terminate_as_interrupt
 
     folder, given, cwd = playbook_dir(obj["playbooks_dir"]), parse_params(params), Path.cwd()
     # SIGTERM unwinds like Ctrl-C from here: a build started early is stopped, what it made removed.
-    with terminate_as_interrupt():
-        try:
-            # Before the heavy imports and the playbook's validation: the daemon builds meanwhile.
-            early.start_remembered(folder, playbook_id, given, docker_host, cwd)
-            diagnosis, playbook = _diagnose(playbook_id, folder, given, docker_host, as_json, lang, profile)
-        finally:
-            discard_early()
-    early.remember(folder, playbook_id, given, docker_host, cwd, builds_asked())
+    with terminate_as_interrupt(), Builds() as builds:
+        # Before the heavy imports and the playbook's validation: the daemon builds meanwhile.
+        early.start_remembered(folder, playbook_id, given, docker_host, cwd, builds)
+        diagnosis, playbook = _diagnose(playbook_id, folder, given, docker_host, as_json, lang, profile, builds)
+    early.remember(folder, playbook_id, given, docker_host, cwd, builds.asked())
     if as_json:
         from runner.present.machine import to_json
 
@@ -121,7 +118,7 @@ def diagnose_command(obj: dict, playbook_id: str, params: tuple[str, ...], docke
 
 
 def _diagnose(playbook_id: str, folder: Path, given: dict[str, str], docker_host: str | None, as_json: bool,
-              lang: str, profile: str | None):  # noqa: ANN202 - (Diagnosis, Playbook), imported late
+              lang: str, profile: str | None, builds):  # noqa: ANN001, ANN202 - (Diagnosis, Playbook), imported late
     from runner.diagnose.diagnosis import diagnose
     from runner.playbook.catalogue import load_playbook
     from runner.playbook.model import localize
@@ -153,7 +150,7 @@ def _diagnose(playbook_id: str, folder: Path, given: dict[str, str], docker_host
         # Checks run side by side in threads, where a profile sees only the main thread's
         # waiting: profiled, they run one after another in this thread.
         diagnosis = diagnose(playbook, values, docker_host=docker_host, progress=progress, lang=lang,
-                             serial=profiler is not None)
+                             serial=profiler is not None, builds=builds)
     finally:
         spinner.stop()
         if profiler is not None:

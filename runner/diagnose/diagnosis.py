@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from runner.checks.kinds import CHECK_KINDS
 from runner.checks.result import CheckContext, CheckResult
 from runner.diagnose.conditions import evaluate
+from runner.engine.building import Builds
 from runner.interrupts import terminate_as_interrupt
 from runner.playbook.model import Check, Playbook, localize
 from runner.playbook.params import substitute, unresolved, unset_reference
@@ -137,7 +138,9 @@ def run_checks(checks: tuple[Check, ...], base: CheckContext, unset: frozenset[s
     reported = Reporter(checks, outcomes, progress)
     waiting: list[Check] = list(checks)
     running: dict[concurrent.futures.Future, Check] = {}
-    # SIGTERM unwinds like Ctrl-C, through the `finally` that stops the build started ahead.
+    builds = base.builds if base.builds is not None else Builds()
+    base = replace(base, builds=builds)
+    # SIGTERM unwinds like Ctrl-C, through the `finally` that stops the builds still running.
     with terminate_as_interrupt():
         try:
             ahead.update(_start_ahead(checks, base, unset, pool, serial))
@@ -166,7 +169,8 @@ def run_checks(checks: tuple[Check, ...], base: CheckContext, unset: frozenset[s
             reported.flush()
             return outcomes
         finally:
-            for future in ahead.values():
+            builds.close()  # also a caller's (the early builds'): the checks that could adopt them are done
+            for future in ahead.values():  # what other kinds started ahead, and nobody read
                 try:
                     started = future.result()
                 except Exception:  # noqa: BLE001 - never started; its check says why
@@ -236,9 +240,10 @@ class Reporter:
 
 def diagnose(playbook: Playbook, params: dict[str, str], *, docker_host: str | None = None,
              cwd: Path | None = None, progress: Progress | None = None, lang: str = "en",
-             serial: bool = False) -> Diagnosis:
+             serial: bool = False, builds: Builds | None = None) -> Diagnosis:
+    """builds: the builds started early for this diagnosis, for its checks to adopt."""
     started = time.monotonic()
-    base = CheckContext(params=params, docker_host=docker_host, cwd=cwd or Path.cwd())
+    base = CheckContext(params=params, docker_host=docker_host, cwd=cwd or Path.cwd(), builds=builds)
     ran = run_checks(playbook.checks, base, frozenset(playbook.params) - set(params), progress, serial)
     outcomes = [ran[check.id] for check in playbook.checks]
     results = {o.id: CheckResult(o.status, o.summary, o.evidence) for o in outcomes}

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from runner import __version__
-from runner.engine.building import BuildSpec
+from runner.engine.building import Builds, BuildSpec
 from runner.playbook.folders import playbook_file
 from runner.state import state_dir, write_atomically
 
@@ -40,9 +40,10 @@ def _record(playbook: Path, cwd: Path) -> Path:
 
 
 def start_remembered(folder: Path, playbook_id: str, given: dict[str, str], docker_host: str | None,
-                     cwd: Path) -> int:
-    """Start the builds the last diagnosis of this same command started; how many. Never
-    raises: whatever goes wrong here, the diagnosis finds out and says so itself."""
+                     cwd: Path, builds: Builds) -> int:
+    """Start the builds the last diagnosis of this same command started, in the background,
+    into `builds`; how many. Never raises: whatever goes wrong here, the diagnosis finds out
+    and says so itself."""
     try:
         playbook = playbook_file(playbook_id, folder)
         if playbook is None:
@@ -53,16 +54,9 @@ def start_remembered(folder: Path, playbook_id: str, given: dict[str, str], dock
         specs = [BuildSpec(**spec) for spec in remembered.get("builds", ())]
     except (OSError, ValueError, TypeError, AttributeError):
         return 0
-    from runner.engine.building import start_early
-
-    started = 0
-    for spec in specs:
-        try:
-            start_early(spec)
-            started += 1
-        except Exception:  # noqa: BLE001 - no engine, no capable client: the checks say so
-            continue
-    return started
+    if specs:
+        builds.start_early(specs)
+    return len(specs)
 
 
 def remember(folder: Path, playbook_id: str, given: dict[str, str], docker_host: str | None, cwd: Path,

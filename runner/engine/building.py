@@ -3,9 +3,10 @@ evidence of the image-vs-context check (runner/checks/compare.py), which compare
 yields with the tag.
 
 A build can start before anything else of a diagnosis (runner/diagnose/early.py, before the
-playbook is even loaded) and wait here to be adopted by the check that would start the same
-build. Whatever a build made and nobody reads is removed: an image counts as made by it only when
-it has no tag and was not among the engine's untagged images before it started.
+playbook is even loaded) and wait in the diagnosis's Builds to be adopted by the check that
+would start the same build. When the diagnosis ends, however it ends, its Builds stops every
+build still running. Whatever a build made and nobody reads is removed, found by the label that
+marks the image of each build as that build's: no other image is ever removed.
 """
 
 from __future__ import annotations
@@ -13,20 +14,23 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from runner.engine.clients import buildkit_client
-from runner.errors import EngineUnavailable
 
 BUILD_TIMEOUT = 600
 _STEP = re.compile(r"^#(\d+) \[(?P<name>[^\]]+)\] (?P<instruction>\S+)")
 _CACHED = re.compile(r"^#(\d+) CACHED$")
+T = TypeVar("T")
+BUILD_LABEL = "runner.build"  # <start time>-<token>, on the image of each build a diagnosis runs
+ORPHAN_AGE = 3600  # longer than any build runs, even under a check's own longer timeout
 
 
 @dataclass(frozen=True)
@@ -47,42 +51,46 @@ class StartedBuild:
     """A cached, untagged build of the context, running in the background: started before the
     checks it waits for, so the daemon builds while the runner imports, inspects and reads git.
 
-    `finish` waits for it; `discard` stops a build nobody will read (the image is missing, the
-    tag was made by the legacy builder, a check failed) and removes the image it made, if it
-    made one that was not on the engine before."""
+    Its image carries the label runner.build=<when>-<a token of this build>: what it made is found
+    by that label, also when it was stopped before it could name the image, and only what it made
+    is ever removed. The label changes only the image's config, never a layer or the cache.
 
-    def __init__(self, spec: BuildSpec, dangling_before: set[str] | None = None, engine: Any | None = None) -> None:
-        """dangling_before: the engine's untagged images before the build. When not given, they
-        are listed right after the build starts, by `engine` (an SDK client), else by the SDK
-        when it is imported already, else by the build's own client (importing the SDK for it
-        would hold the build back by ~0.1 s): a build needs far longer than that listing before
-        it can make an image, and an image made sooner would count as there before, so it would
-        be left on the engine, never removed by mistake."""
+    `finish` waits for it; `discard` stops a build nobody will read (the image is missing, the
+    tag was made by the legacy builder, a check failed) and removes the image it made."""
+
+    def __init__(self, spec: BuildSpec, builds: Builds | None = None, engine: Any | None = None) -> None:
+        """builds: the diagnosis's, which stops this build when it ends. engine: an SDK client
+        for what it made, else one is made when needed."""
         self.spec = spec
+        self.engine = engine
         self.client = buildkit_client()
+        self.mark = f"{int(time.time())}-{uuid.uuid4().hex}"
         env = {**os.environ, "DOCKER_BUILDKIT": "1", "DOCKER_HOST": spec.host}
         self.folder = tempfile.TemporaryDirectory(prefix="runner-build-")
         self.iidfile = Path(self.folder.name) / "iid"
         context = Path(spec.context)
         argv = [self.client.path, "build", "--progress=plain", "--iidfile", str(self.iidfile),
+                "--label", f"{BUILD_LABEL}={self.mark}",
                 "-f", str(context / spec.dockerfile), *(["--target", spec.target] if spec.target else []),
                 str(context)]
         self.started = time.monotonic()
-        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, text=True, env=env)
         # Exactly one thread reads the build's output: the check's finish() or an interrupted
         # diagnosis's discard(). Two readers race on the pipe (one closes it: EBADF in the other).
         self._claim = threading.Lock()
         self.finished = False
-        if dangling_before is None:
-            try:
-                dangling_before = untagged_image_ids(engine) if engine is not None else \
-                    _untagged_before(self.client.path, env, spec.host)
-            except BaseException:
-                self._stop()
-                self.folder.cleanup()
-                raise
-        self.dangling_before = dangling_before
+        self.process = _off_main_thread(lambda: self._admitted(argv, env, builds))
+
+    def _admitted(self, argv: list[str], env: dict[str, str], builds: Builds | None) -> subprocess.Popen:
+        """The build's process, started and added to `builds` in one go, in a thread Ctrl-C
+        never lands in: no build runs that its diagnosis does not know of. One that starts
+        after its diagnosis ended (a check it left behind) is stopped at once."""
+        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, text=True, env=env)
+        if builds is not None and not builds.add(self):
+            self._stop()
+            self.folder.cleanup()
+            raise DiagnosisEnded("the diagnosis ended before this build started")
+        return self.process
 
     def _claimed(self) -> bool:
         """Whether this caller is the first to claim the build's output."""
@@ -92,25 +100,30 @@ class StartedBuild:
             return first
 
     def finish(self, timeout: float = BUILD_TIMEOUT) -> dict[str, Any]:
-        """Wait for the build; the image ID it yields, how long it took, which steps were cached."""
+        """Wait for the build; the image ID it yields, how long it took, which steps were cached.
+        A build that failed or was stopped has its image, if it made one, removed here."""
         if not self._claimed():
             return {"ran": True, "failed": True, "error": "the build was stopped: the diagnosis was interrupted"}
         try:
             log, _ = self.process.communicate(timeout=max(0.0, timeout - (time.monotonic() - self.started)))
         except subprocess.TimeoutExpired:
             self._stop()
+            self._remove_made()
             return {"ran": True, "failed": True, "error": f"build timed out after {timeout:g} s"}
         try:
             seconds = round(time.monotonic() - self.started, 2)
             steps = {m.group(1) for line in log.splitlines() if (m := _STEP.match(line))}
             cached = {m.group(1) for line in log.splitlines() if (m := _CACHED.match(line))}
-            if self.process.returncode != 0 or not self.iidfile.exists():
-                tail = [line for line in log.splitlines() if line.strip()][-6:]
-                return {"ran": True, "failed": True, "seconds": seconds, "client": self.client.path,
-                        "error": "\n".join(tail)}
-            image_id = self.iidfile.read_text().strip()
+            failed = self.process.returncode != 0 or not self.iidfile.exists()
+            image_id = None if failed else self.iidfile.read_text().strip()
         finally:
             self.folder.cleanup()
+        if failed:
+            # Stopped as it ended (the diagnosis was interrupted), the image can exist all the same.
+            self._remove_made()
+            tail = [line for line in log.splitlines() if line.strip()][-6:]
+            return {"ran": True, "failed": True, "seconds": seconds, "client": self.client.path,
+                    "error": "\n".join(tail)}
         countable = steps - _non_cacheable(log, steps)
         return {"ran": True, "failed": False, "image_id": image_id, "seconds": seconds, "client": self.client.path,
                 "steps": len(countable), "cached_steps": len(cached & countable),
@@ -121,26 +134,31 @@ class StartedBuild:
         self._stop(drain=not read)  # still building here: the diagnosis was interrupted
         if read:
             return  # its check read it, and removes what it made
-        try:
-            image_id = self.iidfile.read_text().strip() if self.iidfile.exists() else None
-        finally:
-            self.folder.cleanup()
-        if not image_id:
-            return
-        from runner.engine.endpoints import client_for
+        self.folder.cleanup()
+        self._remove_made()
 
+    def made(self, attrs: dict[str, Any] | None) -> bool:
+        """Whether this build made the image with these attributes: it has this build's label,
+        and no tag (one somebody tagged meanwhile is theirs now)."""
+        if attrs is None:
+            return False
+        labels = (attrs.get("Config") or {}).get("Labels") or {}
+        tags = [tag for tag in attrs.get("RepoTags") or () if tag != "<none>:<none>"]
+        return labels.get(BUILD_LABEL) == self.mark and not tags
+
+    def _remove_made(self) -> None:
+        """Remove the image this build made, found by its label, if it made one."""
         try:
-            engine = client_for(self.spec.host)
-            if self.made(image_id, image_attrs(engine, image_id)):
-                engine.images.remove(image_id)
-        except Exception:  # noqa: BLE001 - gone already, used by a container we did not make, no engine now
+            engine = self.engine
+            if engine is None:
+                from runner.engine.endpoints import client_for
+
+                engine = client_for(self.spec.host)
+            for image_id in engine.api.images(all=True, quiet=True, filters={"label": f"{BUILD_LABEL}={self.mark}"}):
+                if self.made(image_attrs(engine, image_id)):
+                    engine.images.remove(image_id)
+        except Exception:  # noqa: BLE001 - gone already, used by a container meanwhile, no engine now
             pass
-
-    def made(self, image_id: str, attrs: dict[str, Any] | None) -> bool:
-        """Whether this build made the image: no untagged image had its ID before, and it has no
-        tag now (the build tags nothing, so a tagged image with its ID was there before)."""
-        tags = [tag for tag in (attrs or {}).get("RepoTags") or () if tag != "<none>:<none>"]
-        return attrs is not None and image_id not in self.dangling_before and not tags
 
     def _stop(self, drain: bool = True) -> None:
         """Stop the build if it still runs (the CLI cancels its build session on SIGTERM).
@@ -165,33 +183,6 @@ def _non_cacheable(log: str, steps: set[str]) -> set[str]:
     return skipped
 
 
-def _untagged_before(docker: str, env: dict[str, str], host: str) -> set[str]:
-    """The engine's untagged images, listed before a build: by the docker SDK when it is imported
-    already (in a resident runner's child: ~2 ms), else by the build's own client (~10 ms, where
-    importing the SDK first would hold the build back by ~0.1 s)."""
-    if "docker" in sys.modules and not host.startswith("ssh://"):
-        from runner.engine.endpoints import client_for
-
-        try:
-            return untagged_image_ids(client_for(host))
-        except Exception:  # noqa: BLE001 - the CLI says what is wrong, as below
-            pass
-    return _untagged_by_cli(docker, env)
-
-
-def _untagged_by_cli(docker: str, env: dict[str, str]) -> set[str]:
-    """untagged_image_ids() by the docker CLI, which reaches every endpoint the SDK does."""
-    try:
-        done = subprocess.run([docker, "images", "--all", "--quiet", "--no-trunc", "--filter", "dangling=true"],
-                              capture_output=True, text=True, timeout=30, env=env, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise EngineUnavailable(f"cannot list the engine's images before a build: {exc}") from None
-    if done.returncode != 0:
-        lines = done.stderr.strip().splitlines()
-        raise EngineUnavailable(f"cannot list the engine's images before a build: {lines[-1] if lines else done.returncode}")
-    return set(done.stdout.split())
-
-
 def image_attrs(client: Any, image_id: str) -> dict[str, Any] | None:
     from docker.errors import ImageNotFound
 
@@ -201,49 +192,115 @@ def image_attrs(client: Any, image_id: str) -> dict[str, Any] | None:
         return None
 
 
-def untagged_image_ids(client: Any) -> set[str]:
-    """The engine's untagged images. A build's image that has no tag either and is not among
-    these was made by the build; a tagged one was there before. Dangling ones only: listing
-    every image costs 3-4x as much on the containerd store. IDs from the low-level API:
-    docker-py's images.list() inspects every image it lists, and failed with "No such image"
-    when another client removed one in between (seen on 26.1)."""
-    return set(client.api.images(all=True, quiet=True, filters={"dangling": True}))
+def sweep_orphans(client: Any, now: float | None = None) -> int:
+    """Remove the images of builds stopped as the daemon finished them, after their diagnosis
+    looked for them (a rare race), an hour after they started: found by the label
+    only diagnoses' builds carry, its time that of the build's start (an image's Created is not:
+    a warm cache keeps the first build's). How many were removed."""
+    now = time.time() if now is None else now
+    removed = 0
+    for image in client.api.images(all=True, filters={"label": BUILD_LABEL, "dangling": True}):
+        mark = ((image.get("Labels") or {}).get(BUILD_LABEL) or "").split("-", 1)[0]
+        if not mark.isdigit() or now - int(mark) < ORPHAN_AGE:
+            continue
+        try:
+            client.api.remove_image(image["Id"])
+            removed += 1
+        except Exception:  # noqa: BLE001 - gone already, used by a container
+            continue
+    return removed
 
 
-_lock = threading.Lock()
-_early: dict[BuildSpec, StartedBuild] = {}  # started before the playbook was loaded, not adopted yet
-_asked: list[BuildSpec] = []  # the builds checks of this process asked for, adopted or started
+class DiagnosisEnded(Exception):
+    """A build asked for after its diagnosis ended (by a check the diagnosis left running)."""
 
 
-def start_build(client: Any | None, spec: BuildSpec) -> StartedBuild:
-    """The build of `spec`: the one started early, if there is one, else one started now (the
-    untagged images are listed as it starts, so that only an image this build made is ever
-    removed: by `client`, an SDK client, or without one as StartedBuild says)."""
-    with _lock:
-        _asked.append(spec)
-        early = _early.pop(spec, None)
-    if early is not None:
-        return early
-    return StartedBuild(spec, engine=client)
+class Builds:
+    """The builds of one diagnosis, from the moment each process starts until the diagnosis
+    ends: then `close` (or leaving a `with`) stops those still running and removes what they
+    made, however the diagnosis ended (done, a check timed out, Ctrl-C, SIGTERM), and a build
+    asked for after that is stopped as soon as it starts. Also the builds started early, before
+    the playbook was loaded, until a check adopts one: the same build, started once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: list[StartedBuild] = []
+        self._early: dict[BuildSpec, StartedBuild] = {}
+        self._asked: list[BuildSpec] = []
+        self._starting: threading.Thread | None = None
+        self._closed = False
+
+    def __enter__(self) -> Builds:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def add(self, build: StartedBuild) -> bool:
+        """Whether `build` may run: not once the diagnosis has ended."""
+        with self._lock:
+            if not self._closed:
+                self._running.append(build)
+            return not self._closed
+
+    def start(self, client: Any | None, spec: BuildSpec) -> StartedBuild:
+        """The build of `spec`: the one started early, if there is one, else one started now
+        (`client`, an SDK client or None, finds what it made)."""
+        if self._starting is not None:
+            self._starting.join()  # the early builds, handed over before a second one starts
+        with self._lock:
+            self._asked.append(spec)
+            early = self._early.pop(spec, None)
+        return early if early is not None else StartedBuild(spec, builds=self, engine=client)
+
+    def start_early(self, specs: list[BuildSpec]) -> None:
+        """Start these builds in the background, for checks to adopt: the daemon builds while
+        the playbook loads. One that cannot start is left to its check, which says why."""
+        def start_each() -> None:
+            for spec in specs:
+                try:
+                    started = StartedBuild(spec, builds=self)
+                except Exception:  # noqa: BLE001 - no engine, no capable client, the diagnosis ended
+                    continue
+                with self._lock:
+                    self._early[spec] = started
+
+        self._starting = threading.Thread(target=start_each, name="early-builds")
+        self._starting.start()
+
+    def asked(self) -> list[BuildSpec]:
+        """The builds the checks asked for (what runner/diagnose/early.py remembers)."""
+        with self._lock:
+            return list(dict.fromkeys(self._asked))
+
+    def close(self) -> None:
+        if self._starting is not None and self._starting is not threading.current_thread():
+            self._starting.join()  # a build it is starting is in _running afterwards
+        with self._lock:
+            self._closed = True
+            running, self._running = self._running, []
+            self._early.clear()
+        for build in running:
+            build.discard()  # one its check read: a no-op; the check removes what it made
 
 
-def start_early(spec: BuildSpec) -> None:
-    """Start the build of `spec` now, for a check to adopt later."""
-    started = StartedBuild(spec)
-    with _lock:
-        _early[spec] = started
+def _off_main_thread(start: Callable[[], T]) -> T:
+    """start(), in a thread of its own when this is the main thread, the one Ctrl-C and SIGTERM
+    interrupt: an interruption while it runs cannot come between its steps."""
+    if threading.current_thread() is not threading.main_thread():
+        return start()
+    outcome: list[Any] = []
 
+    def run() -> None:
+        try:
+            outcome.append((True, start()))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            outcome.append((False, exc))
 
-def discard_early() -> None:
-    """Stop the early builds no check adopted, and remove what they made."""
-    with _lock:
-        left = list(_early.values())
-        _early.clear()
-    for build in left:
-        build.discard()
-
-
-def builds_asked() -> list[BuildSpec]:
-    """The builds the checks of this process asked for (what runner/diagnose/early.py remembers)."""
-    with _lock:
-        return list(dict.fromkeys(_asked))
+    thread = threading.Thread(target=run, name="build-start")
+    thread.start()
+    thread.join()
+    succeeded, value = outcome[0]
+    if not succeeded:
+        raise value
+    return value
