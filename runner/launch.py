@@ -8,6 +8,16 @@ import sys
 
 
 def run() -> None:
+    try:
+        _run()
+    except KeyboardInterrupt:  # Ctrl-C while the runner imports, before a command handles it: nothing ran
+        from runner import exitcodes
+
+        print("interrupted", file=sys.stderr)
+        sys.exit(exitcodes.INTERRUPTED)
+
+
+def _run() -> None:
     from runner.resident import wanted
 
     if wanted(sys.argv[1:]):  # by the words alone: other commands import nothing more here

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from clikit import ROOT, invoke
 
 from runner import exitcodes
@@ -45,3 +46,17 @@ def test_the_readme_table_lists_every_code_once():
 
 def test_both_list_the_codes_in_ascending_order():
     assert help_codes() == readme_codes() == sorted(CODES.values())
+
+
+def test_ctrl_c_while_the_runner_imports_is_exit_130_without_a_traceback(monkeypatch, capsys):
+    """Before a command's own handling exists (its imports), Ctrl-C still ends it as documented."""
+    from runner import exitcodes, launch
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(launch, "_run", interrupted)
+    with pytest.raises(SystemExit) as ended:
+        launch.run()
+    assert ended.value.code == exitcodes.INTERRUPTED
+    assert capsys.readouterr().err == "interrupted\n"
