@@ -108,6 +108,7 @@ class StartedBuild:
             log, _ = self.process.communicate(timeout=max(0.0, timeout - (time.monotonic() - self.started)))
         except subprocess.TimeoutExpired:
             self._stop()
+            self.folder.cleanup()
             self._remove_made()
             return {"ran": True, "failed": True, "error": f"build timed out after {timeout:g} s"}
         try:
@@ -193,10 +194,10 @@ def image_attrs(client: Any, image_id: str) -> dict[str, Any] | None:
 
 
 def sweep_orphans(client: Any, now: float | None = None) -> int:
-    """Remove the images of builds stopped as the daemon finished them, after their diagnosis
-    looked for them (a rare race), an hour after they started: found by the label
-    only diagnoses' builds carry, its time that of the build's start (an image's Created is not:
-    a warm cache keeps the first build's). How many were removed."""
+    """Remove the images of builds stopped just as the daemon finished them, after their
+    diagnosis looked for them (a rare race), an hour after they started. Found by the label only
+    diagnoses' builds carry, whose time is the build's start (an image's Created is not: a warm
+    cache keeps the first build's). How many were removed."""
     now = time.time() if now is None else now
     removed = 0
     for image in client.api.images(all=True, filters={"label": BUILD_LABEL, "dangling": True}):
