@@ -11,6 +11,7 @@ marks the image of each build as that build's: no other image is ever removed.
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import re
 import subprocess
@@ -290,18 +291,8 @@ def _off_main_thread(start: Callable[[], T]) -> T:
     interrupt: an interruption while it runs cannot come between its steps."""
     if threading.current_thread() is not threading.main_thread():
         return start()
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append((True, start()))
-        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-            outcome.append((False, exc))
-
-    thread = threading.Thread(target=run, name="build-start")
-    thread.start()
-    thread.join()
-    succeeded, value = outcome[0]
-    if not succeeded:
-        raise value
-    return value
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="build-start")
+    try:
+        return pool.submit(start).result()
+    finally:
+        pool.shutdown(wait=False)
