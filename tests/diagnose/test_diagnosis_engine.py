@@ -242,6 +242,27 @@ def test_a_diagnosis_interrupted_at_any_moment_leaves_no_build_running_and_nothi
         assert untagged_images() - before == set(), when + err
 
 
+def test_two_diagnoses_at_once_each_name_the_cause_and_remove_only_their_own_image(project):
+    """A second run at once (a teammate, a CI job): each build's image is its own, by its label,
+    so neither removes the other's before it is compared, and nothing is left."""
+    project.build()
+    project.run_container()
+    commit_the_redirect_fix(project)
+    before = untagged_images()
+    argv = [sys.executable, "-m", "runner", "--playbooks", str(ROOT / "playbooks"), "diagnose", "buildkit-stale",
+            "--json", "--param", f"image={project.image}", "--param", f"context={project.root}",
+            "--param", f"container={project.container}"]
+    runs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=project.root)
+            for _ in range(2)]
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        report = json.loads(out)
+        assert_not_rebuilt_after(run.returncode, report, "server/routes/authRoutes.ts")
+        assert checks(report)["source"]["evidence"]["build"]["same_as_image"] is False, err
+    assert builds_running(project) == []
+    assert untagged_images() - before == set()
+
+
 def test_text_output_names_cause_evidence_and_fix(project):
     project.build()
     project.run_container()
